@@ -1,0 +1,203 @@
+import type { ExecutionResult } from './types.js';
+
+/**
+ * Base class of every error this library throws or rejects with.
+ *
+ * `code` is a stable machine-readable identifier (for example `FUNCTION_NOT_FOUND`), so callers can
+ * switch on it without matching message text.
+ */
+export class SandboxError extends Error {
+  /** Stable identifier of the error kind. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors raised before anything runs: the request itself is wrong.
+// ---------------------------------------------------------------------------------------------
+
+/** The request is malformed: a field has the wrong type or an out-of-range value. */
+export class InvalidRequestError extends SandboxError {
+  /** Name of the offending request field, for example `args` or `timeoutMs`. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('INVALID_REQUEST', message);
+    this.field = field;
+  }
+}
+
+/** The requested language is not one this library supports. */
+export class UnsupportedLanguageError extends SandboxError {
+  /** The language that was asked for. */
+  readonly language: string;
+  /** Languages (and aliases) that are supported. */
+  readonly supported: readonly string[];
+
+  constructor(language: string, supported: readonly string[]) {
+    super(
+      'UNSUPPORTED_LANGUAGE',
+      `Unsupported language ${JSON.stringify(language)}. Supported: ${supported.join(', ')}.`,
+    );
+    this.language = language;
+    this.supported = supported;
+  }
+}
+
+/** The function to call does not exist in the code (or the code defines no function at all). */
+export class FunctionNotFoundError extends SandboxError {
+  /** The name that was asked for, or `undefined` when no name was given. */
+  readonly functionName: string | undefined;
+  /** Callable functions that were found in the code. */
+  readonly candidates: readonly string[];
+
+  constructor(functionName: string | undefined, candidates: readonly string[], message?: string) {
+    super('FUNCTION_NOT_FOUND', message ?? FunctionNotFoundError.describe(functionName, candidates));
+    this.functionName = functionName;
+    this.candidates = candidates;
+  }
+
+  private static describe(functionName: string | undefined, candidates: readonly string[]): string {
+    if (functionName === undefined) return 'The code defines no top-level function to call.';
+    const available = candidates.length > 0 ? ` Available: ${candidates.join(', ')}.` : ' The code defines no top-level function.';
+    const suggestion = closestName(functionName, candidates);
+    return `Function ${JSON.stringify(functionName)} is not defined.${suggestion ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}${available}`;
+  }
+}
+
+/** No `functionName` was given and the code defines several functions, so the choice is ambiguous. */
+export class AmbiguousFunctionError extends SandboxError {
+  /** The functions that could have been meant. */
+  readonly candidates: readonly string[];
+
+  constructor(candidates: readonly string[]) {
+    super(
+      'AMBIGUOUS_FUNCTION',
+      `The code defines several functions (${candidates.join(', ')}); pass functionName to choose one.`,
+    );
+    this.candidates = candidates;
+  }
+}
+
+/** An argument (or keyword argument) cannot be sent into the sandbox. */
+export class UnserializableValueError extends SandboxError {
+  /** Where the value sits in the request, for example `args[1].items[0]`. */
+  readonly path: string;
+  /** What kind of value it is, for example `function` or `circular reference`. */
+  readonly valueType: string;
+
+  constructor(path: string, valueType: string, hint?: string) {
+    super(
+      'UNSERIALIZABLE_VALUE',
+      `Cannot send ${path} into the sandbox: ${valueType} is not serializable.${hint ? ` ${hint}` : ''}`,
+    );
+    this.path = path;
+    this.valueType = valueType;
+  }
+}
+
+/** The encoded request is larger than `maxPayloadBytes`. */
+export class PayloadTooLargeError extends SandboxError {
+  /** Size of the encoded payload in bytes. */
+  readonly size: number;
+  /** The configured limit in bytes. */
+  readonly limit: number;
+
+  constructor(size: number, limit: number) {
+    super('PAYLOAD_TOO_LARGE', `The encoded request is ${size} bytes, over the limit of ${limit} bytes (maxPayloadBytes).`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** The executor was closed; no new work is accepted. */
+export class ExecutorClosedError extends SandboxError {
+  constructor() {
+    super('EXECUTOR_CLOSED', 'The executor has been closed.');
+  }
+}
+
+/** A runtime binary or proxy template that ships with the package could not be found or loaded. */
+export class RuntimeUnavailableError extends SandboxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUNTIME_UNAVAILABLE', message, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors thrown by `call()` for outcomes of running user code. Each carries the full result.
+// ---------------------------------------------------------------------------------------------
+
+/** Base class of the errors `call()` throws for an execution that did not succeed. */
+export class ExecutionError extends SandboxError {
+  /** The complete execution result: output, timings and error details are never lost. */
+  readonly result: ExecutionResult;
+
+  constructor(code: string, message: string, result: ExecutionResult) {
+    super(code, message);
+    this.result = result;
+  }
+}
+
+/** The user's code raised an exception, failed to compile, or the return value could not be serialized. */
+export class UserCodeError extends ExecutionError {
+  /** The language's own error type, for example `ZeroDivisionError` or `SyntaxError`. */
+  readonly type: string;
+  /** Traceback or stack trace with line numbers of the user's code, when the language provides one. */
+  readonly traceback: string | undefined;
+  /** Line in the user's code where the error happened, when known. */
+  readonly line: number | undefined;
+
+  constructor(result: ExecutionResult) {
+    const info = result.error ?? { type: 'Error', message: 'Unknown error' };
+    super('USER_CODE_ERROR', `${info.type}: ${info.message}`, result);
+    this.type = info.type;
+    this.traceback = info.traceback;
+    this.line = info.line;
+  }
+}
+
+/** The execution ran longer than `timeoutMs` and was stopped. */
+export class ExecutionTimeoutError extends ExecutionError {
+  constructor(result: ExecutionResult) {
+    super('EXECUTION_TIMEOUT', result.error?.message ?? 'The execution timed out.', result);
+  }
+}
+
+/** The sandboxed program died without producing a result (a trap, an abort or an unexpected exit). */
+export class SandboxCrashError extends ExecutionError {
+  constructor(result: ExecutionResult) {
+    super('SANDBOX_CRASH', result.error?.message ?? 'The sandboxed program crashed.', result);
+  }
+}
+
+/** Picks the candidate closest to `name` (edit distance), if any is reasonably close. */
+function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = candidate;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,19 @@
+/**
+ * sandbox-executor: call functions written in Python (and more) from Node.js, inside a WebAssembly/WASI
+ * sandbox, in-process.
+ *
+ * @packageDocumentation
+ */
+export { SandboxExecutor } from './executor.js';
+export * from './errors.js';
+export type {
+  ExecutionErrorInfo,
+  ExecutionRequest,
+  ExecutionResult,
+  ExecutionStatus,
+  Language,
+  LanguageInput,
+  SandboxExecutorOptions,
+} from './types.js';
+export type { FunctionSignature, ParameterInfo, ParameterKind } from './languages/signature.js';
+export { SUPPORTED_LANGUAGES } from './languages/registry.js';

@@ -1,0 +1,31 @@
+/**
+ * The supported languages: one line each.
+ */
+import { UnsupportedLanguageError } from '../errors.js';
+import type { Language } from '../types.js';
+import type { LanguageDefinition } from './language.js';
+import { python } from './python/index.js';
+
+const LANGUAGES: readonly LanguageDefinition[] = [
+  python,
+];
+
+const byName = new Map<string, LanguageDefinition>();
+for (const language of LANGUAGES) {
+  byName.set(language.id, language);
+  for (const alias of language.aliases) byName.set(alias, language);
+}
+
+/** Canonical names of the supported languages. */
+export const SUPPORTED_LANGUAGES: readonly Language[] = LANGUAGES.map((l) => l.id);
+
+/**
+ * The definition of a language, by name or alias (case-insensitive).
+ *
+ * @throws UnsupportedLanguageError for anything else
+ */
+export function languageFor(name: unknown): LanguageDefinition {
+  const found = typeof name === 'string' ? byName.get(name.trim().toLowerCase()) : undefined;
+  if (!found) throw new UnsupportedLanguageError(String(name), [...byName.keys()]);
+  return found;
+}

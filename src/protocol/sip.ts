@@ -1,0 +1,124 @@
+/**
+ * SIP, the Sandbox Input Protocol: how a call request reaches the proxy through standard input.
+ *
+ * A frame is 1 byte of mode, 4 bytes of big-endian payload length, then the UTF-8 JSON payload:
+ *
+ * ```
+ * +------+----------------+----------------------------------------------+
+ * | mode | length (u32 BE)| {"functionName":"add","args":[1,2],"kwargs":{}} |
+ * +------+----------------+----------------------------------------------+
+ * ```
+ *
+ * Mode `A` (atomic) asks for one call, after which the proxy exits. Mode `P` (persistent) asks for a call
+ * after which the proxy waits for the next frame.
+ */
+import type { WireJson } from './wire-value.js';
+
+/** Mode byte of a SIP frame. */
+export type SipMode = 'A' | 'P';
+
+/** JSON payload of a SIP call frame. */
+export interface SipCallPayload {
+  /** Function to call. */
+  functionName: string;
+  /** Positional arguments in wire form. */
+  args: WireJson[];
+  /** Keyword arguments in wire form. */
+  kwargs: { [name: string]: WireJson };
+}
+
+/** Length of the frame header (mode byte + length). */
+export const SIP_HEADER_BYTES = 5;
+
+/** Largest payload a frame can describe (the length field is an unsigned 32-bit integer). */
+export const SIP_MAX_PAYLOAD_BYTES = 0xffff_ffff;
+
+/** Encodes one SIP frame. */
+export function encodeSipFrame(mode: SipMode, payload: SipCallPayload): Uint8Array {
+  return encodeSipFrameFromJson(mode, JSON.stringify(payload));
+}
+
+/** Encodes one SIP frame around an already serialized JSON payload. */
+export function encodeSipFrameFromJson(mode: SipMode, json: string): Uint8Array {
+  const body = Buffer.from(json, 'utf8');
+  if (body.byteLength > SIP_MAX_PAYLOAD_BYTES) throw new RangeError('SIP payload larger than 4 GiB');
+  const frame = new Uint8Array(SIP_HEADER_BYTES + body.byteLength);
+  frame[0] = mode.charCodeAt(0);
+  new DataView(frame.buffer).setUint32(1, body.byteLength, false);
+  frame.set(body, SIP_HEADER_BYTES);
+  return frame;
+}
+
+/** A decoded SIP frame. */
+export interface DecodedSipFrame {
+  mode: SipMode;
+  payload: SipCallPayload;
+  /** Bytes of `bytes` the frame used; any rest belongs to the next frame. */
+  consumed: number;
+}
+
+/**
+ * Decodes one SIP frame from the start of `bytes`.
+ *
+ * @returns the frame, or `undefined` when `bytes` does not yet hold a whole frame
+ * @throws SyntaxError when the mode byte is unknown or the payload is not JSON
+ */
+export function decodeSipFrame(bytes: Uint8Array): DecodedSipFrame | undefined {
+  if (bytes.byteLength < SIP_HEADER_BYTES) return undefined;
+  const mode = String.fromCharCode(bytes[0]);
+  if (mode !== 'A' && mode !== 'P') throw new SyntaxError(`Unknown SIP mode byte 0x${bytes[0].toString(16)}`);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1, false);
+  if (bytes.byteLength < SIP_HEADER_BYTES + length) return undefined;
+  const json = Buffer.from(bytes.buffer, bytes.byteOffset + SIP_HEADER_BYTES, length).toString('utf8');
+  return { mode, payload: JSON.parse(json) as SipCallPayload, consumed: SIP_HEADER_BYTES + length };
+}
+
+/**
+ * Follows a byte stream of frames that start with a 1-byte tag and a big-endian u32 length (SIP frames and
+ * result frames share that header) and tells where each frame ends, without decoding it.
+ *
+ * The worker uses it to give the proxy exactly one SIP frame on standard input and nothing more, so user
+ * code that reads stdin during a call sees end-of-input instead of the next request; and to notice when the
+ * proxy has finished writing a result frame.
+ */
+export class FrameTracker {
+  private headerSeen = 0;
+  private readonly header = new Uint8Array(SIP_HEADER_BYTES);
+  private bodyLeft = 0;
+  /** Tag byte of the frame in progress or last completed. */
+  tag = 0;
+
+  /** How many of the next `available` bytes belong to the current frame. */
+  frameBytesWithin(available: number): number {
+    if (this.headerSeen < SIP_HEADER_BYTES) return Math.min(available, SIP_HEADER_BYTES - this.headerSeen);
+    return Math.min(available, this.bodyLeft);
+  }
+
+  /** Records bytes of the stream; returns how many frames they completed. */
+  advance(chunk: Uint8Array): number {
+    let completed = 0;
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      if (this.headerSeen < SIP_HEADER_BYTES) {
+        this.header[this.headerSeen++] = chunk[offset++];
+        if (this.headerSeen === 1) this.tag = this.header[0];
+        if (this.headerSeen === SIP_HEADER_BYTES) {
+          this.bodyLeft = new DataView(this.header.buffer).getUint32(1, false);
+          if (this.bodyLeft === 0) {
+            this.headerSeen = 0;
+            completed++;
+          }
+        }
+      } else {
+        const take = Math.min(this.bodyLeft, chunk.byteLength - offset);
+        this.bodyLeft -= take;
+        offset += take;
+        if (this.bodyLeft === 0) {
+          this.headerSeen = 0;
+          completed++;
+        }
+      }
+    }
+    return completed;
+  }
+}

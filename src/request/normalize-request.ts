@@ -1,0 +1,79 @@
+/**
+ * Checks a request before anything runs and fills in defaults. Everything wrong here is reported with a
+ * typed error and nothing is started.
+ */
+import { InvalidRequestError } from '../errors.js';
+import { languageFor } from '../languages/registry.js';
+import type { LanguageDefinition } from '../languages/language.js';
+import type { ExecutionRequest } from '../types.js';
+
+/** A request whose fields have been checked. */
+export interface NormalizedRequest {
+  language: LanguageDefinition;
+  code: string;
+  functionName: string | undefined;
+  args: readonly unknown[];
+  kwargs: Readonly<Record<string, unknown>>;
+  timeoutMs: number;
+  stdin: Uint8Array | undefined;
+}
+
+/** Defaults the executor applies to requests. */
+export interface RequestDefaults {
+  timeoutMs: number;
+}
+
+/** Largest accepted timeout (24 days: the most a Node timer can wait). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export function normalizeRequest(request: ExecutionRequest, defaults: RequestDefaults): NormalizedRequest {
+  if (request === null || typeof request !== 'object') {
+    throw new InvalidRequestError('request', 'The request must be an object.');
+  }
+  const language = languageFor(request.language);
+
+  if (typeof request.code !== 'string') {
+    throw new InvalidRequestError('code', `code must be a string, got ${describe(request.code)}.`);
+  }
+  if (request.code.trim() === '') throw new InvalidRequestError('code', 'code is empty.');
+
+  const functionName = request.functionName;
+  if (functionName !== undefined && (typeof functionName !== 'string' || functionName === '')) {
+    throw new InvalidRequestError('functionName', `functionName must be a non-empty string, got ${describe(functionName)}.`);
+  }
+
+  const args = request.args ?? [];
+  if (!Array.isArray(args)) throw new InvalidRequestError('args', `args must be an array, got ${describe(args)}.`);
+
+  const kwargs = request.kwargs ?? {};
+  if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
+    throw new InvalidRequestError('kwargs', `kwargs must be a plain object, got ${describe(kwargs)}.`);
+  }
+  const prototype = Object.getPrototypeOf(kwargs);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new InvalidRequestError('kwargs', 'kwargs must be a plain object of named arguments.');
+  }
+
+  const timeoutMs = request.timeoutMs ?? defaults.timeoutMs;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new InvalidRequestError('timeoutMs', `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${describe(timeoutMs)}.`);
+  }
+
+  let stdin: Uint8Array | undefined;
+  if (request.stdin !== undefined) {
+    if (typeof request.stdin === 'string') stdin = new TextEncoder().encode(request.stdin);
+    else if (request.stdin instanceof Uint8Array) stdin = request.stdin;
+    else throw new InvalidRequestError('stdin', `stdin must be a string or a Uint8Array, got ${describe(request.stdin)}.`);
+  }
+
+  return { language, code: request.code, functionName, args, kwargs, timeoutMs, stdin };
+}
+
+/** A short description of a value's type for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return (value as object).constructor?.name ? `an instance of ${(value as object).constructor.name}` : 'an object';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  return `${typeof value} ${typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value)}`;
+}

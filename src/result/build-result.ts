@@ -1,0 +1,99 @@
+/**
+ * Turns how a job ended (exit, trap, timeout, result frame) into the one {@link ExecutionResult} shape.
+ */
+import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, Language } from '../types.js';
+import type { JobOutcome } from '../runtime/worker-handle.js';
+import type { ResultFrame } from '../protocol/result-frame.js';
+import type { OutputCollector } from './output-collector.js';
+
+/** Marker appended to stdout when the output limit cut a program off. */
+export const OUTPUT_TRUNCATED_MARKER = (limit: number): string => `\n[sandbox-executor: output truncated at ${limit} bytes]\n`;
+
+/** What the executor knows at the end of one call. */
+export interface CallEnd {
+  id: string;
+  language: Language;
+  functionName: string;
+  outcome: JobOutcome | undefined;
+  frame: ResultFrame | undefined;
+  collector: OutputCollector;
+  durationMs: number;
+  timedOut: boolean;
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+export function buildResult(end: CallEnd): ExecutionResult {
+  let stdout = end.collector.stdout();
+  const stderr = end.collector.stderr();
+  const outcome = end.outcome;
+  const exitCode = outcome?.type === 'done' && outcome.end.kind === 'exit' ? outcome.end.code : null;
+  let status: ExecutionStatus;
+  let error: ExecutionErrorInfo | undefined;
+  let value: unknown;
+
+  if (end.timedOut) {
+    status = 'timeout';
+    error = { type: 'Timeout', message: `The execution exceeded its time limit of ${end.timeoutMs} ms and was stopped.` };
+  } else if (end.frame?.ok === true) {
+    status = 'success';
+    value = end.frame.value;
+  } else if (end.frame && end.frame.ok === false) {
+    status = 'error';
+    error = end.frame.error;
+  } else if (outcome?.type === 'done' && outcome.end.kind === 'output-limit') {
+    status = 'error';
+    stdout += OUTPUT_TRUNCATED_MARKER(end.maxOutputBytes);
+    error = { type: 'OutputLimitExceeded', message: `The program wrote more than ${end.maxOutputBytes} bytes to stdout and stderr (maxOutputBytes) and was stopped.` };
+  } else {
+    status = 'crash';
+    error = describeCrash(outcome, stderr, end.collector.frameError);
+  }
+
+  const result: ExecutionResult = {
+    id: end.id,
+    status,
+    stdout,
+    stderr,
+    exitCode,
+    durationMs: Math.round(end.durationMs * 1000) / 1000,
+    language: end.language,
+    functionName: end.functionName,
+  };
+  if (status === 'success') result.result = value;
+  if (error) result.error = error;
+  return result;
+}
+
+function describeCrash(outcome: JobOutcome | undefined, stderr: string, frameError: Error | undefined): ExecutionErrorInfo {
+  if (frameError) return { type: 'ProtocolError', message: `The result channel was corrupted: ${frameError.message}` };
+  if (!outcome) return { type: 'Crash', message: 'The execution ended without an outcome.' };
+  if (outcome.type === 'lost') return { type: 'WorkerLost', message: outcome.reason };
+  const tail = lastLines(stderr, 5);
+  const detail = tail ? `\n${tail}` : '';
+  switch (outcome.end.kind) {
+    case 'trap':
+      if (outcome.memoryAtLimit) {
+        return { type: 'MemoryLimitExceeded', message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and was stopped (${outcome.end.message}).${detail}` };
+      }
+      if (/call stack/i.test(outcome.end.message)) return { type: 'StackOverflow', message: `The program exhausted its call stack.${detail}` };
+      return { type: 'Trap', message: `The program trapped: ${outcome.end.message}.${detail}` };
+    case 'exit':
+      if (outcome.memoryAtLimit) {
+        return { type: 'MemoryLimitExceeded', message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and exited with code ${outcome.end.code}.${detail}` };
+      }
+      return { type: 'ProcessExit', message: `The program exited with code ${outcome.end.code} before returning a result.${detail}` };
+    case 'failed':
+      return { type: 'SandboxFailure', message: outcome.end.message };
+    default:
+      return { type: 'Crash', message: `The program ended unexpectedly (${outcome.end.kind}).` };
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+function formatBytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}

@@ -1,0 +1,200 @@
+/**
+ * Host side of one sandbox worker thread: starts it, sends it runtimes and jobs, feeds standard input,
+ * pumps its output ring, and notices when it dies.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { createOutputRing, OutputRingReader, type OutputChannelId } from './output-ring.js';
+import { workerScriptPath } from './package-paths.js';
+import type { RuntimeAssets } from './runtime-assets.js';
+import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
+
+/** How a job ended, as the host sees it. */
+export type JobOutcome =
+  | Extract<WorkerMessage, { type: 'done' }>
+  /** The worker died or was terminated before the job finished. */
+  | { type: 'lost'; reason: string };
+
+/** Receives the output of a running job. */
+export type OutputSink = (channel: OutputChannelId, bytes: Uint8Array) => void;
+
+/** A job started on a worker. */
+export interface RunningJob {
+  /** Resolves when a pre-started (`standby`) job is waiting for its claim. */
+  readonly standby: Promise<void>;
+  /** Resolves when the job has ended (never rejects). */
+  readonly done: Promise<JobOutcome>;
+}
+
+let nextWorkerId = 1;
+
+export class WorkerHandle {
+  readonly id = nextWorkerId++;
+  private readonly worker: Worker;
+  private readonly control: MessagePort;
+  private readonly signal: Int32Array;
+  private readonly ring: OutputRingReader;
+  private readonly loaded = new Set<RuntimeId>();
+  private sink: OutputSink | undefined;
+  private current: { resolveDone: (o: JobOutcome) => void; resolveStandby: () => void } | undefined;
+  private alive = true;
+  /** Resolves when the worker has started and can take jobs. */
+  readonly ready: Promise<void>;
+  /** Called once when the worker dies for any reason. */
+  onExit: ((handle: WorkerHandle) => void) | undefined;
+
+  constructor(options: { resourceLimits?: { maxOldGenerationSizeMb?: number } } = {}) {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(16);
+    const ring = createOutputRing();
+    this.control = port1;
+    this.signal = new Int32Array(signal);
+    this.ring = new OutputRingReader(ring);
+    const boot: WorkerBootData = { control: port2, signal, ring };
+    this.worker = new Worker(workerScriptPath(), {
+      workerData: boot,
+      transferList: [port2],
+      resourceLimits: options.resourceLimits,
+      stdout: false,
+      stderr: false,
+    });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: WorkerMessage): void => {
+        if (message.type === 'ready') {
+          this.worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      this.worker.on('message', onMessage);
+      this.worker.once('exit', (code) => reject(new Error(`The sandbox worker exited during start-up (code ${code})`)));
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on('error', (error) => this.die(`The sandbox worker failed: ${error.message}`));
+    this.worker.on('exit', (code) => this.die(`The sandbox worker exited (code ${code})`));
+    void this.pump();
+  }
+
+  /** Whether the worker is still running. */
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** Whether a job is running (or waiting as a pre-started instance) on this worker. */
+  get isBusy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Whether a runtime has been sent to this worker. */
+  hasRuntime(id: RuntimeId): boolean {
+    return this.loaded.has(id);
+  }
+
+  /** Sends a runtime's module and base filesystem, once per worker. */
+  loadRuntime(assets: RuntimeAssets): void {
+    if (this.loaded.has(assets.id)) return;
+    this.loaded.add(assets.id);
+    this.post({ type: 'runtime', runtime: assets.id, module: assets.module, minPages: assets.minPages, baseFiles: assets.baseFiles, baseDirs: assets.baseDirs });
+  }
+
+  /** Starts a job. The worker must be idle and have the job's runtime. */
+  run(job: JobSpec, sink: OutputSink): RunningJob {
+    if (this.current) throw new Error('The sandbox worker is busy');
+    let resolveDone!: (o: JobOutcome) => void;
+    let resolveStandby!: () => void;
+    const done = new Promise<JobOutcome>((resolve) => (resolveDone = resolve));
+    const standby = new Promise<void>((resolve) => (resolveStandby = resolve));
+    this.sink = sink;
+    this.current = { resolveDone, resolveStandby };
+    if (!this.alive) {
+      this.finish({ type: 'lost', reason: 'The sandbox worker is not running' });
+    } else {
+      this.post({ type: 'run', job });
+    }
+    return { standby, done };
+  }
+
+  /** Redirects the output of the running job (used when a pre-started instance is claimed). */
+  setSink(sink: OutputSink): void {
+    this.sink = sink;
+  }
+
+  /** Feeds bytes to the running program's standard input. */
+  writeStdin(data: Uint8Array): void {
+    this.sendControl({ type: 'stdin', data });
+  }
+
+  /** Signals end of input to the running program. */
+  endStdin(): void {
+    this.sendControl({ type: 'stdin-end' });
+  }
+
+  /** Hands a call to a pre-started instance. */
+  claim(claim: ClaimSpec): void {
+    this.sendControl({ type: 'claim', claim });
+  }
+
+  /** Makes a pre-started instance exit without running a call. */
+  release(): void {
+    this.sendControl({ type: 'release' });
+  }
+
+  /** Stops the worker at once (also interrupts running WebAssembly). */
+  async terminate(): Promise<void> {
+    if (!this.alive) return;
+    this.die('The sandbox worker was terminated');
+    await this.worker.terminate();
+  }
+
+  private sendControl(message: ControlMessage): void {
+    if (!this.alive) return;
+    this.control.postMessage(message);
+    Atomics.add(this.signal, SIGNAL_CONTROL, 1);
+    Atomics.notify(this.signal, SIGNAL_CONTROL);
+  }
+
+  private post(message: HostMessage): void {
+    this.worker.postMessage(message);
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'standby':
+        this.current?.resolveStandby();
+        return;
+      case 'done':
+        this.drain();
+        this.finish(message);
+        return;
+    }
+  }
+
+  private finish(outcome: JobOutcome): void {
+    const current = this.current;
+    this.current = undefined;
+    this.sink = undefined;
+    current?.resolveStandby();
+    current?.resolveDone(outcome);
+  }
+
+  private drain(): void {
+    this.ring.drain((channel, bytes) => this.sink?.(channel, bytes));
+  }
+
+  private async pump(): Promise<void> {
+    while (this.alive) {
+      await this.ring.waitForData();
+      this.drain();
+    }
+  }
+
+  private die(reason: string): void {
+    if (!this.alive) return;
+    // Output written before the end is still in the ring: deliver it first.
+    this.drain();
+    this.alive = false;
+    this.ring.wake();
+    this.control.close();
+    this.finish({ type: 'lost', reason });
+    this.onExit?.(this);
+  }
+}

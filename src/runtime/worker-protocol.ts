@@ -1,0 +1,110 @@
+/**
+ * Messages between the host and a sandbox worker.
+ *
+ * Asynchronous messages go through the worker's `parentPort`. While a program runs, the worker thread is
+ * busy inside WebAssembly and cannot receive events, so anything it must get *during* a run (standard input,
+ * the claim of a pre-started instance) goes through a separate `MessagePort` that the worker reads
+ * synchronously with `receiveMessageOnPort`, after the host bumps a counter in shared memory and
+ * `Atomics.notify`s it.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { FsChange } from '../fs/virtual-fs.js';
+
+/** Interpreter and tool binaries the worker can run. */
+export type RuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld';
+
+/** Data given to the worker at start (`workerData`). */
+export interface WorkerBootData {
+  /** Port the worker reads synchronously during runs. */
+  control: MessagePort;
+  /** Int32 counters: [0] bumped after each control message. */
+  signal: SharedArrayBuffer;
+  /** Output ring (see output-ring.ts). */
+  ring: SharedArrayBuffer;
+}
+
+/** A file placed into the virtual filesystem before a run. */
+export interface JobFile {
+  path: string;
+  data: Uint8Array;
+  mtimeMs?: number;
+}
+
+/** Everything the worker needs to start one program. */
+export interface JobSpec {
+  jobId: number;
+  runtime: RuntimeId;
+  argv: string[];
+  env: Record<string, string>;
+  /** Working directory of the program (created if missing). */
+  cwd: string;
+  files: JobFile[];
+  /** Directories to create (possibly empty). */
+  dirs?: string[];
+  limits: JobLimits;
+  /**
+   * Pre-started instance: run up to the first read of standard input, post `standby`, and wait for a
+   * `claim` on the control port before going on.
+   */
+  standby: boolean;
+  /** Report filesystem changes made by the run (paths under /dev and /sandbox are never reported). */
+  collectChanges: boolean;
+}
+
+/** Limits of one run. */
+export interface JobLimits {
+  /** Maximum linear memory of the instance, in bytes. */
+  memoryBytes: number;
+  /** Maximum total bytes held by files in the virtual filesystem. */
+  fsBytes: number;
+  /** Maximum stdout + stderr bytes; the program is stopped when it writes more. */
+  outputBytes: number;
+}
+
+/** Sent on the control port to hand a pre-started instance its call. */
+export interface ClaimSpec {
+  jobId: number;
+  files: JobFile[];
+  dirs?: string[];
+  limits: JobLimits;
+  collectChanges: boolean;
+}
+
+/** Host → worker, asynchronous. */
+export type HostMessage =
+  | { type: 'runtime'; runtime: RuntimeId; module: WebAssembly.Module; minPages: number; baseFiles: JobFile[]; baseDirs: string[] }
+  | { type: 'run'; job: JobSpec };
+
+/** Host → worker, read synchronously during a run. */
+export type ControlMessage =
+  | { type: 'stdin'; data: Uint8Array }
+  | { type: 'stdin-end' }
+  | { type: 'claim'; claim: ClaimSpec }
+  | { type: 'release' };
+
+/** How a program ended, as seen from inside the worker. */
+export type RunEnd =
+  | { kind: 'exit'; code: number }
+  | { kind: 'trap'; message: string }
+  | { kind: 'output-limit' }
+  | { kind: 'released' }
+  | { kind: 'failed'; message: string };
+
+/** Worker → host. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'standby'; jobId: number }
+  | {
+      type: 'done';
+      jobId: number;
+      end: RunEnd;
+      /** Peak linear memory of the instance in bytes. */
+      memoryBytes: number;
+      /** Whether the memory reached its maximum (an allocation failure is likely the cause of the end). */
+      memoryAtLimit: boolean;
+      changes?: FsChange[];
+      fsBytesWritten: number;
+    };
+
+/** Index of the control counter in the signal array. */
+export const SIGNAL_CONTROL = 0;

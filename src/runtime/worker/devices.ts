@@ -1,0 +1,181 @@
+/**
+ * Device nodes of the sandbox: standard streams, the result channel, the control device and the usual
+ * `/dev/null`, `/dev/zero`, `/dev/urandom`.
+ */
+import { Errno } from '../wasi/abi.js';
+import type { Device } from '../../fs/virtual-fs.js';
+import type { SandboxClock } from '../wasi/sandbox-wasi.js';
+import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
+import { FrameTracker } from '../../protocol/sip.js';
+import type { ClaimSpec, ControlMessage } from '../worker-protocol.js';
+import type { ControlLink } from './control-link.js';
+
+/** Thrown from a write that goes over the output limit; unwinds the program. */
+export class OutputLimitExceeded extends Error {}
+
+/** Thrown from a blocked read when the host releases a pre-started instance; unwinds the program. */
+export class InstanceReleased extends Error {}
+
+const EMPTY = new Uint8Array(0);
+const SIP_MODE_ATOMIC = 0x41; // 'A'
+
+/** Shared byte budget of stdout + stderr. */
+export class OutputBudget {
+  used = 0;
+  constructor(public limit: number) {}
+}
+
+/** A write-only stream device (stdout or stderr) feeding the output ring. */
+export function outputDevice(channel: typeof OutputChannel.STDOUT | typeof OutputChannel.STDERR, ring: OutputRingWriter, budget: OutputBudget): Device {
+  return {
+    write(bytes: Uint8Array): number {
+      const room = budget.limit - budget.used;
+      if (bytes.byteLength > room) {
+        if (room > 0) ring.write(channel, bytes.subarray(0, room));
+        budget.used = budget.limit;
+        throw new OutputLimitExceeded();
+      }
+      budget.used += bytes.byteLength;
+      ring.write(channel, bytes);
+      return Errno.SUCCESS;
+    },
+  };
+}
+
+/**
+ * Standard input of a proxy: hands out exactly one SIP frame at a time.
+ *
+ * After an atomic (`A`) frame, what follows is the user's own stdin data, then end of input. After a
+ * persistent (`P`) frame, reads return end of input until the proxy has written its result, so user code
+ * that reads stdin during a call can never swallow the next request.
+ */
+export class StdinStream implements Device {
+  private chunks: Uint8Array[] = [];
+  private ended = false;
+  private readonly frames = new FrameTracker();
+  private state: 'frame' | 'raw' | 'paused';
+  private announcedStandby = false;
+
+  constructor(
+    private readonly link: ControlLink,
+    private readonly hooks: {
+      /** Pre-started instances: called once, when the proxy first waits for input. */
+      onStandby?: () => void;
+      /** Applies a claim; returns nothing. Until it arrives, a pre-started instance waits. */
+      onClaim?: (claim: ClaimSpec) => void;
+    },
+    framed: boolean,
+    private awaitingClaim: boolean,
+  ) {
+    this.state = framed ? 'frame' : 'raw';
+  }
+
+  /** Lets the next frame through (called when a result frame is complete). */
+  resume(): void {
+    if (this.state === 'paused') this.state = 'frame';
+  }
+
+  read(max: number): Uint8Array {
+    if (this.state === 'paused') return EMPTY;
+    while (this.chunks.length === 0 && !this.ended) {
+      if (this.awaitingClaim && !this.announcedStandby) {
+        this.announcedStandby = true;
+        this.hooks.onStandby?.();
+      }
+      this.handle(this.link.next());
+    }
+    if (this.chunks.length === 0) return EMPTY;
+
+    let allowed = max;
+    if (this.state === 'frame') allowed = this.frames.frameBytesWithin(max);
+    const head = this.chunks[0];
+    const taken = head.subarray(0, Math.min(allowed, head.byteLength));
+    if (taken.byteLength === head.byteLength) this.chunks.shift();
+    else this.chunks[0] = head.subarray(taken.byteLength);
+
+    if (this.state === 'frame' && this.frames.advance(taken) > 0) {
+      this.state = this.frames.tag === SIP_MODE_ATOMIC ? 'raw' : 'paused';
+    }
+    return taken;
+  }
+
+  private handle(message: ControlMessage): void {
+    switch (message.type) {
+      case 'stdin':
+        if (message.data.byteLength > 0) this.chunks.push(message.data);
+        return;
+      case 'stdin-end':
+        this.ended = true;
+        return;
+      case 'claim':
+        this.awaitingClaim = false;
+        this.hooks.onClaim?.(message.claim);
+        return;
+      case 'release':
+        throw new InstanceReleased();
+    }
+  }
+}
+
+/**
+ * The result channel: only the first open succeeds (the proxy opens it before loading user code), and
+ * each complete result frame resumes standard input.
+ */
+export function resultDevice(ring: OutputRingWriter, onFrame: () => void, maxBytes: number): Device {
+  let opened = false;
+  let written = 0;
+  const frames = new FrameTracker();
+  return {
+    open(): number {
+      if (opened) return Errno.ACCES;
+      opened = true;
+      return Errno.SUCCESS;
+    },
+    write(bytes: Uint8Array): number {
+      written += bytes.byteLength;
+      if (written > maxBytes) return Errno.FBIG;
+      ring.write(OutputChannel.RESULT, bytes);
+      if (frames.advance(bytes) > 0) {
+        written = 0;
+        onFrame();
+      }
+      return Errno.SUCCESS;
+    },
+  };
+}
+
+/** Text commands from the proxy to the host. Today: `sleep <nanoseconds>`. */
+export function controlDevice(clock: SandboxClock): Device {
+  return {
+    write(bytes: Uint8Array): number {
+      const command = Buffer.from(bytes).toString('latin1').trim();
+      const sleep = /^sleep (\d+)$/.exec(command);
+      if (sleep) {
+        clock.sleepNs(BigInt(sleep[1]));
+        return Errno.SUCCESS;
+      }
+      return Errno.INVAL;
+    },
+  };
+}
+
+export const nullDevice: Device = {
+  read: () => EMPTY,
+  write: () => Errno.SUCCESS,
+};
+
+export const zeroDevice: Device = {
+  read: (max) => new Uint8Array(Math.min(max, 65_536)),
+  write: () => Errno.SUCCESS,
+};
+
+export function randomDevice(clock: SandboxClock): Device {
+  return {
+    read(max: number): Uint8Array {
+      const out = new Uint8Array(Math.min(max, 65_536));
+      clock.fillRandom(out);
+      return out;
+    },
+    write: () => Errno.SUCCESS,
+  };
+}

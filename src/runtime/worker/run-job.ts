@@ -1,0 +1,142 @@
+/**
+ * Runs one program inside the worker: builds its virtual filesystem and devices, instantiates the
+ * interpreter with a bounded memory, runs it to the end, and reports how it ended and what it changed.
+ */
+import { parentPort } from 'node:worker_threads';
+import { VirtualFS, type SnapshotEntry, type FsChange } from '../../fs/virtual-fs.js';
+import { SandboxWASI } from '../wasi/sandbox-wasi.js';
+import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
+import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
+import type { ClaimSpec, JobFile, JobLimits, JobSpec, RunEnd, WorkerMessage } from '../worker-protocol.js';
+import type { ControlLink } from './control-link.js';
+import { createSystemClock } from './system-clock.js';
+import {
+  InstanceReleased,
+  OutputBudget,
+  OutputLimitExceeded,
+  StdinStream,
+  controlDevice,
+  nullDevice,
+  outputDevice,
+  randomDevice,
+  resultDevice,
+  zeroDevice,
+} from './devices.js';
+
+/** A runtime loaded into this worker: its compiled module and its base filesystem. */
+export interface LoadedRuntime {
+  module: WebAssembly.Module;
+  minPages: number;
+  template: VirtualFS;
+  /** Paths of the base filesystem; never reported as changes. */
+  templatePaths: Set<string>;
+}
+
+/** Paths that belong to the sandbox machinery, never reported as changes. */
+const HIDDEN_ROOTS = ['/dev', '/sandbox'];
+const isHidden = (path: string): boolean => HIDDEN_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
+
+/** Largest result frame a program may write. */
+const MAX_RESULT_BYTES = 256 * 1024 * 1024;
+
+export function buildRuntime(module: WebAssembly.Module, minPages: number, baseFiles: JobFile[], baseDirs: string[]): LoadedRuntime {
+  const template = new VirtualFS();
+  const templatePaths = new Set<string>();
+  for (const dir of baseDirs) {
+    template.mkdirp(dir);
+    templatePaths.add(dir);
+  }
+  for (const file of baseFiles) {
+    template.writeFile(file.path, file.data, { shared: true, mtime: BigInt(file.mtimeMs ?? Date.now()) * 1_000_000n });
+    templatePaths.add(file.path);
+    // Parent directories of base files are part of the base too.
+    for (let at = file.path.lastIndexOf('/'); at > 0; at = file.path.lastIndexOf('/', at - 1)) templatePaths.add(file.path.slice(0, at));
+  }
+  return { module, minPages, template, templatePaths };
+}
+
+export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, ring: OutputRingWriter): WorkerMessage {
+  const clock = createSystemClock();
+  let limits: JobLimits = job.limits;
+  let collectChanges = job.collectChanges;
+  let jobId = job.jobId;
+  const fs = runtime.template.clone(limits.fsBytes);
+  const budget = new OutputBudget(limits.outputBytes);
+  let snapshot: Map<string, SnapshotEntry> | undefined;
+
+  const addFiles = (files: JobFile[], dirs: string[] = []): void => {
+    for (const dir of dirs) fs.mkdirp(dir);
+    for (const file of files) fs.writeFile(file.path, file.data, file.mtimeMs ? { mtime: BigInt(file.mtimeMs) * 1_000_000n } : {});
+  };
+  const takeSnapshot = (): void => {
+    if (collectChanges) snapshot = fs.snapshot((path) => isHidden(path));
+  };
+
+  addFiles(job.files, job.dirs);
+  fs.mkdirp(job.cwd);
+  fs.mkdirp('/tmp');
+
+  const stdin = new StdinStream(
+    link,
+    {
+      onStandby: () => parentPort!.postMessage({ type: 'standby', jobId: job.jobId } satisfies WorkerMessage),
+      onClaim: (claim: ClaimSpec) => {
+        jobId = claim.jobId;
+        limits = claim.limits;
+        collectChanges = claim.collectChanges;
+        fs.maxBytes = limits.fsBytes;
+        budget.limit = limits.outputBytes;
+        addFiles(claim.files, claim.dirs);
+        takeSnapshot();
+      },
+    },
+    job.runtime !== 'clang' && job.runtime !== 'wasm-ld',
+    job.standby,
+  );
+  const stdout = fs.addDevice('/dev/stdout', outputDevice(OutputChannel.STDOUT, ring, budget));
+  const stderr = fs.addDevice('/dev/stderr', outputDevice(OutputChannel.STDERR, ring, budget));
+  const stdinNode = fs.addDevice('/dev/stdin', stdin);
+  fs.addDevice('/dev/null', nullDevice);
+  fs.addDevice('/dev/zero', zeroDevice);
+  fs.addDevice('/dev/urandom', randomDevice(clock));
+  fs.addDevice('/dev/random', randomDevice(clock));
+  fs.addDevice('/dev/sandbox/result', resultDevice(ring, () => stdin.resume(), MAX_RESULT_BYTES));
+  fs.addDevice('/dev/sandbox/control', controlDevice(clock));
+  if (!job.standby) takeSnapshot();
+
+  const maxPages = Math.max(runtime.minPages, Math.floor(limits.memoryBytes / WASM_PAGE_BYTES));
+  const memory = new WebAssembly.Memory({ initial: runtime.minPages, maximum: maxPages });
+  const wasi = new SandboxWASI({ args: job.argv, env: job.env, fs, stdio: [stdinNode, stdout, stderr], clock });
+
+  let end: RunEnd;
+  try {
+    const instance = new WebAssembly.Instance(runtime.module, { ...wasi.sandboxImports(), [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } });
+    end = { kind: 'exit', code: wasi.run(instance, memory) };
+  } catch (error) {
+    end = describeFailure(error);
+  }
+
+  const memoryBytes = memory.buffer.byteLength;
+  let changes: FsChange[] | undefined;
+  if (collectChanges && snapshot && end.kind !== 'released') {
+    changes = fs.diff(snapshot, isHidden).filter((change) => !runtime.templatePaths.has(change.path));
+  }
+  return {
+    type: 'done',
+    jobId,
+    end,
+    memoryBytes,
+    // An allocation that failed near the cap is the likely cause of a crash.
+    memoryAtLimit: memoryBytes >= maxPages * WASM_PAGE_BYTES * 0.9,
+    changes,
+    fsBytesWritten: fs.bytesWritten,
+  };
+}
+
+function describeFailure(error: unknown): RunEnd {
+  if (error instanceof OutputLimitExceeded) return { kind: 'output-limit' };
+  if (error instanceof InstanceReleased) return { kind: 'released' };
+  if (error instanceof WebAssembly.RuntimeError) return { kind: 'trap', message: error.message };
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return { kind: 'trap', message: 'call stack exhausted' };
+  return { kind: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}

@@ -1,0 +1,37 @@
+/**
+ * Entry point of a sandbox worker thread. Holds the runtimes the host has sent (compiled modules and base
+ * filesystems) and runs one program at a time.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { OutputRingWriter } from '../output-ring.js';
+import type { HostMessage, WorkerBootData, WorkerMessage, RuntimeId } from '../worker-protocol.js';
+import { ControlLink } from './control-link.js';
+import { buildRuntime, runJob, type LoadedRuntime } from './run-job.js';
+
+const boot = workerData as WorkerBootData;
+const link = new ControlLink(boot.control, boot.signal);
+const ring = new OutputRingWriter(boot.ring);
+const runtimes = new Map<RuntimeId, LoadedRuntime>();
+
+parentPort!.on('message', (message: HostMessage) => {
+  switch (message.type) {
+    case 'runtime':
+      runtimes.set(message.runtime, buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
+      return;
+    case 'run': {
+      const runtime = runtimes.get(message.job.runtime);
+      let reply: WorkerMessage;
+      if (!runtime) {
+        reply = { type: 'done', jobId: message.job.jobId, end: { kind: 'failed', message: `Runtime ${message.job.runtime} is not loaded` }, memoryBytes: 0, memoryAtLimit: false, fsBytesWritten: 0 };
+      } else {
+        reply = runJob(message.job, runtime, link, ring);
+      }
+      // Leftover control messages (for example stdin the program never read) must not leak into the next run.
+      link.drain();
+      parentPort!.postMessage(reply);
+      return;
+    }
+  }
+});
+
+parentPort!.postMessage({ type: 'ready' } satisfies WorkerMessage);

@@ -1,0 +1,265 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AmbiguousFunctionError,
+  FunctionNotFoundError,
+  InvalidRequestError,
+  SandboxExecutor,
+  UnserializableValueError,
+  UnsupportedLanguageError,
+  UserCodeError,
+} from '../../src/index.js';
+
+const executor = new SandboxExecutor({ poolSize: 2 });
+afterAll(() => executor.close());
+
+const py = (code: string, functionName?: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) =>
+  executor.invoke({ language: 'python', code, functionName, args, kwargs });
+
+describe('Python: signatures map args and kwargs onto the call', () => {
+  const code = `
+import functools
+
+def plain(a, b):
+    return [a, b]
+
+def defaults(a, b=10, *, c="kw"):
+    return {"a": a, "b": b, "c": c}
+
+def variadic(first, *rest, **options):
+    return {"first": first, "rest": rest, "options": options}
+
+def typed(x: int, y: "list[str]" = None) -> dict:
+    return {"x": x, "y": y}
+
+def shout(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return str(fn(*args, **kwargs)).upper()
+    return wrapper
+
+@shout
+def greet(name, greeting="hello"):
+    return f"{greeting} {name}"
+
+async def later(x):
+    import asyncio
+    await asyncio.sleep(0.01)
+    return x * 2
+`;
+
+  it('positional and keyword arguments', async () => {
+    expect((await py(code, 'plain', [1, 2])).result).toEqual([1, 2]);
+    expect((await py(code, 'plain', [1], { b: 'two' })).result).toEqual([1, 'two']);
+  });
+
+  it('defaults and keyword-only parameters', async () => {
+    expect((await py(code, 'defaults', [1])).result).toEqual({ a: 1, b: 10, c: 'kw' });
+    expect((await py(code, 'defaults', [1, 2], { c: 'set' })).result).toEqual({ a: 1, b: 2, c: 'set' });
+  });
+
+  it('*args and **kwargs', async () => {
+    expect((await py(code, 'variadic', [1, 2, 3], { x: true, y: null })).result).toEqual({ first: 1, rest: [2, 3], options: { x: true, y: null } });
+  });
+
+  it('annotated parameters', async () => {
+    expect((await py(code, 'typed', [5], { y: ['a'] })).result).toEqual({ x: 5, y: ['a'] });
+  });
+
+  it('decorated functions', async () => {
+    expect((await py(code, 'greet', ['ada'], { greeting: 'hi' })).result).toBe('HI ADA');
+  });
+
+  it('async def is awaited', async () => {
+    expect((await py(code, 'later', [21])).result).toBe(42);
+  });
+
+  it('wrong arguments surface as Python TypeError', async () => {
+    const missing = await py(code, 'plain', [1]);
+    expect(missing.status).toBe('error');
+    expect(missing.error?.type).toBe('TypeError');
+    expect(missing.error?.message).toContain("missing 1 required positional argument: 'b'");
+    const unknown = await py(code, 'plain', [1, 2], { nope: 1 });
+    expect(unknown.error?.type).toBe('TypeError');
+    expect(unknown.error?.message).toContain("unexpected keyword argument 'nope'");
+  });
+});
+
+describe('Python: values round-trip', () => {
+  const identity = 'def identity(x):\n    return x\n';
+  const typeOf = 'def type_of(x):\n    return [type(x).__name__, repr(x)]\n';
+
+  it('None, bool, int, float, str, list, dict and nesting', async () => {
+    const value = { none: null, yes: true, no: false, int: -7, float: 2.5, str: 'héllo ✓ 🎉', list: [1, [2, [3, { deep: [] }]]], empty: {} };
+    expect((await py(identity, 'identity', [value])).result).toEqual(value);
+  });
+
+  it('tuples and sets come back as arrays', async () => {
+    expect((await py('def f():\n    return (1, (2, 3)), {4}\n', 'f')).result).toEqual([[1, [2, 3]], [4]]);
+  });
+
+  it('integers beyond 2^53 come back as bigint, and a bigint arrives as a Python int', async () => {
+    expect((await py('def big():\n    return 2 ** 64\n', 'big')).result).toBe(18446744073709551616n);
+    expect((await py(typeOf, 'type_of', [12345678901234567890123n])).result).toEqual(['int', '12345678901234567890123']);
+    expect((await py('def f(x):\n    return x + 1\n', 'f', [2n ** 100n])).result).toBe(2n ** 100n + 1n);
+    expect((await py(identity, 'identity', [2n ** 100n])).result).toBe(2n ** 100n);
+  });
+
+  it('Uint8Array becomes bytes and bytes become Uint8Array', async () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect((await py(typeOf, 'type_of', [Uint8Array.of(0, 1, 255)])).result).toEqual(['bytes', "b'\\x00\\x01\\xff'"]);
+    expect((await py(identity, 'identity', [all])).result).toEqual(all);
+    expect((await py("def f():\n    return bytearray(b'\\x00hi')\n", 'f')).result).toEqual(Uint8Array.of(0, 104, 105));
+  });
+
+  it('NaN, Infinity and -Infinity survive both ways', async () => {
+    const r = await py(identity, 'identity', [[NaN, Infinity, -Infinity]]);
+    expect(r.result).toEqual([NaN, Infinity, -Infinity]);
+    expect((await py("def f():\n    return float('nan'), float('-inf')\n", 'f')).result).toEqual([NaN, -Infinity]);
+  });
+
+  it('objects whose keys look like wire tags stay objects', async () => {
+    const value = { $bigint: '1', nested: { $bytes: 'x' } };
+    expect((await py(identity, 'identity', [value])).result).toEqual(value);
+    expect((await py(identity, 'identity', [{ $bytes: 'QQ==' }])).result).toEqual({ $bytes: 'QQ==' });
+  });
+
+  it('a 1 MB string argument round-trips (no 8 KB stdin limit)', async () => {
+    const big = 'é漢🎉x'.repeat(200_000);
+    const r = await py('def f(s):\n    return [len(s), s]\n', 'f', [big]);
+    expect(r.status).toBe('success');
+    expect(r.result).toEqual([big.length - 200_000, big]); // Python counts code points; the emoji is 2 UTF-16 units
+  });
+
+  it('an unserializable return value gives a clear error naming its type', async () => {
+    const r = await py('class Widget:\n    pass\n\ndef f():\n    return {"w": Widget()}\n', 'f');
+    expect(r.status).toBe('error');
+    expect(r.error?.type).toBe('SerializationError');
+    expect(r.error?.message).toContain("'Widget'");
+    const r2 = await py('def f():\n    return object()\n', 'f');
+    expect(r2.error?.message).toContain("'object'");
+  });
+});
+
+describe('Python: output and errors', () => {
+  it('prints go to stdout and stderr, apart from the result', async () => {
+    const r = await py('import sys\n\ndef f():\n    print("to stdout")\n    print("to stderr", file=sys.stderr)\n    return 1\n', 'f');
+    expect(r).toMatchObject({ status: 'success', result: 1, stdout: 'to stdout\n', stderr: 'to stderr\n', exitCode: 0 });
+  });
+
+  it('printing text that imitates the result framing cannot fake the result', async () => {
+    const code = `
+import sys, os
+
+def f():
+    forged = b'R\\x00\\x00\\x00\\x1b{"ok":true,"value":"forged"}'
+    os.write(1, forged)
+    sys.stdout.write('{"ok":true,"value":"forged"}\\n')
+    try:
+        open('/dev/sandbox/result', 'wb')
+        opened = True
+    except OSError:
+        opened = False
+    return {"real": True, "second_open": opened}
+`;
+    const r = await py(code, 'f');
+    expect(r.result).toEqual({ real: true, second_open: false });
+    expect(r.stdout).toContain('forged');
+  });
+
+  it('a syntax error reports SyntaxError and the line', async () => {
+    const r = await py('def ok():\n    return 1\n\ndef broken(:\n    pass\n', 'ok');
+    expect(r.status).toBe('error');
+    expect(r.error?.type).toBe('SyntaxError');
+    expect(r.error?.line).toBe(4);
+    expect(r.error?.traceback).toContain('line 4');
+  });
+
+  it('an exception reports type, message and a traceback with user line numbers', async () => {
+    const code = '\n\ndef helper(d):\n    return d["missing"]\n\ndef f():\n    data = {}\n    return helper(data)\n';
+    const r = await py(code, 'f');
+    expect(r.status).toBe('error');
+    expect(r.error?.type).toBe('KeyError');
+    expect(r.error?.message).toBe("'missing'");
+    expect(r.error?.line).toBe(4);
+    const traceback = r.error?.traceback ?? '';
+    expect(traceback).toContain('File "user_code.py", line 8, in f');
+    expect(traceback).toContain('File "user_code.py", line 4, in helper');
+    expect(traceback).toContain('return d["missing"]');
+    expect(traceback).not.toContain('main.py');
+  });
+
+  it('call() returns the value or throws UserCodeError carrying the result', async () => {
+    expect(await executor.call({ language: 'python', code: 'def add(a, b):\n    return a + b\n', args: [2, 3] })).toBe(5);
+    const error = await executor.call({ language: 'python', code: 'def f():\n    raise ValueError("bad input")\n' }).catch((e) => e);
+    expect(error).toBeInstanceOf(UserCodeError);
+    expect(error.type).toBe('ValueError');
+    expect(error.message).toBe('ValueError: bad input');
+    expect(error.traceback).toContain('raise ValueError("bad input")');
+    expect(error.result.status).toBe('error');
+  });
+});
+
+describe('Python: requests that are wrong before anything runs', () => {
+  it('unknown language', async () => {
+    await expect(executor.invoke({ language: 'cobol', code: 'x' })).rejects.toBeInstanceOf(UnsupportedLanguageError);
+  });
+
+  it('function not found lists the candidates', async () => {
+    const error = await py('def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a - b\n', 'ad').catch((e) => e);
+    expect(error).toBeInstanceOf(FunctionNotFoundError);
+    expect(error.candidates).toEqual(['add', 'sub']);
+    expect(error.message).toContain('Did you mean "add"?');
+  });
+
+  it('functionName may be omitted when there is one function, not when there are several', async () => {
+    expect((await executor.invoke({ language: 'python', code: 'def only(x=4):\n    return x\n' })).result).toBe(4);
+    const error = await executor.invoke({ language: 'python', code: 'def a():\n    pass\n\ndef b():\n    pass\n' }).catch((e) => e);
+    expect(error).toBeInstanceOf(AmbiguousFunctionError);
+    expect(error.candidates).toEqual(['a', 'b']);
+  });
+
+  it('args that are not an array', async () => {
+    await expect(executor.invoke({ language: 'python', code: 'def f(x):\n    return x\n', args: { 0: 1 } as never })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('unserializable arguments: a function, a circular object', async () => {
+    await expect(py('def f(x):\n    return x\n', 'f', [() => 1])).rejects.toBeInstanceOf(UnserializableValueError);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(py('def f(x):\n    return x\n', 'f', [], { x: circular })).rejects.toThrowError(/kwargs\.x\.self.*circular/);
+  });
+});
+
+describe('Python: runtime isolation and limits', () => {
+  it('each call gets its own copy of the filesystem', async () => {
+    const code = `
+import os
+
+def write():
+    with open('/tmp/leak.txt', 'w') as f:
+        f.write('secret')
+    with open('/workspace/out.txt', 'w') as f:
+        f.write('left behind')
+    # The proxy file is the same for every call: tamper with it.
+    with open('/sandbox/main.py', 'a') as f:
+        f.write('\\nraise SystemExit(3)\\n')
+    return os.path.exists('/tmp/leak.txt')
+
+def check():
+    return [os.path.exists('/tmp/leak.txt'), os.path.exists('/workspace/out.txt')]
+`;
+    const written = await py(code, 'write');
+    expect(written.error).toBeUndefined();
+    expect(written.result).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await py(code, 'check')).result).toEqual([false, false]);
+  });
+
+  it('timeoutMs stops an infinite loop, and the next call works', async () => {
+    const started = Date.now();
+    const r = await executor.invoke({ language: 'python', code: 'def spin():\n    while True:\n        pass\n', timeoutMs: 1000 });
+    expect(r.status).toBe('timeout');
+    expect(r.error?.type).toBe('Timeout');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await py('def ok():\n    return "alive"\n', 'ok')).result).toBe('alive');
+  });
+});
