@@ -14,8 +14,8 @@ export default defineConfig([
     platform: 'node',
   },
   {
-    // The worker thread script: ESM only (it imports the ESM-only @runno/wasi).
-    entry: { worker: 'src/runtime/worker/worker-main.ts' },
+    // The worker thread script (ESM only: it imports the ESM-only @runno/wasi) and the demo.
+    entry: { worker: 'src/runtime/worker/worker-main.ts', demo: 'src/demo.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -6,18 +6,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { ExecutionTimeoutError, ExecutorClosedError, InvalidRequestError, SandboxCrashError, UserCodeError } from './errors.js';
-import type { LanguageDefinition, ProgramPlan } from './languages/language.js';
+import type { LanguageDefinition } from './languages/language.js';
 import type { FunctionSignature } from './languages/signature.js';
 import { encodeSipFrameFromJson } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
 import { resolveFunction } from './request/resolve-function.js';
 import { buildResult } from './result/build-result.js';
-import { OutputCollector } from './result/output-collector.js';
-import { loadRuntimeAssets } from './runtime/runtime-assets.js';
-import type { JobOutcome } from './runtime/worker-handle.js';
+import { JobRunner } from './runtime/job-runner.js';
+import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool } from './runtime/worker-pool.js';
-import type { JobSpec } from './runtime/worker-protocol.js';
 import type { ExecutionRequest, ExecutionResult, SandboxExecutorOptions } from './types.js';
 
 const DEFAULTS = {
@@ -28,16 +26,14 @@ const DEFAULTS = {
   fsLimitBytes: 256 * 1024 * 1024,
 };
 
-/** A request checked and turned into a runnable plan. */
+/** A request checked and encoded, ready to run. */
 interface PreparedCall {
   request: NormalizedRequest;
   signature: FunctionSignature;
-  plan: ProgramPlan;
   frame: Uint8Array;
 }
 
 let nextExecutionId = 1;
-let nextJobId = 1;
 
 /**
  * Runs functions written in other languages inside a WebAssembly sandbox.
@@ -52,6 +48,9 @@ let nextJobId = 1;
 export class SandboxExecutor {
   private readonly options: Required<Pick<SandboxExecutorOptions, 'timeoutMs' | 'maxPayloadBytes' | 'poolSize'>>;
   private readonly pool: WorkerPool;
+  private readonly runner: JobRunner;
+  private readonly tools: ToolRunner;
+  private readonly preparations = new Map<string, Promise<unknown>>();
   private readonly signatureCache = new Map<string, FunctionSignature[]>();
   private closed = false;
 
@@ -64,6 +63,8 @@ export class SandboxExecutor {
       poolSize,
     };
     this.pool = new WorkerPool({ size: poolSize });
+    this.runner = new JobRunner(this.pool);
+    this.tools = new ToolRunner(this.runner);
   }
 
   /**
@@ -110,8 +111,7 @@ export class SandboxExecutor {
     const normalized = normalizeRequest(request, { timeoutMs: this.options.timeoutMs });
     const signature = resolveFunction(this.signatures(normalized.language, normalized.code), normalized.functionName);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.options.maxPayloadBytes);
-    const plan = normalized.language.planProgram(normalized.code, signature);
-    return { request: normalized, signature, plan, frame: encodeSipFrameFromJson('A', encoded.json) };
+    return { request: normalized, signature, frame: encodeSipFrameFromJson('A', encoded.json) };
   }
 
   private signatures(language: LanguageDefinition, code: string): FunctionSignature[] {
@@ -125,52 +125,40 @@ export class SandboxExecutor {
     return found;
   }
 
-  private async execute(call: PreparedCall): Promise<ExecutionResult> {
-    const { request, plan } = call;
-    const id = `exec-${nextExecutionId++}`;
-    const assets = await loadRuntimeAssets(plan.runtime);
-    const worker = await this.pool.acquire();
-    const started = performance.now();
-    const collector = new OutputCollector();
-    let timedOut = false;
-    let outcome: JobOutcome | undefined;
-    try {
-      worker.loadRuntime(assets);
-      const job: JobSpec = {
-        jobId: nextJobId++,
-        runtime: plan.runtime,
-        argv: plan.argv,
-        env: plan.env,
-        cwd: plan.cwd,
-        files: [...plan.baseFiles, ...plan.callFiles],
-        limits: { memoryBytes: DEFAULTS.memoryLimitMb * 1024 * 1024, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: DEFAULTS.maxOutputBytes },
-        standby: false,
-        collectChanges: false,
-      };
-      const running = worker.run(job, collector.sink);
-      worker.writeStdin(call.frame);
-      if (request.stdin) worker.writeStdin(request.stdin);
-      worker.endStdin();
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void worker.terminate();
-      }, request.timeoutMs);
-      outcome = await running.done;
-      clearTimeout(timer);
-    } finally {
-      this.pool.release(worker);
+  /** One-time preparation of a language (cached; a failure leaves calls on the unprepared path). */
+  private prepared(language: LanguageDefinition): Promise<unknown> {
+    let pending = this.preparations.get(language.id);
+    if (!pending) {
+      pending = language.prepare ? language.prepare(this.tools).catch(() => undefined) : Promise.resolve(undefined);
+      this.preparations.set(language.id, pending);
     }
-    collector.finish();
-    const results = collector.takeResults();
+    return pending;
+  }
+
+  private async execute(call: PreparedCall): Promise<ExecutionResult> {
+    const { request, signature } = call;
+    const id = `exec-${nextExecutionId++}`;
+    const plan = request.language.planProgram(request.code, signature, await this.prepared(request.language));
+    const report = await this.runner.run({
+      runtime: plan.runtime,
+      argv: plan.argv,
+      env: plan.env,
+      cwd: plan.cwd,
+      files: [...plan.baseFiles, ...plan.callFiles],
+      stdin: request.stdin ? [call.frame, request.stdin] : [call.frame],
+      limits: { memoryBytes: DEFAULTS.memoryLimitMb * 1024 * 1024, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: DEFAULTS.maxOutputBytes },
+      timeoutMs: request.timeoutMs,
+      collectChanges: false,
+    });
     return buildResult({
       id,
       language: request.language.id,
-      functionName: call.signature.name,
-      outcome,
-      frame: results[results.length - 1],
-      collector,
-      durationMs: performance.now() - started,
-      timedOut,
+      functionName: signature.name,
+      outcome: report.outcome,
+      frame: report.frames[report.frames.length - 1],
+      collector: report.collector,
+      durationMs: report.durationMs,
+      timedOut: report.timedOut,
       timeoutMs: request.timeoutMs,
       maxOutputBytes: DEFAULTS.maxOutputBytes,
     });

@@ -23,14 +23,46 @@ export interface ProgramPlan {
   callFiles: JobFile[];
 }
 
+/** A program run in the sandbox as a tool (a compiler, a precompile step), not as a call. */
+export interface ToolSpec {
+  runtime: RuntimeId;
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  files: JobFile[];
+  timeoutMs?: number;
+}
+
+/** What a tool run produced. */
+export interface ToolResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Files the tool created or modified, by absolute path. */
+  files: Map<string, Uint8Array>;
+  /** Why the run failed, when it did not exit normally. */
+  failure?: string;
+}
+
+/** Services the executor offers to languages. */
+export interface LanguageToolbox {
+  /** Runs a program in the sandbox and collects the files it wrote. */
+  runTool(spec: ToolSpec): Promise<ToolResult>;
+}
+
 /** Everything the executor needs to know about one language. */
-export interface LanguageDefinition {
+export interface LanguageDefinition<Prepared = unknown> {
   /** Canonical name used in requests and results. */
   id: Language;
   /** Other names accepted in requests. */
   aliases: readonly string[];
   /** Finds the callable top-level functions of `code`. Must not throw on any input. */
   inferSignatures(code: string): FunctionSignature[];
-  /** The program that runs one call of `functionName`. */
-  planProgram(code: string, signature: FunctionSignature): ProgramPlan;
+  /**
+   * One-time work before the first call (for example precompiling the proxy). Its result is passed to
+   * every `planProgram`. When it fails, calls go on with `prepared` undefined.
+   */
+  prepare?(toolbox: LanguageToolbox): Promise<Prepared>;
+  /** The program that runs one call of `signature`. */
+  planProgram(code: string, signature: FunctionSignature, prepared: Prepared | undefined): ProgramPlan;
 }

@@ -6,7 +6,8 @@ import type { Language } from '../types.js';
 import type { LanguageDefinition } from './language.js';
 import { python } from './python/index.js';
 
-const LANGUAGES: readonly LanguageDefinition[] = [
+// `any`: each language has its own type of prepared data, opaque to the registry.
+const LANGUAGES: readonly LanguageDefinition<any>[] = [
   python,
 ];
 

@@ -54,8 +54,7 @@ export class WorkerHandle {
       workerData: boot,
       transferList: [port2],
       resourceLimits: options.resourceLimits,
-      stdout: false,
-      stderr: false,
+      execArgv: workerExecArgv(process.execArgv),
     });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: WorkerMessage): void => {
@@ -197,4 +196,22 @@ export class WorkerHandle {
     this.finish({ type: 'lost', reason });
     this.onExit?.(this);
   }
+}
+
+/**
+ * The host's Node flags minus those that only make sense for the host's own entry point: a host started
+ * with `node --input-type=module -e …` would otherwise pass `--input-type` to the worker, which refuses it.
+ */
+function workerExecArgv(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
+      i++;
+      continue;
+    }
+    if (/^--(eval|print|input-type)(=|$)/.test(arg)) continue;
+    kept.push(arg);
+  }
+  return kept;
 }

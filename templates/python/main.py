@@ -22,7 +22,14 @@ USER_MODULE = "{{USER_MODULE}}"
 WORKDIR = "{{WORKDIR}}"
 
 MAX_SAFE_INTEGER = 2 ** 53 - 1
-PROXY_FILE = __file__
+
+
+def _proxy_filename():
+    # The file name compiled into this proxy's code (also right when running from a precompiled .pyc).
+    return _proxy_filename.__code__.co_filename
+
+
+PROXY_FILE = _proxy_filename()
 
 # The result channel only opens once: the proxy takes it before any user code runs.
 _result_fd = posix.open("/dev/sandbox/result", posix.O_WRONLY)

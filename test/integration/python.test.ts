@@ -8,6 +8,7 @@ import {
   UnsupportedLanguageError,
   UserCodeError,
 } from '../../src/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
 afterAll(() => executor.close());
@@ -123,6 +124,14 @@ describe('Python: values round-trip', () => {
     expect((await py(identity, 'identity', [{ $bytes: 'QQ==' }])).result).toEqual({ $bytes: 'QQ==' });
   });
 
+  it('lone surrogates in strings survive, and non-string dict keys come back as their JSON text', async () => {
+    expect((await py(identity, 'identity', ['a\ud800b'])).result).toBe('a\ud800b');
+    expect((await py('def f():\n    return {1: "int", 2.5: "float", None: "none"}, {False: "bool"}\n', 'f')).result).toEqual([{ '1': 'int', '2.5': 'float', null: 'none' }, { false: 'bool' }]);
+    const r = await py('def f():\n    return {(1, 2): "tuple key"}\n', 'f');
+    expect(r.error?.type).toBe('SerializationError');
+    expect(r.error?.message).toContain("dict key of type 'tuple'");
+  });
+
   it('a 1 MB string argument round-trips (no 8 KB stdin limit)', async () => {
     const big = 'é漢🎉x'.repeat(200_000);
     const r = await py('def f(s):\n    return [len(s), s]\n', 'f', [big]);
@@ -166,6 +175,28 @@ def f():
     expect(r.stdout).toContain('forged');
   });
 
+  it('output is byte-exact: a character split across writes arrives whole', async () => {
+    const code = `
+import sys
+
+def f():
+    data = "é漢🎉".encode()
+    for i in range(len(data)):
+        sys.stdout.buffer.write(data[i:i + 1])
+        sys.stdout.buffer.flush()
+    return len(data)
+`;
+    const r = await py(code, 'f');
+    expect(r.result).toBe(9);
+    expect(r.stdout).toBe('é漢🎉');
+  });
+
+  it('stdin is byte-exact: every byte value reaches the program intact after the call frame', async () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const r = await executor.invoke({ language: 'python', code: 'import sys\n\ndef f():\n    return sys.stdin.buffer.read()\n', stdin: all });
+    expect(r.result).toEqual(all);
+  });
+
   it('a syntax error reports SyntaxError and the line', async () => {
     const r = await py('def ok():\n    return 1\n\ndef broken(:\n    pass\n', 'ok');
     expect(r.status).toBe('error');
@@ -190,7 +221,7 @@ def f():
 
   it('call() returns the value or throws UserCodeError carrying the result', async () => {
     expect(await executor.call({ language: 'python', code: 'def add(a, b):\n    return a + b\n', args: [2, 3] })).toBe(5);
-    const error = await executor.call({ language: 'python', code: 'def f():\n    raise ValueError("bad input")\n' }).catch((e) => e);
+    const error = await rejection(executor.call({ language: 'python', code: 'def f():\n    raise ValueError("bad input")\n' }));
     expect(error).toBeInstanceOf(UserCodeError);
     expect(error.type).toBe('ValueError');
     expect(error.message).toBe('ValueError: bad input');
@@ -205,7 +236,7 @@ describe('Python: requests that are wrong before anything runs', () => {
   });
 
   it('function not found lists the candidates', async () => {
-    const error = await py('def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a - b\n', 'ad').catch((e) => e);
+    const error = await rejection(py('def add(a, b):\n    return a + b\n\ndef sub(a, b):\n    return a - b\n', 'ad'));
     expect(error).toBeInstanceOf(FunctionNotFoundError);
     expect(error.candidates).toEqual(['add', 'sub']);
     expect(error.message).toContain('Did you mean "add"?');
@@ -213,7 +244,7 @@ describe('Python: requests that are wrong before anything runs', () => {
 
   it('functionName may be omitted when there is one function, not when there are several', async () => {
     expect((await executor.invoke({ language: 'python', code: 'def only(x=4):\n    return x\n' })).result).toBe(4);
-    const error = await executor.invoke({ language: 'python', code: 'def a():\n    pass\n\ndef b():\n    pass\n' }).catch((e) => e);
+    const error = await rejection(executor.invoke({ language: 'python', code: 'def a():\n    pass\n\ndef b():\n    pass\n' }));
     expect(error).toBeInstanceOf(AmbiguousFunctionError);
     expect(error.candidates).toEqual(['a', 'b']);
   });

@@ -3,19 +3,27 @@
  *
  * The proxy (`templates/python/main.py`) is the same for every call; the user's code is a separate
  * `user_code.py` loaded as the module `user_code`, so tracebacks carry the user's own line numbers.
+ * Before the first call the proxy is compiled to bytecode inside the sandbox, once per process.
  */
-import type { LanguageDefinition, ProgramPlan } from '../language.js';
+import type { LanguageDefinition, LanguageToolbox, ProgramPlan } from '../language.js';
 import { fillTemplate, readTemplate } from '../templates.js';
 import { inferPythonSignatures } from './inference.js';
 
-const PROXY_PATH = '/sandbox/main.py';
+const PROXY_SOURCE_PATH = '/sandbox/main.py';
+const PROXY_BYTECODE_PATH = '/sandbox/main.pyc';
 const USER_CODE_PATH = '/sandbox/user_code.py';
 const WORKDIR = '/workspace';
+const encoder = new TextEncoder();
+
+/** What {@link python.prepare} produces: the proxy as bytecode. */
+interface PythonPrepared {
+  proxyBytecode: Uint8Array;
+}
 
 let proxy: Uint8Array | undefined;
 
 function proxySource(): Uint8Array {
-  proxy ??= new TextEncoder().encode(
+  proxy ??= encoder.encode(
     fillTemplate(readTemplate('python', 'main.py'), {
       USER_CODE_PATH,
       USER_FILENAME: 'user_code.py',
@@ -26,20 +34,43 @@ function proxySource(): Uint8Array {
   return proxy;
 }
 
-export const python: LanguageDefinition = {
+// -S: no site module (nothing to find, and it costs start-up time); -u: unbuffered output, so streamed
+// output arrives as it is printed; -B: never write .pyc files into the user's folders.
+const FLAGS = ['-S', '-u', '-B'];
+const ENV = { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' };
+
+export const python: LanguageDefinition<PythonPrepared> = {
   id: 'python',
   aliases: ['py', 'python3'],
   inferSignatures: inferPythonSignatures,
-  planProgram(code: string): ProgramPlan {
+
+  async prepare(toolbox: LanguageToolbox): Promise<PythonPrepared> {
+    const script = fillTemplate(readTemplate('python', 'compile_proxy.py'), { SOURCE_PATH: PROXY_SOURCE_PATH, TARGET_PATH: PROXY_BYTECODE_PATH });
+    const run = await toolbox.runTool({
+      runtime: 'python',
+      argv: ['python', '-S', '-B', '/sandbox/compile_proxy.py'],
+      env: ENV,
+      files: [
+        { path: PROXY_SOURCE_PATH, data: proxySource() },
+        { path: '/sandbox/compile_proxy.py', data: encoder.encode(script) },
+      ],
+    });
+    const bytecode = run.files.get(PROXY_BYTECODE_PATH);
+    if (run.exitCode !== 0 || !bytecode) throw new Error(`Precompiling the Python proxy failed: ${run.failure ?? run.stderr}`);
+    return { proxyBytecode: bytecode };
+  },
+
+  planProgram(code: string, _signature, prepared): ProgramPlan {
+    const proxyFile = prepared
+      ? { path: PROXY_BYTECODE_PATH, data: prepared.proxyBytecode }
+      : { path: PROXY_SOURCE_PATH, data: proxySource() };
     return {
       runtime: 'python',
-      // -S: no site module (nothing to find, and it costs start-up time); -u: unbuffered output, so
-      // streamed output arrives as it is printed; -B: never write .pyc files into the user's folders.
-      argv: ['python', '-S', '-u', '-B', PROXY_PATH],
-      env: { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' },
+      argv: ['python', ...FLAGS, proxyFile.path],
+      env: ENV,
       cwd: WORKDIR,
-      baseFiles: [{ path: PROXY_PATH, data: proxySource() }],
-      callFiles: [{ path: USER_CODE_PATH, data: new TextEncoder().encode(code) }],
+      baseFiles: [proxyFile],
+      callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(code) }],
     };
   },
 };
