@@ -122,6 +122,38 @@ export class ExecutorClosedError extends SandboxError {
   }
 }
 
+/** Too many calls are already waiting for a worker (`maxQueue`). */
+export class QueueFullError extends SandboxError {
+  /** The configured queue limit. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super('QUEUE_FULL', `Too many calls are waiting for a sandbox worker (maxQueue is ${limit}); try again later.`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * The call was cancelled through its `signal`, while waiting for a worker or while running. `result`
+ * holds what the call produced until then: status `cancelled`, and the stdout and stderr written before
+ * the cancellation (empty when it never started).
+ */
+export class ExecutionCancelledError extends SandboxError {
+  /** The partial result. */
+  readonly result: ExecutionResult;
+
+  constructor(result: ExecutionResult, reason?: unknown) {
+    super('EXECUTION_CANCELLED', `The execution was cancelled${reasonText(reason)}.`, reason === undefined ? undefined : { cause: reason });
+    this.result = result;
+  }
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error && reason.name !== 'AbortError') return `: ${reason.message}`;
+  if (typeof reason === 'string') return `: ${reason}`;
+  return '';
+}
+
 /** A runtime binary or proxy template that ships with the package could not be found or loaded. */
 export class RuntimeUnavailableError extends SandboxError {
   constructor(message: string, options?: { cause?: unknown }) {

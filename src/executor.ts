@@ -1,36 +1,48 @@
 /**
  * SandboxExecutor: the one place that strings the stages of a call together.
  *
- * request (check, pick the function, encode) → language (plan the proxy program) → runtime (a worker
- * runs it, SIP frame on stdin) → result (collect output and the result frame, build the result).
+ * request (check, pick the function, encode) → language (plan the proxy program) → runtime (a pooled
+ * worker runs it, possibly on a pre-started instance; SIP frame on stdin) → result (collect output and
+ * the result frame, build the result).
  */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { ExecutionTimeoutError, ExecutorClosedError, InvalidRequestError, SandboxCrashError, UserCodeError } from './errors.js';
-import type { LanguageDefinition } from './languages/language.js';
+import { ExecutionCancelledError, ExecutionTimeoutError, ExecutorClosedError, InvalidRequestError, SandboxCrashError, UserCodeError } from './errors.js';
+import type { LanguageDefinition, ProgramPlan } from './languages/language.js';
+import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
 import { encodeSipFrameFromJson } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
 import { resolveFunction } from './request/resolve-function.js';
 import { buildResult } from './result/build-result.js';
+import type { OutputListener } from './result/output-collector.js';
 import { JobRunner } from './runtime/job-runner.js';
+import { loadRuntimeAssets } from './runtime/runtime-assets.js';
 import { ToolRunner } from './runtime/tool-runner.js';
-import { WorkerPool } from './runtime/worker-pool.js';
-import type { ExecutionRequest, ExecutionResult, SandboxExecutorOptions } from './types.js';
+import { WorkerPool, type StandbyProfile } from './runtime/worker-pool.js';
+import type { JobLimits } from './runtime/worker-protocol.js';
+import type { ExecutionRequest, ExecutionResult, ExecutorEvents, ExecutorStatus, Language, LanguageInput, SandboxExecutorOptions, StreamEvent } from './types.js';
 
+const MIB = 1024 * 1024;
 const DEFAULTS = {
   timeoutMs: 30_000,
-  maxPayloadBytes: 64 * 1024 * 1024,
+  maxQueue: 1000,
+  prewarm: 1,
   memoryLimitMb: 512,
-  maxOutputBytes: 16 * 1024 * 1024,
-  fsLimitBytes: 256 * 1024 * 1024,
+  maxOutputBytes: 16 * MIB,
+  maxPayloadBytes: 64 * MIB,
+  fsLimitBytes: 256 * MIB,
 };
 
 /** A request checked and encoded, ready to run. */
 interface PreparedCall {
+  id: string;
   request: NormalizedRequest;
   signature: FunctionSignature;
   frame: Uint8Array;
+  limits: JobLimits;
 }
 
 let nextExecutionId = 1;
@@ -44,25 +56,32 @@ let nextExecutionId = 1;
  * r.result; // 3
  * await executor.close();
  * ```
+ *
+ * It is also an event emitter of `execution:start`, `execution:output` and `execution:end`, each carrying
+ * the execution id, so that a server can forward live output.
  */
-export class SandboxExecutor {
-  private readonly options: Required<Pick<SandboxExecutorOptions, 'timeoutMs' | 'maxPayloadBytes' | 'poolSize'>>;
+export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
+  private readonly settings: Required<Omit<SandboxExecutorOptions, 'prewarm'>> & { prewarm: SandboxExecutorOptions['prewarm'] };
   private readonly pool: WorkerPool;
   private readonly runner: JobRunner;
   private readonly tools: ToolRunner;
   private readonly preparations = new Map<string, Promise<unknown>>();
+  private readonly profiles = new Map<string, StandbyProfile>();
   private readonly signatureCache = new Map<string, FunctionSignature[]>();
   private closed = false;
 
   constructor(options: SandboxExecutorOptions = {}) {
-    const poolSize = options.poolSize ?? availableParallelism();
-    if (!Number.isInteger(poolSize) || poolSize < 1) throw new InvalidRequestError('poolSize', 'poolSize must be a positive integer.');
-    this.options = {
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULTS.maxPayloadBytes,
-      poolSize,
+    super();
+    this.settings = {
+      poolSize: option('poolSize', options.poolSize, availableParallelism(), 0, true),
+      maxQueue: option('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, true),
+      timeoutMs: option('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+      memoryLimitMb: option('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb, 1),
+      maxOutputBytes: option('maxOutputBytes', options.maxOutputBytes, DEFAULTS.maxOutputBytes, 1),
+      maxPayloadBytes: option('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1),
+      prewarm: options.prewarm,
     };
-    this.pool = new WorkerPool({ size: poolSize });
+    this.pool = new WorkerPool({ size: this.settings.poolSize, maxQueue: this.settings.maxQueue });
     this.runner = new JobRunner(this.pool);
     this.tools = new ToolRunner(this.runner);
   }
@@ -71,11 +90,12 @@ export class SandboxExecutor {
    * Runs a call and resolves with its {@link ExecutionResult}, whatever the user's code did.
    *
    * Rejects only when the request is wrong before anything runs (unknown language, function not found,
-   * unserializable argument…) or the executor is closed.
+   * unserializable argument…), when the queue is full, when the executor is closed, or with
+   * `ExecutionCancelledError` when `signal` aborts the call.
    */
   async invoke<T = unknown>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
     const prepared = this.prepare(request);
-    return (await this.execute(prepared)) as ExecutionResult<T>;
+    return (await this.execute(prepared, request)) as ExecutionResult<T>;
   }
 
   /**
@@ -100,18 +120,209 @@ export class SandboxExecutor {
     }
   }
 
-  /** Stops all workers. Calls in flight end with status `crash`; later calls reject. */
+  /**
+   * Runs a call and yields its output as it is written, then the result:
+   * `{ type: 'stdout' | 'stderr', data }` events in order, ending with `{ type: 'result', result }`.
+   * Leaving the loop early cancels the call.
+   */
+  stream(request: ExecutionRequest): AsyncIterableIterator<StreamEvent> {
+    const controller = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    const events: StreamEvent[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: unknown;
+    const push = (event: StreamEvent): void => {
+      events.push(event);
+      wake?.();
+    };
+    this.invoke({
+      ...request,
+      signal,
+      onStdout: (data) => {
+        request.onStdout?.(data);
+        push({ type: 'stdout', data });
+      },
+      onStderr: (data) => {
+        request.onStderr?.(data);
+        push({ type: 'stderr', data });
+      },
+    }).then(
+      (result) => push({ type: 'result', result }),
+      (error: unknown) => {
+        failure = error;
+        finished = true;
+        wake?.();
+      },
+    );
+    const iterator = (async function* (): AsyncGenerator<StreamEvent> {
+      try {
+        for (;;) {
+          const event = events.shift();
+          if (event) {
+            yield event;
+            if (event.type === 'result') return;
+            continue;
+          }
+          if (finished) {
+            if (failure !== undefined) throw failure;
+            return;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        // The consumer stopped early (break/return/throw): nobody wants the rest, so stop the call.
+        if (!finished && !events.some((e) => e.type === 'result')) controller.abort();
+      }
+    })();
+    return iterator;
+  }
+
+  /**
+   * Pays start-up costs now rather than on the first call: starts the workers, loads and compiles the
+   * languages' runtimes, runs their one-time preparation, and starts the pre-started instances.
+   *
+   * @param languages languages to warm up (default: every supported language)
+   */
+  async warmup(languages: readonly LanguageInput[] = SUPPORTED_LANGUAGES): Promise<void> {
+    if (this.closed) throw new ExecutorClosedError();
+    const definitions = languages.map((name) => languageFor(name));
+    await this.pool.fill();
+    await Promise.all(definitions.map((language) => this.languageReady(language)));
+    await this.pool.standbysReady();
+  }
+
+  /** A snapshot of the worker pool: workers, busy ones, queued calls and pre-started instances per language. */
+  status(): ExecutorStatus {
+    const pool = this.pool.status();
+    const prestarted: Partial<Record<Language, number>> = {};
+    for (const [key, count] of Object.entries(pool.standbys)) {
+      const language = key.slice(0, key.indexOf(':')) as Language;
+      prestarted[language] = (prestarted[language] ?? 0) + count;
+    }
+    return { closed: this.closed, poolSize: pool.size, workers: pool.workers, busy: pool.busy, queued: pool.queued, prestarted };
+  }
+
+  /** Stops all workers. Calls in flight end with status `crash`; later calls reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.close();
   }
 
+  // --- stages -------------------------------------------------------------------------------
+
   private prepare(request: ExecutionRequest): PreparedCall {
     if (this.closed) throw new ExecutorClosedError();
-    const normalized = normalizeRequest(request, { timeoutMs: this.options.timeoutMs });
+    const normalized = normalizeRequest(request, { timeoutMs: this.settings.timeoutMs });
+    const memoryLimitMb = option('memoryLimitMb', request.memoryLimitMb, this.settings.memoryLimitMb, 1);
+    const maxOutputBytes = option('maxOutputBytes', request.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
+    if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
+    if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
     const signature = resolveFunction(this.signatures(normalized.language, normalized.code), normalized.functionName);
-    const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.options.maxPayloadBytes);
-    return { request: normalized, signature, frame: encodeSipFrameFromJson('A', encoded.json) };
+    const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
+    return {
+      id: `exec-${nextExecutionId++}`,
+      request: normalized,
+      signature,
+      frame: encodeSipFrameFromJson('A', encoded.json),
+      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes },
+    };
+  }
+
+  private async execute(call: PreparedCall, request: ExecutionRequest): Promise<ExecutionResult> {
+    const { id, request: normalized, signature, limits } = call;
+    const language = normalized.language;
+    const prepared = await this.languageReady(language);
+    const plan = language.planProgram(normalized.code, signature, prepared);
+    const onOutput: OutputListener = (stream, data) => {
+      (stream === 'stdout' ? request.onStdout : request.onStderr)?.(data);
+      this.emit('execution:output', { id, stream, data });
+    };
+    const report = await this.runner.run({
+      runtime: plan.runtime,
+      argv: plan.argv,
+      env: plan.env,
+      cwd: plan.cwd,
+      baseFiles: plan.baseFiles,
+      callFiles: plan.callFiles,
+      stdin: normalized.stdin ? [call.frame, normalized.stdin] : [call.frame],
+      limits,
+      timeoutMs: normalized.timeoutMs,
+      collectChanges: false,
+      signal: request.signal,
+      onOutput,
+      standbyKey: this.standbyKey(language, plan, limits),
+      onStart: () => this.emit('execution:start', { id, language: language.id, functionName: signature.name }),
+    });
+    const result = buildResult({
+      id,
+      language: language.id,
+      functionName: signature.name,
+      outcome: report.outcome,
+      frame: report.frames[report.frames.length - 1],
+      collector: report.collector,
+      durationMs: report.durationMs,
+      timedOut: report.timedOut,
+      cancelled: report.cancelled,
+      timeoutMs: normalized.timeoutMs,
+      maxOutputBytes: limits.outputBytes,
+    });
+    this.emit('execution:end', { id, result });
+    if (report.cancelled) throw new ExecutionCancelledError(result, report.cancelReason);
+    return result;
+  }
+
+  // --- languages and pre-started instances ----------------------------------------------------
+
+  /**
+   * Makes a language ready: its one-time preparation (cached; a failure leaves calls on the
+   * unprepared path), its runtime sent to every started worker, and its pre-started instances wanted.
+   */
+  private languageReady(language: LanguageDefinition): Promise<unknown> {
+    let pending = this.preparations.get(language.id);
+    if (!pending) {
+      pending = (async () => {
+        const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
+        const plan = language.planProgram('', { name: '', params: [], line: 0 }, prepared);
+        const assets = await loadRuntimeAssets(plan.runtime);
+        for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
+        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: this.settings.maxOutputBytes };
+        const count = this.prewarmCount(language.id);
+        if (count > 0 && !this.closed) {
+          const profile: StandbyProfile = {
+            key: this.standbyKey(language, plan, limits),
+            assets: () => loadRuntimeAssets(plan.runtime),
+            job: { runtime: plan.runtime, argv: plan.argv, env: plan.env, cwd: plan.cwd, files: plan.baseFiles, limits, collectChanges: false },
+          };
+          this.profiles.set(profile.key, profile);
+          this.pool.setStandbyTarget(profile, count);
+        }
+        return prepared;
+      })();
+      this.preparations.set(language.id, pending);
+      pending.catch(() => this.preparations.delete(language.id));
+    }
+    return pending;
+  }
+
+  private prewarmCount(language: Language): number {
+    const setting = this.settings.prewarm;
+    if (setting === undefined) return DEFAULTS.prewarm;
+    if (typeof setting === 'number') return setting;
+    return setting[language] ?? 0;
+  }
+
+  /**
+   * Pre-started instances are interchangeable when they run the same program with the same memory limit
+   * (the limit is fixed when an instance starts; the other limits are applied when it is claimed).
+   */
+  private standbyKey(language: LanguageDefinition, plan: ProgramPlan, limits: JobLimits): string {
+    const hash = createHash('sha256');
+    hash.update(JSON.stringify([plan.runtime, plan.argv, plan.env, plan.cwd, limits.memoryBytes]));
+    for (const file of plan.baseFiles) hash.update(file.path).update(file.data);
+    return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
   }
 
   private signatures(language: LanguageDefinition, code: string): FunctionSignature[] {
@@ -124,43 +335,13 @@ export class SandboxExecutor {
     }
     return found;
   }
+}
 
-  /** One-time preparation of a language (cached; a failure leaves calls on the unprepared path). */
-  private prepared(language: LanguageDefinition): Promise<unknown> {
-    let pending = this.preparations.get(language.id);
-    if (!pending) {
-      pending = language.prepare ? language.prepare(this.tools).catch(() => undefined) : Promise.resolve(undefined);
-      this.preparations.set(language.id, pending);
-    }
-    return pending;
+/** Validates an optional numeric option and applies its default. */
+function option(name: string, value: number | undefined, fallback: number, min: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new InvalidRequestError(name, `${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(value)}.`);
   }
-
-  private async execute(call: PreparedCall): Promise<ExecutionResult> {
-    const { request, signature } = call;
-    const id = `exec-${nextExecutionId++}`;
-    const plan = request.language.planProgram(request.code, signature, await this.prepared(request.language));
-    const report = await this.runner.run({
-      runtime: plan.runtime,
-      argv: plan.argv,
-      env: plan.env,
-      cwd: plan.cwd,
-      files: [...plan.baseFiles, ...plan.callFiles],
-      stdin: request.stdin ? [call.frame, request.stdin] : [call.frame],
-      limits: { memoryBytes: DEFAULTS.memoryLimitMb * 1024 * 1024, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: DEFAULTS.maxOutputBytes },
-      timeoutMs: request.timeoutMs,
-      collectChanges: false,
-    });
-    return buildResult({
-      id,
-      language: request.language.id,
-      functionName: signature.name,
-      outcome: report.outcome,
-      frame: report.frames[report.frames.length - 1],
-      collector: report.collector,
-      durationMs: report.durationMs,
-      timedOut: report.timedOut,
-      timeoutMs: request.timeoutMs,
-      maxOutputBytes: DEFAULTS.maxOutputBytes,
-    });
-  }
+  return value;
 }

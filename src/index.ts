@@ -11,9 +11,12 @@ export type {
   ExecutionRequest,
   ExecutionResult,
   ExecutionStatus,
+  ExecutorEvents,
+  ExecutorStatus,
   Language,
   LanguageInput,
   SandboxExecutorOptions,
+  StreamEvent,
 } from './types.js';
 export type { FunctionSignature, ParameterInfo, ParameterKind } from './languages/signature.js';
 export { SUPPORTED_LANGUAGES } from './languages/registry.js';

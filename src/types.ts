@@ -21,7 +21,9 @@ export type ExecutionStatus =
   /** The execution ran over `timeoutMs` and was stopped. */
   | 'timeout'
   /** The sandboxed program died without a result (trap, abort, unexpected exit). */
-  | 'crash';
+  | 'crash'
+  /** The call was cancelled through its `signal` (only seen on `ExecutionCancelledError.result`). */
+  | 'cancelled';
 
 /** What went wrong, in the terms of the user's language. */
 export interface ExecutionErrorInfo {
@@ -54,6 +56,32 @@ export interface ExecutionRequest {
   timeoutMs?: number;
   /** Bytes fed to the program's standard input after the call request; the program sees end-of-input after them. */
   stdin?: string | Uint8Array;
+  /** Maximum memory of the sandboxed program in MiB (default: the executor's `memoryLimitMb`). */
+  memoryLimitMb?: number;
+  /** Maximum bytes of stdout + stderr; the program is stopped when it writes more (default: the executor's). */
+  maxOutputBytes?: number;
+  /** Cancels the call, whether it is waiting for a worker or running. */
+  signal?: AbortSignal;
+  /** Receives standard output as the program writes it, before the call resolves. */
+  onStdout?: (chunk: string) => void;
+  /** Receives standard error as the program writes it, before the call resolves. */
+  onStderr?: (chunk: string) => void;
+}
+
+/** An event of {@link SandboxExecutor.stream}. */
+export type StreamEvent =
+  | { type: 'stdout'; data: string }
+  | { type: 'stderr'; data: string }
+  | { type: 'result'; result: ExecutionResult };
+
+/** Payloads of the executor's lifecycle events. */
+export interface ExecutorEvents {
+  /** A call starts running (after any wait for a worker). */
+  'execution:start': [{ id: string; language: Language; functionName: string }];
+  /** A call wrote output. */
+  'execution:output': [{ id: string; stream: 'stdout' | 'stderr'; data: string }];
+  /** A call ended (whatever its status). */
+  'execution:end': [{ id: string; result: ExecutionResult }];
 }
 
 /** Outcome of one execution. The same shape whether it succeeded or not. */
@@ -80,12 +108,39 @@ export interface ExecutionResult<T = unknown> {
   functionName: string;
 }
 
+/** What `SandboxExecutor.status()` reports. */
+export interface ExecutorStatus {
+  closed: boolean;
+  /** Configured number of workers. */
+  poolSize: number;
+  /** Worker threads running now. */
+  workers: number;
+  /** Workers running a call. */
+  busy: number;
+  /** Calls waiting for a worker. */
+  queued: number;
+  /** Pre-started interpreters ready (or starting) per language. */
+  prestarted: Partial<Record<Language, number>>;
+}
+
 /** Options of a {@link SandboxExecutor}. Every field is optional. */
 export interface SandboxExecutorOptions {
+  /** Number of worker threads, which is also how many calls run in parallel (default: the number of CPU cores). 0 starts a dedicated worker for each call. */
+  poolSize?: number;
+  /** How many calls may wait for a worker; more reject with `QueueFullError` (default 1000). */
+  maxQueue?: number;
+  /**
+   * Pre-started interpreters kept ready per language, each used for exactly one call (default 1 for every
+   * language once it has been used or warmed up). A number applies to every language; an object sets it
+   * per language. 0 disables them.
+   */
+  prewarm?: number | Partial<Record<Language, number>>;
   /** Default `timeoutMs` for requests that do not set one (default 30 000). */
   timeoutMs?: number;
+  /** Default memory limit of a sandboxed program in MiB (default 512). */
+  memoryLimitMb?: number;
+  /** Default limit on stdout + stderr bytes of a call (default 16 MiB). */
+  maxOutputBytes?: number;
   /** Largest encoded request accepted, in bytes (default 64 MiB). */
   maxPayloadBytes?: number;
-  /** Number of worker threads (default: number of CPU cores). */
-  poolSize?: number;
 }

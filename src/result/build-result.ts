@@ -19,6 +19,7 @@ export interface CallEnd {
   collector: OutputCollector;
   durationMs: number;
   timedOut: boolean;
+  cancelled: boolean;
   timeoutMs: number;
   maxOutputBytes: number;
 }
@@ -32,7 +33,10 @@ export function buildResult(end: CallEnd): ExecutionResult {
   let error: ExecutionErrorInfo | undefined;
   let value: unknown;
 
-  if (end.timedOut) {
+  if (end.cancelled) {
+    status = 'cancelled';
+    error = { type: 'Cancelled', message: 'The execution was cancelled.' };
+  } else if (end.timedOut) {
     status = 'timeout';
     error = { type: 'Timeout', message: `The execution exceeded its time limit of ${end.timeoutMs} ms and was stopped.` };
   } else if (end.frame?.ok === true) {

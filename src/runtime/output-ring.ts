@@ -91,22 +91,22 @@ export class OutputRingWriter extends RingView {
 
 /** The host's end: drains records and waits asynchronously for more. */
 export class OutputRingReader extends RingView {
-  /** Reads every complete record written so far. */
+  /**
+   * Reads every complete record written so far. Each record is consumed before `onRecord` sees it, so a
+   * callback that drains again (re-entrantly) never sees a record twice.
+   */
   drain(onRecord: (channel: OutputChannelId, bytes: Uint8Array) => void): number {
-    let read = this.load(READ_POS);
-    const write = this.load(WRITE_POS);
     let count = 0;
-    while (read !== write) {
+    for (;;) {
+      const read = this.load(READ_POS);
+      if (read === this.load(WRITE_POS)) break;
       const head = this.copyOut(read, RECORD_HEADER);
       const length = new DataView(head.buffer).getUint32(1, true);
       const body = this.copyOut((read + RECORD_HEADER) >>> 0, length);
-      read = (read + RECORD_HEADER + length) >>> 0;
+      Atomics.store(this.header, READ_POS, (read + RECORD_HEADER + length) | 0);
+      Atomics.notify(this.header, READ_POS);
       count++;
       onRecord(head[0] as OutputChannelId, body);
-    }
-    if (count > 0) {
-      Atomics.store(this.header, READ_POS, read | 0);
-      Atomics.notify(this.header, READ_POS);
     }
     return count;
   }

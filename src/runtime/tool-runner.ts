@@ -15,7 +15,8 @@ export class ToolRunner implements LanguageToolbox {
       argv: spec.argv,
       env: spec.env ?? {},
       cwd: spec.cwd ?? '/',
-      files: spec.files,
+      baseFiles: spec.files,
+      callFiles: [],
       stdin: [],
       limits: TOOL_LIMITS,
       timeoutMs: spec.timeoutMs ?? 120_000,
@@ -24,14 +25,14 @@ export class ToolRunner implements LanguageToolbox {
     const files = new Map<string, Uint8Array>();
     let exitCode: number | null = null;
     let failure: string | undefined;
-    if (report.outcome.type === 'done') {
+    if (report.outcome?.type === 'done') {
       for (const change of report.outcome.changes ?? []) {
         if (change.kind === 'file' && change.data && change.change !== 'deleted') files.set(change.path, change.data);
       }
       if (report.outcome.end.kind === 'exit') exitCode = report.outcome.end.code;
       else failure = report.outcome.end.kind === 'trap' ? `trap: ${report.outcome.end.message}` : report.outcome.end.kind;
     } else {
-      failure = report.timedOut ? 'timed out' : report.outcome.reason;
+      failure = report.timedOut ? 'timed out' : (report.outcome?.reason ?? 'cancelled');
     }
     return { exitCode, stdout: report.collector.stdout(), stderr: report.collector.stderr(), files, failure };
   }

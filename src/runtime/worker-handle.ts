@@ -83,6 +83,16 @@ export class WorkerHandle {
     return this.current !== undefined;
   }
 
+  /** Keeps the process alive while this worker works. */
+  ref(): void {
+    if (this.alive) this.worker.ref();
+  }
+
+  /** Lets the process exit while this worker is idle (or holds a pre-started instance). */
+  unref(): void {
+    if (this.alive) this.worker.unref();
+  }
+
   /** Whether a runtime has been sent to this worker. */
   hasRuntime(id: RuntimeId): boolean {
     return this.loaded.has(id);
@@ -133,7 +143,7 @@ export class WorkerHandle {
   }
 
   /** Makes a pre-started instance exit without running a call. */
-  release(): void {
+  dismissStandby(): void {
     this.sendControl({ type: 'release' });
   }
 

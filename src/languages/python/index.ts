@@ -34,9 +34,9 @@ function proxySource(): Uint8Array {
   return proxy;
 }
 
-// -S: no site module (nothing to find, and it costs start-up time); -u: unbuffered output, so streamed
-// output arrives as it is printed; -B: never write .pyc files into the user's folders.
-const FLAGS = ['-S', '-u', '-B'];
+// -S: no site module (nothing to find, and it costs start-up time); -B: never write .pyc files into the
+// user's folders. The proxy makes stdout line-buffered, so streamed output arrives a line at a time.
+const FLAGS = ['-S', '-B'];
 const ENV = { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' };
 
 export const python: LanguageDefinition<PythonPrepared> = {
