@@ -221,6 +221,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
     if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
     const signature = resolveFunction(this.signatures(normalized.language, normalized.code), normalized.functionName);
+    normalized.language.checkArguments?.(signature, normalized.args, normalized.kwargs);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
     return {
       id: `exec-${nextExecutionId++}`,

@@ -63,6 +63,13 @@ export interface LanguageDefinition<Prepared = unknown> {
    * every `planProgram`. When it fails, calls go on with `prepared` undefined.
    */
   prepare?(toolbox: LanguageToolbox): Promise<Prepared>;
+  /**
+   * Checks the arguments of a call against the signature before anything runs, for what the language
+   * itself cannot report well (for example keyword arguments in a language without them).
+   *
+   * @throws InvalidRequestError (or another typed request error) with a clear message
+   */
+  checkArguments?(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void;
   /** The program that runs one call of `signature`. */
   planProgram(code: string, signature: FunctionSignature, prepared: Prepared | undefined): ProgramPlan;
 }

@@ -1,0 +1,33 @@
+import type { Language } from '../../src/index.js';
+
+/**
+ * One language's column of the conformance table: the same scenarios written in that language.
+ * Every snippet defines the named function(s) at the top level. Expected values live in the table, not here,
+ * so that every language is held to the same behaviour.
+ */
+export interface ConformanceColumn {
+  language: Language;
+  /** `add(a, b)` returns `a + b`. */
+  add: string;
+  /**
+   * `greet(name, greeting = "Hello")` returns `"<greeting>, <name>!"`. Called as `greet("Ada")` and with
+   * the keyword argument `greeting: "Hey"` (in JavaScript, through a trailing destructured options object).
+   */
+  greet: string;
+  /** `total(...numbers)` returns the sum of any number of positional arguments. */
+  total: string;
+  /** `echo(value)` returns its argument unchanged. */
+  echo: string;
+  /** `check_null(value)` returns true when the argument is the language's null (None, nil, null). */
+  checkNull: string;
+  /** `fail()` raises/throws the language's usual error for a bad argument, with the message "boom". */
+  fail: { code: string; type: string; line: number };
+  /** Code with a syntax error (it also defines a valid `ok()`, which is called). */
+  syntaxError: { code: string; type: string; line: number };
+  /** `chatty()` writes "hello stdout" + newline to stdout and "hello stderr" + newline to stderr, returns 42. */
+  chatty: string;
+  /** `spin()` loops forever. */
+  spin: string;
+  /** Whether the language has arbitrary-precision integers (JavaScript BigInt, Python int, Ruby Integer). */
+  bigIntegers: boolean;
+}

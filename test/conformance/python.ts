@@ -1,0 +1,15 @@
+import type { ConformanceColumn } from './column.js';
+
+export const column: ConformanceColumn = {
+  language: 'python',
+  add: 'def add(a, b):\n    return a + b\n',
+  greet: 'def greet(name, greeting="Hello"):\n    return f"{greeting}, {name}!"\n',
+  total: 'def total(*numbers):\n    return sum(numbers)\n',
+  echo: 'def echo(value):\n    return value\n',
+  checkNull: 'def check_null(value):\n    return value is None\n',
+  fail: { code: '# line 1\n\ndef fail():\n    raise ValueError("boom")\n', type: 'ValueError', line: 4 },
+  syntaxError: { code: 'def ok():\n    return 1\n\ndef broken(:\n    pass\n', type: 'SyntaxError', line: 4 },
+  chatty: 'import sys\n\ndef chatty():\n    print("hello stdout")\n    print("hello stderr", file=sys.stderr)\n    return 42\n',
+  spin: 'def spin():\n    while True:\n        pass\n',
+  bigIntegers: true,
+};

@@ -1,0 +1,97 @@
+/**
+ * The conformance table: the same scenarios, with the same expectations, for every language.
+ * A language adds one column (test/conformance/<language>.ts), not a test file.
+ */
+/// <reference types="vite/client" />
+import { afterAll, describe, expect, it } from 'vitest';
+import { FunctionNotFoundError, SandboxExecutor, SUPPORTED_LANGUAGES } from '../../src/index.js';
+import type { ConformanceColumn } from '../conformance/column.js';
+import { rejection } from '../helpers/rejection.js';
+
+// Every test/conformance/<language>.ts exports `column`; the order follows SUPPORTED_LANGUAGES.
+const modules = import.meta.glob<{ column: ConformanceColumn }>('../conformance/*.ts', { eager: true });
+const COLUMNS = Object.values(modules)
+  .map((m) => m.column)
+  .filter((c): c is ConformanceColumn => c !== undefined)
+  .sort((a, b) => SUPPORTED_LANGUAGES.indexOf(a.language) - SUPPORTED_LANGUAGES.indexOf(b.language));
+
+const executor = new SandboxExecutor({ poolSize: 2 });
+afterAll(() => executor.close());
+
+const NESTED = { list: [1, 2.5, 'x', null, true, { deep: [[1, 'two']] }], map: { a: { b: 'c' } }, empty: [] };
+const UNICODE = 'héllo wörld, 世界, Привет, 🎉👍🏽';
+
+describe.each(COLUMNS)('$language', (column) => {
+  const { language } = column;
+  const invoke = (code: string, functionName: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) =>
+    executor.invoke({ language, code, functionName, args, kwargs });
+
+  it('add', async () => {
+    expect(await invoke(column.add, 'add', [2, 3])).toMatchObject({ status: 'success', result: 5 });
+    expect((await invoke(column.add, 'add', [0.5, -1.25])).result).toBe(-0.75);
+  });
+
+  it('defaults', async () => {
+    expect((await invoke(column.greet, 'greet', ['Ada'])).result).toBe('Hello, Ada!');
+  });
+
+  it('kwargs', async () => {
+    expect((await invoke(column.greet, 'greet', ['Ada'], { greeting: 'Hey' })).result).toBe('Hey, Ada!');
+  });
+
+  it('variadics', async () => {
+    expect((await invoke(column.total, 'total', [1, 2, 3, 4])).result).toBe(10);
+    expect((await invoke(column.total, 'total', [])).result).toBe(0);
+  });
+
+  it('nested data', async () => {
+    expect((await invoke(column.echo, 'echo', [NESTED])).result).toEqual(NESTED);
+  });
+
+  it('unicode', async () => {
+    expect((await invoke(column.echo, 'echo', [UNICODE])).result).toBe(UNICODE);
+  });
+
+  it('null', async () => {
+    expect((await invoke(column.echo, 'echo', [null])).result).toBeNull();
+    expect((await invoke(column.checkNull, 'check_null', [null])).result).toBe(true);
+    expect((await invoke(column.checkNull, 'check_null', [0])).result).toBe(false);
+  });
+
+  it.runIf(column.bigIntegers)('big integers', async () => {
+    expect((await invoke(column.echo, 'echo', [2n ** 80n])).result).toBe(2n ** 80n);
+    expect((await invoke(column.add, 'add', [2n ** 64n, 1n])).result).toBe(2n ** 64n + 1n);
+  });
+
+  it('exception with line', async () => {
+    const r = await invoke(column.fail.code, 'fail');
+    expect(r.status).toBe('error');
+    expect(r.error?.type).toBe(column.fail.type);
+    expect(r.error?.message).toContain('boom');
+    expect(r.error?.line).toBe(column.fail.line);
+    expect(r.error?.traceback).toContain(String(column.fail.line));
+  });
+
+  it('syntax error with line', async () => {
+    const r = await invoke(column.syntaxError.code, 'ok');
+    expect(r.status).toBe('error');
+    expect(r.error?.type).toBe(column.syntaxError.type);
+    expect(r.error?.line).toBe(column.syntaxError.line);
+  });
+
+  it('printing stays apart from the result', async () => {
+    const r = await invoke(column.chatty, 'chatty');
+    expect(r).toMatchObject({ status: 'success', result: 42, stdout: 'hello stdout\n', stderr: 'hello stderr\n' });
+  });
+
+  it('function not found', async () => {
+    const error = await rejection(invoke(column.add, 'missing'));
+    expect(error).toBeInstanceOf(FunctionNotFoundError);
+    expect(error.candidates).toEqual(['add']);
+  });
+
+  it('timeout', async () => {
+    const r = await executor.invoke({ language, code: column.spin, functionName: 'spin', timeoutMs: 800 });
+    expect(r.status).toBe('timeout');
+  });
+});
