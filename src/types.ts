@@ -6,8 +6,8 @@
  * carries it, `stream()` ends with it.
  */
 
-/** Languages the executor can run. Aliases accepted in requests: `py`, `rb`, `js`, `php`… (see `SUPPORTED_LANGUAGES`). */
-export type Language = 'python' | 'ruby' | 'javascript' | 'php';
+/** Languages the executor can run. Aliases accepted in requests: `py`, `python3` (see `SUPPORTED_LANGUAGES`). */
+export type Language = 'python';
 
 /** A language name as accepted in requests: a {@link Language} or one of its aliases. */
 export type LanguageInput = Language | (string & {});
