@@ -66,7 +66,6 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private readonly runner: JobRunner;
   private readonly tools: ToolRunner;
   private readonly preparations = new Map<string, Promise<unknown>>();
-  private readonly profiles = new Map<string, StandbyProfile>();
   private readonly signatureCache = new Map<string, FunctionSignature[]>();
   private closed = false;
 
@@ -297,7 +296,6 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
             assets: () => loadRuntimeAssets(plan.runtime),
             job: { runtime: plan.runtime, argv: plan.argv, env: plan.env, cwd: plan.cwd, files: plan.baseFiles, limits, collectChanges: false },
           };
-          this.profiles.set(profile.key, profile);
           this.pool.setStandbyTarget(profile, count);
         }
         return prepared;
@@ -322,7 +320,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private standbyKey(language: LanguageDefinition, plan: ProgramPlan, limits: JobLimits): string {
     const hash = createHash('sha256');
     hash.update(JSON.stringify([plan.runtime, plan.argv, plan.env, plan.cwd, limits.memoryBytes]));
-    for (const file of plan.baseFiles) hash.update(file.path).update(file.data);
+    for (const file of plan.baseFiles) hash.update(file.path).update(contentDigest(file.data));
     return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
   }
 
@@ -336,6 +334,20 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     }
     return found;
   }
+}
+
+/**
+ * Digest of a file's bytes, remembered per buffer: proxy files are the same buffers call after call, so
+ * the per-call standby key hashes a few short strings instead of the whole proxy.
+ */
+const digests = new WeakMap<Uint8Array, string>();
+function contentDigest(data: Uint8Array): string {
+  let digest = digests.get(data);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(data).digest('hex');
+    digests.set(data, digest);
+  }
+  return digest;
 }
 
 /** Validates an optional numeric option and applies its default. */

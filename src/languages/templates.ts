@@ -36,8 +36,3 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     return value;
   });
 }
-
-/** Forgets loaded templates (tests that simulate a missing template use this). */
-export function clearTemplateCache(): void {
-  cache.clear();
-}

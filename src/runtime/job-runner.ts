@@ -37,8 +37,6 @@ export interface RunReport {
   cancelled: boolean;
   /** The abort reason, when cancelled. */
   cancelReason?: unknown;
-  /** Whether a pre-started instance served the run. */
-  usedStandby: boolean;
   /** Milliseconds from the start of the program (or the claim of a pre-started one) to its end. */
   durationMs: number;
   /** Milliseconds spent waiting for a worker. */
@@ -59,7 +57,7 @@ export class JobRunner {
       lease = await this.pool.acquire({ standbyKey: spec.standbyKey, signal: spec.signal });
     } catch (error) {
       if (!(error instanceof AcquireAborted)) throw error;
-      return { outcome: undefined, collector, frames: [], timedOut: false, cancelled: true, cancelReason: error.reason, usedStandby: false, durationMs: 0, queueMs: performance.now() - queued };
+      return { outcome: undefined, collector, frames: [], timedOut: false, cancelled: true, cancelReason: error.reason, durationMs: 0, queueMs: performance.now() - queued };
     }
 
     const worker = lease.worker;
@@ -117,7 +115,6 @@ export class JobRunner {
         timedOut: timedOut && !cancelled,
         cancelled,
         cancelReason: cancelled ? spec.signal?.reason : undefined,
-        usedStandby: lease.standby !== undefined,
         durationMs: performance.now() - started,
         queueMs: started - queued,
       };

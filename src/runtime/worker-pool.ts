@@ -102,16 +102,6 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
-  /** Number of workers currently running. */
-  get workerCount(): number {
-    return [...this.slots].filter((s) => s.worker.isAlive).length;
-  }
-
-  /** Number of calls waiting for a worker. */
-  get queueLength(): number {
-    return this.waiters.length;
-  }
-
   /** A snapshot of the pool for monitoring. */
   status(): PoolStatus {
     const standbys: Record<string, number> = {};
