@@ -1,3 +1,4 @@
+import type { SyncReport } from './fs/fs-types.js';
 import type { ExecutionResult } from './types.js';
 
 /**
@@ -158,6 +159,31 @@ function reasonText(reason: unknown): string {
 export class RuntimeUnavailableError extends SandboxError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('RUNTIME_UNAVAILABLE', message, options);
+  }
+}
+
+/** A mount cannot be loaded: the host folder is missing, not a folder, or over its size limits. */
+export class MountError extends SandboxError {
+  /** The host path concerned (the mount's folder or a file in it). */
+  readonly hostPath: string;
+
+  constructor(hostPath: string, message: string, options?: { cause?: unknown }) {
+    super('MOUNT_ERROR', message, options);
+    this.hostPath = hostPath;
+  }
+}
+
+/**
+ * Writing changes back to disk failed (a write error, or a host file changed since it was loaded). Every
+ * file the sync had touched was restored: the disk is as it was before the sync.
+ */
+export class SyncError extends SandboxError {
+  /** The report of the failed sync (state `failed`). */
+  readonly report: SyncReport;
+
+  constructor(message: string, report: SyncReport, options?: { cause?: unknown }) {
+    super('SYNC_FAILED', message, options);
+    this.report = report;
   }
 }
 

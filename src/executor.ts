@@ -9,14 +9,15 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { ExecutionCancelledError, ExecutionTimeoutError, ExecutorClosedError, InvalidRequestError, SandboxCrashError, UserCodeError } from './errors.js';
-import type { LanguageDefinition, ProgramPlan } from './languages/language.js';
+import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './languages/language.js';
 import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
+import { CallFiles, planFiles, type FilePlan } from './fs/file-sync.js';
 import { encodeSipFrameFromJson } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
 import { resolveFunction } from './request/resolve-function.js';
-import { buildResult } from './result/build-result.js';
+import { buildFailureResult, buildResult } from './result/build-result.js';
 import type { OutputListener } from './result/output-collector.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { loadRuntimeAssets } from './runtime/runtime-assets.js';
@@ -40,6 +41,7 @@ const DEFAULTS = {
 interface PreparedCall {
   id: string;
   request: NormalizedRequest;
+  files: FilePlan | undefined;
   signature: FunctionSignature;
   frame: Uint8Array;
   limits: JobLimits;
@@ -61,7 +63,7 @@ let nextExecutionId = 1;
  * the execution id, so that a server can forward live output.
  */
 export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
-  private readonly settings: Required<Omit<SandboxExecutorOptions, 'prewarm'>> & { prewarm: SandboxExecutorOptions['prewarm'] };
+  private readonly settings: Required<Omit<SandboxExecutorOptions, 'prewarm' | 'cacheDir'>> & Pick<SandboxExecutorOptions, 'prewarm' | 'cacheDir'>;
   private readonly pool: WorkerPool;
   private readonly runner: JobRunner;
   private readonly tools: ToolRunner;
@@ -79,10 +81,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       maxOutputBytes: option('maxOutputBytes', options.maxOutputBytes, DEFAULTS.maxOutputBytes, 1),
       maxPayloadBytes: option('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1),
       prewarm: options.prewarm,
+      cacheDir: options.cacheDir,
     };
+    if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
+      throw new InvalidRequestError('cacheDir', 'cacheDir must be a non-empty directory path.');
+    }
     this.pool = new WorkerPool({ size: this.settings.poolSize, maxQueue: this.settings.maxQueue });
     this.runner = new JobRunner(this.pool);
-    this.tools = new ToolRunner(this.runner);
+    this.tools = new ToolRunner(this.runner, this.settings.cacheDir);
   }
 
   /**
@@ -222,9 +228,19 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const signature = resolveFunction(this.signatures(normalized.language, normalized.code), normalized.functionName);
     normalized.language.checkArguments?.(signature, normalized.args, normalized.kwargs);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
+    const id = `exec-${nextExecutionId++}`;
+    const files = planFiles(request);
+    if (files) {
+      const afterSync = files.afterSync;
+      files.afterSync = async (sync) => {
+        this.emit('execution:sync', { id, sync });
+        await afterSync?.(sync);
+      };
+    }
     return {
-      id: `exec-${nextExecutionId++}`,
+      id,
       request: normalized,
+      files,
       signature,
       frame: encodeSipFrameFromJson('A', encoded.json),
       limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes },
@@ -235,7 +251,18 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const { id, request: normalized, signature, limits } = call;
     const language = normalized.language;
     const prepared = await this.languageReady(language);
-    const plan = language.planProgram(normalized.code, signature, prepared);
+    const callFiles = call.files ? await CallFiles.load(call.files) : undefined;
+    let plan: ProgramPlan;
+    const planning = performance.now();
+    try {
+      plan = await language.planProgram(normalized.code, signature, prepared, this.tools, this.signatures(language, normalized.code));
+    } catch (error) {
+      if (!(error instanceof ProgramBuildError)) throw error;
+      this.emit('execution:start', { id, language: language.id, functionName: signature.name });
+      const result = buildFailureResult({ id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: performance.now() - planning });
+      this.emit('execution:end', { id, result });
+      return result;
+    }
     const onOutput: OutputListener = (stream, data) => {
       (stream === 'stdout' ? request.onStdout : request.onStderr)?.(data);
       this.emit('execution:output', { id, stream, data });
@@ -246,14 +273,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       env: plan.env,
       cwd: plan.cwd,
       baseFiles: plan.baseFiles,
-      callFiles: plan.callFiles,
+      callFiles: callFiles ? [...plan.callFiles, ...callFiles.files] : plan.callFiles,
+      dirs: callFiles?.dirs,
       stdin: normalized.stdin ? [call.frame, normalized.stdin] : [call.frame],
       limits,
       timeoutMs: normalized.timeoutMs,
-      collectChanges: false,
+      collectChanges: callFiles !== undefined,
       signal: request.signal,
       onOutput,
-      standbyKey: this.standbyKey(language, plan, limits),
+      standbyKey: language.prestart === false ? undefined : this.standbyKey(language, plan, limits),
       onStart: () => this.emit('execution:start', { id, language: language.id, functionName: signature.name }),
     });
     const result = buildResult({
@@ -269,6 +297,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       timeoutMs: normalized.timeoutMs,
       maxOutputBytes: limits.outputBytes,
     });
+    if (callFiles) {
+      const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;
+      const { report: files, error } = await callFiles.finish(changes, result.status === 'success');
+      result.files = files;
+      if (error) {
+        result.status = 'error';
+        result.error = error;
+      }
+    }
     this.emit('execution:end', { id, result });
     if (report.cancelled) throw new ExecutionCancelledError(result, report.cancelReason);
     return result;
@@ -285,7 +322,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     if (!pending) {
       pending = (async () => {
         const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
-        const plan = language.planProgram('', { name: '', params: [], line: 0 }, prepared);
+        if (language.prestart === false) return prepared;
+        const emptySignature: FunctionSignature = { name: '', params: [], line: 0 };
+        const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature]);
         const assets = await loadRuntimeAssets(plan.runtime);
         for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
         const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: this.settings.maxOutputBytes };

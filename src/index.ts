@@ -18,5 +18,18 @@ export type {
   SandboxExecutorOptions,
   StreamEvent,
 } from './types.js';
+export type {
+  AfterSyncHook,
+  BeforeSyncHook,
+  FileChange,
+  FileOperation,
+  FilesReport,
+  MountOptions,
+  PendingChanges,
+  PermissionOptions,
+  PermissionRule,
+  SyncOptions,
+  SyncReport,
+} from './fs/fs-types.js';
 export type { FunctionSignature, ParameterInfo, ParameterKind } from './languages/signature.js';
 export { SUPPORTED_LANGUAGES } from './languages/registry.js';

@@ -5,9 +5,13 @@
  * entry point: `invoke()` resolves with the result, `call()` returns its value or throws an error that
  * carries it, `stream()` ends with it.
  */
+import type { AfterSyncHook, BeforeSyncHook, FilesReport, MountOptions, PermissionOptions, SyncOptions, SyncReport } from './fs/fs-types.js';
 
-/** Languages the executor can run. Aliases accepted in requests: `py`, `python3` (see `SUPPORTED_LANGUAGES`). */
-export type Language = 'python';
+/**
+ * Languages the executor can run. Aliases accepted in requests: `py`, `python3`, `rb`, `js`, `c++`, `cxx`
+ * (see `SUPPORTED_LANGUAGES`).
+ */
+export type Language = 'python' | 'ruby' | 'javascript' | 'php' | 'c' | 'cpp';
 
 /** A language name as accepted in requests: a {@link Language} or one of its aliases. */
 export type LanguageInput = Language | (string & {});
@@ -66,6 +70,23 @@ export interface ExecutionRequest {
   onStdout?: (chunk: string) => void;
   /** Receives standard error as the program writes it, before the call resolves. */
   onStderr?: (chunk: string) => void;
+  /**
+   * Extra files for this call, by sandbox path (relative paths are under `/workspace`, the working
+   * directory). They exist only in the sandbox and are never written to disk by themselves.
+   */
+  files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Real folders loaded into the sandbox; changes inside them can be written back (see `permissions`, `sync`). */
+  mounts?: readonly MountOptions[];
+  /** Which host files may be read and which changes may be written back. Default: read only. */
+  permissions?: PermissionOptions;
+  /** How changes inside mounts reach the disk (default: `auto`, `onDenied: 'error'`). */
+  sync?: SyncOptions;
+  /** Put the contents of created and modified files in `result.files` (default false). */
+  returnFileContents?: boolean;
+  /** Sees the changes about to be written; may refuse them all or keep a subset. */
+  beforeSync?: BeforeSyncHook;
+  /** Sees the report of each sync attempt. */
+  afterSync?: AfterSyncHook;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -82,6 +103,8 @@ export interface ExecutorEvents {
   'execution:output': [{ id: string; stream: 'stdout' | 'stderr'; data: string }];
   /** A call ended (whatever its status). */
   'execution:end': [{ id: string; result: ExecutionResult }];
+  /** Changes of a call were written to disk, or a sync attempt ended otherwise (see `SyncReport.state`). */
+  'execution:sync': [{ id: string; sync: SyncReport }];
 }
 
 /** Outcome of one execution. The same shape whether it succeeded or not. */
@@ -90,7 +113,10 @@ export interface ExecutionResult<T = unknown> {
   id: string;
   /** Final state. */
   status: ExecutionStatus;
-  /** The function's return value when `status` is `success`. */
+  /**
+   * The function's return value when `status` is `success` (also kept when the function returned but
+   * writing its file changes back failed).
+   */
   result?: T;
   /** Everything the program wrote to standard output, decoded as UTF-8. */
   stdout: string;
@@ -106,6 +132,11 @@ export interface ExecutionResult<T = unknown> {
   language: Language;
   /** Function that was called. */
   functionName: string;
+  /**
+   * Files the call created, modified or deleted, and what was written to disk. Present when the request
+   * had `files`, `mounts`, `permissions`, `sync` or `returnFileContents`.
+   */
+  files?: FilesReport;
 }
 
 /** What `SandboxExecutor.status()` reports. */
@@ -135,6 +166,11 @@ export interface SandboxExecutorOptions {
    * per language. 0 disables them.
    */
   prewarm?: number | Partial<Record<Language, number>>;
+  /**
+   * Directory where programs built from user code (compiled C and C++) are cached across processes.
+   * Default: none (built programs are cached in memory only).
+   */
+  cacheDir?: string;
   /** Default `timeoutMs` for requests that do not set one (default 30 000). */
   timeoutMs?: number;
   /** Default memory limit of a sandboxed program in MiB (default 512). */

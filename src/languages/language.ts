@@ -2,7 +2,7 @@
  * The contract every language folder fulfils. A language is one folder under `src/languages/` plus one
  * line in `registry.ts`.
  */
-import type { Language } from '../types.js';
+import type { ExecutionErrorInfo, Language } from '../types.js';
 import type { JobFile, RuntimeId } from '../runtime/worker-protocol.js';
 import type { FunctionSignature } from './signature.js';
 
@@ -48,6 +48,24 @@ export interface ToolResult {
 export interface LanguageToolbox {
   /** Runs a program in the sandbox and collects the files it wrote. */
   runTool(spec: ToolSpec): Promise<ToolResult>;
+  /**
+   * Makes a WebAssembly program built at run time runnable and returns the runtime id to put in a
+   * {@link ProgramPlan}. The same bytes give the same id and are compiled once per process.
+   */
+  loadProgram(wasm: Uint8Array): Promise<RuntimeId>;
+  /** Directory for build caches that outlive the process (the executor's `cacheDir` option), if any. */
+  cacheDir: string | undefined;
+}
+
+/**
+ * Thrown by {@link LanguageDefinition.planProgram} when the user's code cannot be built (a compiler
+ * error): the call then ends with status `error` and this error, without running anything.
+ */
+export class ProgramBuildError extends Error {
+  constructor(readonly info: ExecutionErrorInfo, readonly stderr = '') {
+    super(info.message);
+    this.name = 'ProgramBuildError';
+  }
 }
 
 /** Everything the executor needs to know about one language. */
@@ -70,6 +88,20 @@ export interface LanguageDefinition<Prepared = unknown> {
    * @throws InvalidRequestError (or another typed request error) with a clear message
    */
   checkArguments?(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void;
-  /** The program that runs one call of `signature`. */
-  planProgram(code: string, signature: FunctionSignature, prepared: Prepared | undefined): ProgramPlan;
+  /**
+   * Whether calls can run on pre-started instances, started before the user's code is known (true for
+   * interpreters; false when the program itself is built from the code, as for C).
+   */
+  prestart?: boolean;
+  /**
+   * The program that runs one call of `signature`. May build it first (compile C); a build that fails
+   * because of the user's code throws {@link ProgramBuildError}.
+   */
+  planProgram(
+    code: string,
+    signature: FunctionSignature,
+    prepared: Prepared | undefined,
+    toolbox: LanguageToolbox,
+    signatures: readonly FunctionSignature[],
+  ): ProgramPlan | Promise<ProgramPlan>;
 }

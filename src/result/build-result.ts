@@ -69,6 +69,21 @@ export function buildResult(end: CallEnd): ExecutionResult {
   return result;
 }
 
+/** The result of a call that failed before running (the user's code did not build). */
+export function buildFailureResult(failure: { id: string; language: Language; functionName: string; error: ExecutionErrorInfo; stderr: string; durationMs: number }): ExecutionResult {
+  return {
+    id: failure.id,
+    status: 'error',
+    stdout: '',
+    stderr: failure.stderr,
+    exitCode: null,
+    durationMs: Math.round(failure.durationMs * 1000) / 1000,
+    language: failure.language,
+    functionName: failure.functionName,
+    error: failure.error,
+  };
+}
+
 function describeCrash(outcome: JobOutcome | undefined, stderr: string, frameError: Error | undefined): ExecutionErrorInfo {
   if (frameError) return { type: 'ProtocolError', message: `The result channel was corrupted: ${frameError.message}` };
   if (!outcome) return { type: 'Crash', message: 'The execution ended without an outcome.' };

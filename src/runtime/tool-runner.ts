@@ -3,11 +3,20 @@
  */
 import type { LanguageToolbox, ToolResult, ToolSpec } from '../languages/language.js';
 import type { JobRunner } from './job-runner.js';
+import { registerProgram } from './runtime-assets.js';
+import type { RuntimeId } from './worker-protocol.js';
 
 const TOOL_LIMITS = { memoryBytes: 1024 * 1024 * 1024, fsBytes: 512 * 1024 * 1024, outputBytes: 4 * 1024 * 1024 };
 
 export class ToolRunner implements LanguageToolbox {
-  constructor(private readonly runner: JobRunner) {}
+  constructor(
+    private readonly runner: JobRunner,
+    readonly cacheDir: string | undefined,
+  ) {}
+
+  loadProgram(wasm: Uint8Array): Promise<RuntimeId> {
+    return registerProgram(wasm);
+  }
 
   async runTool(spec: ToolSpec): Promise<ToolResult> {
     const report = await this.runner.run({

@@ -5,7 +5,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createOutputRing, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
-import type { RuntimeAssets } from './runtime-assets.js';
+import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
 import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
 
 /** How a job ended, as the host sees it. */
@@ -100,6 +100,12 @@ export class WorkerHandle {
 
   /** Sends a runtime's module and base filesystem, once per worker. */
   loadRuntime(assets: RuntimeAssets): void {
+    // A compiled program is sent with every run (the worker keeps only a few); posting a Module shares its
+    // compiled code rather than copying it.
+    if (isProgramRuntime(assets.id)) {
+      this.post({ type: 'runtime', runtime: assets.id, module: assets.module, minPages: assets.minPages, baseFiles: [], baseDirs: [] });
+      return;
+    }
     if (this.loaded.has(assets.id)) return;
     this.loaded.add(assets.id);
     this.post({ type: 'runtime', runtime: assets.id, module: assets.module, minPages: assets.minPages, baseFiles: assets.baseFiles, baseDirs: assets.baseDirs });

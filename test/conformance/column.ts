@@ -30,4 +30,12 @@ export interface ConformanceColumn {
   spin: string;
   /** Whether the language has arbitrary-precision integers (JavaScript BigInt, Python int, Ruby Integer). */
   bigIntegers: boolean;
+  /**
+   * Scenarios the language cannot express, skipped for it (C has no default arguments, no variadic
+   * functions with a count, no dynamically typed values). Each entry says why in a comment in the column.
+   */
+  skip?: readonly ConformanceScenario[];
 }
+
+/** Scenarios of the table that a column may skip. */
+export type ConformanceScenario = 'defaults' | 'variadics' | 'nested data';

@@ -47,7 +47,7 @@ export function buildRuntime(module: WebAssembly.Module, minPages: number, baseF
     templatePaths.add(dir);
   }
   for (const file of baseFiles) {
-    template.writeFile(file.path, file.data, { shared: true, mtime: BigInt(file.mtimeMs ?? Date.now()) * 1_000_000n });
+    template.writeFile(file.path, file.data, { shared: true, mtime: BigInt(Math.round((file.mtimeMs ?? Date.now()) * 1e6)) });
     templatePaths.add(file.path);
     // Parent directories of base files are part of the base too.
     for (let at = file.path.lastIndexOf('/'); at > 0; at = file.path.lastIndexOf('/', at - 1)) templatePaths.add(file.path.slice(0, at));
@@ -66,7 +66,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
 
   const addFiles = (files: JobFile[], dirs: string[] = []): void => {
     for (const dir of dirs) fs.mkdirp(dir);
-    for (const file of files) fs.writeFile(file.path, file.data, file.mtimeMs ? { mtime: BigInt(file.mtimeMs) * 1_000_000n } : {});
+    for (const file of files) fs.writeFile(file.path, file.data, file.mtimeMs ? { mtime: BigInt(Math.round(file.mtimeMs * 1e6)) } : {});
   };
   const takeSnapshot = (): void => {
     if (collectChanges) snapshot = fs.snapshot((path) => isHidden(path));

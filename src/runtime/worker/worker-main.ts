@@ -12,10 +12,20 @@ const boot = workerData as WorkerBootData;
 const link = new ControlLink(boot.control, boot.signal);
 const ring = new OutputRingWriter(boot.ring);
 const runtimes = new Map<RuntimeId, LoadedRuntime>();
+// Compiled programs arrive with each run; keep the most recent few (most recently used last).
+const MAX_PROGRAMS = 8;
 
 parentPort!.on('message', (message: HostMessage) => {
   switch (message.type) {
     case 'runtime':
+      if (message.runtime.startsWith('program:')) {
+        const known = runtimes.get(message.runtime);
+        runtimes.delete(message.runtime);
+        runtimes.set(message.runtime, known ?? buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
+        const programs = [...runtimes.keys()].filter((id) => id.startsWith('program:'));
+        for (const id of programs.slice(0, Math.max(0, programs.length - MAX_PROGRAMS))) runtimes.delete(id);
+        return;
+      }
       runtimes.set(message.runtime, buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
       return;
     case 'run': {

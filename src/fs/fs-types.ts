@@ -1,0 +1,141 @@
+/**
+ * Public types of the filesystem options of a request (`files`, `mounts`, `permissions`, `sync`) and of
+ * the `files` report on a result.
+ */
+
+/** An operation on a file or directory that permissions can allow or deny. */
+export type FileOperation = 'read' | 'create' | 'modify' | 'delete';
+
+/** A real directory loaded into the sandbox's virtual filesystem for one call. */
+export interface MountOptions {
+  /** Directory on the host. Must exist. */
+  hostPath: string;
+  /** Where the directory appears in the sandbox (absolute; default `/workspace`, the working directory). */
+  virtualPath?: string;
+  /** Globs (relative to `hostPath`) of the files to load; default: everything. */
+  include?: readonly string[];
+  /** Globs (relative to `hostPath`) of files and folders to leave out; they are never loaded nor written. */
+  exclude?: readonly string[];
+  /** Largest file loaded or written back, in bytes (default 32 MiB). A larger file is an error, not skipped. */
+  maxFileBytes?: number;
+  /** Largest total of the loaded files, in bytes (default 128 MiB). */
+  maxTotalBytes?: number;
+}
+
+/**
+ * One permission rule. `pattern` is a glob matched against the path relative to the mount's `virtualPath`
+ * (for example `out/*.csv`), or against the absolute virtual path when it starts with `/`.
+ */
+export interface PermissionRule {
+  pattern: string;
+  allow?: readonly FileOperation[];
+  deny?: readonly FileOperation[];
+}
+
+/**
+ * Which changes made inside mounts may reach the disk, and which host files may be read.
+ *
+ * For each path and operation, the matching rules that mention the operation are compared: the most
+ * specific pattern wins (more literal path segments first, then more literal characters), and at equal
+ * specificity `deny` wins over `allow`. When no rule mentions the operation, `default` decides.
+ * See docs/filesystem.md for worked examples.
+ */
+export interface PermissionOptions {
+  rules?: readonly PermissionRule[];
+  /**
+   * Decision when no rule mentions an operation. When not given, `read` is allowed and `create`,
+   * `modify` and `delete` are denied; an explicit value applies to all four.
+   */
+  default?: 'allow' | 'deny';
+}
+
+/** What to do with changes made inside mounts once the call has succeeded. */
+export interface SyncOptions {
+  /**
+   * `auto` (default): write the permitted changes after the call. `manual`: return them as
+   * `result.files.pending`, written by `apply()`. `none`: report the changes, never write.
+   */
+  mode?: 'auto' | 'manual' | 'none';
+  /**
+   * When some changes are denied. `error` (default): write the permitted ones and end the call with a
+   * `PermissionDenied` error listing the others. `skip`: write the permitted ones, list the others in
+   * `sync.denied`. `rollback`: write nothing at all.
+   */
+  onDenied?: 'error' | 'skip' | 'rollback';
+  /** Report what would be written without touching the disk. */
+  dryRun?: boolean;
+}
+
+/** A file or directory the call created, modified or deleted. */
+export interface FileChange {
+  /** Absolute path inside the sandbox. */
+  virtualPath: string;
+  /** Where the change goes on disk; absent outside mounts (such changes are never written). */
+  hostPath?: string;
+  kind: 'file' | 'dir';
+  change: 'created' | 'modified' | 'deleted';
+  /** Size in bytes after the call (files that were created or modified). */
+  size?: number;
+  /** Size in bytes before the call (files that were modified or deleted). */
+  previousSize?: number;
+  /** Contents after the call, when the request set `returnFileContents`. */
+  content?: Uint8Array;
+  /** Whether the permissions allow writing this change to disk. */
+  permitted: boolean;
+  /** Why it is not permitted, when it is not. */
+  reason?: string;
+}
+
+/** What happened to the changes on disk. */
+export interface SyncReport {
+  mode: 'auto' | 'manual' | 'none';
+  dryRun: boolean;
+  /**
+   * `written`: the permitted changes are on disk. `dry-run`: nothing written, `written` lists what would be.
+   * `pending`: waiting for `apply()`/`discard()`. `discarded`. `vetoed`: `beforeSync` refused.
+   * `denied`: nothing written because of denied changes (`onDenied: 'rollback'`). `failed`: a write failed
+   * and everything was restored. `skipped`: not attempted (mode `none`, or the call did not succeed).
+   */
+  state: 'written' | 'dry-run' | 'pending' | 'discarded' | 'vetoed' | 'denied' | 'failed' | 'skipped';
+  /** Host paths written, created or deleted (or that would be, in a dry run). */
+  written: string[];
+  /** Changes inside mounts that the permissions refused. */
+  denied: FileChange[];
+  /** Why the sync failed or was not attempted. */
+  message?: string;
+}
+
+/** The `files` report of a call that had filesystem options. */
+export interface FilesReport {
+  created: FileChange[];
+  modified: FileChange[];
+  deleted: FileChange[];
+  sync: SyncReport;
+  /** With `sync.mode: 'manual'`, the changes waiting to be applied or discarded. */
+  pending?: PendingChanges;
+}
+
+/** Changes held back by `sync.mode: 'manual'`. */
+export interface PendingChanges {
+  /** The permitted changes that `apply()` would write. */
+  readonly changes: readonly FileChange[];
+  /** `pending` until `apply()` or `discard()` is called. */
+  readonly state: 'pending' | 'applied' | 'discarded' | 'failed';
+  /**
+   * Writes the changes (all of them or, when a write fails, none: disk is restored).
+   *
+   * @throws SyncError when a write fails (the disk is left as it was) or when called twice
+   */
+  apply(): Promise<SyncReport>;
+  /** Drops the changes. */
+  discard(): void;
+}
+
+/**
+ * Called before changes are written. Return `false` to write nothing, an array to write only those changes
+ * (a subset of the ones given), or nothing to go on.
+ */
+export type BeforeSyncHook = (changes: readonly FileChange[]) => boolean | readonly FileChange[] | void | Promise<boolean | readonly FileChange[] | void>;
+
+/** Called after a sync attempt with its report. */
+export type AfterSyncHook = (report: SyncReport) => void | Promise<void>;
