@@ -162,6 +162,17 @@ export class RuntimeUnavailableError extends SandboxError {
   }
 }
 
+/** The session was closed (by `close()`, its idle timeout, the executor, or a call that ended it). */
+export class SessionClosedError extends SandboxError {
+  /** Why the session closed. */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super('SESSION_CLOSED', `The session is closed: ${reason}`);
+    this.reason = reason;
+  }
+}
+
 /** A mount cannot be loaded: the host folder is missing, not a folder, or over its size limits. */
 export class MountError extends SandboxError {
   /** The host path concerned (the mount's folder or a file in it). */

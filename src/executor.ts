@@ -13,18 +13,21 @@ import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './
 import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
 import { CallFiles, planFiles, type FilePlan } from './fs/file-sync.js';
+import { createModuleProxy, type LoadedModule } from './session/module-proxy.js';
+import { Session, type SessionHost, type SessionProgram } from './session/session.js';
 import { encodeSipFrameFromJson } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
 import { resolveFunction } from './request/resolve-function.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
+import { resultValue } from './result/result-value.js';
 import type { OutputListener } from './result/output-collector.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { loadRuntimeAssets } from './runtime/runtime-assets.js';
 import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool, type StandbyProfile } from './runtime/worker-pool.js';
 import type { JobLimits } from './runtime/worker-protocol.js';
-import type { ExecutionRequest, ExecutionResult, ExecutorEvents, ExecutorStatus, Language, LanguageInput, SandboxExecutorOptions, StreamEvent } from './types.js';
+import type { ExecutionRequest, ExecutionResult, ExecutorEvents, ExecutorStatus, Language, LanguageInput, SandboxExecutorOptions, SessionOptions, StreamEvent } from './types.js';
 
 const MIB = 1024 * 1024;
 const DEFAULTS = {
@@ -35,6 +38,7 @@ const DEFAULTS = {
   maxOutputBytes: 16 * MIB,
   maxPayloadBytes: 64 * MIB,
   fsLimitBytes: 256 * MIB,
+  idleTimeoutMs: 60_000,
 };
 
 /** A request checked and encoded, ready to run. */
@@ -69,6 +73,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private readonly tools: ToolRunner;
   private readonly preparations = new Map<string, Promise<unknown>>();
   private readonly signatureCache = new Map<string, FunctionSignature[]>();
+  private readonly sessions = new Set<Session>();
   private closed = false;
 
   constructor(options: SandboxExecutorOptions = {}) {
@@ -112,17 +117,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Each of these carries the full result as `error.result`.
    */
   async call<T = unknown>(request: ExecutionRequest): Promise<T> {
-    const result = await this.invoke<T>(request);
-    switch (result.status) {
-      case 'success':
-        return result.result as T;
-      case 'error':
-        throw new UserCodeError(result);
-      case 'timeout':
-        throw new ExecutionTimeoutError(result);
-      default:
-        throw new SandboxCrashError(result);
-    }
+    return resultValue(await this.invoke<T>(request));
   }
 
   /**
@@ -206,18 +201,91 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       const language = key.slice(0, key.indexOf(':')) as Language;
       prestarted[language] = (prestarted[language] ?? 0) + count;
     }
-    return { closed: this.closed, poolSize: pool.size, workers: pool.workers, busy: pool.busy, queued: pool.queued, prestarted };
+    return { closed: this.closed, poolSize: pool.size, workers: pool.workers, busy: pool.busy, queued: pool.queued, prestarted, sessions: this.sessions.size };
   }
 
-  /** Stops all workers. Calls in flight end with status `crash`; later calls reject with `ExecutorClosedError`. */
+  /**
+   * Starts a session: one interpreter that keeps the user's module loaded and serves calls one at a time,
+   * so repeated calls skip start-up and module state (globals, caches) persists between them, never
+   * beyond the session. Languages that cannot serve several calls per process get `mode: 'atomic'`.
+   *
+   * @throws the request errors of `invoke()` for a bad language or code; UserCodeError when compiled code
+   *   does not build
+   */
+  async createSession(options: SessionOptions): Promise<Session> {
+    if (this.closed) throw new ExecutorClosedError();
+    if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'Session options must be an object.');
+    const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: this.settings.timeoutMs });
+    const language = probe.language;
+    const idleTimeoutMs = option('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0);
+    const memoryLimitMb = option('memoryLimitMb', options.memoryLimitMb, this.settings.memoryLimitMb, 1);
+    const maxOutputBytes = option('maxOutputBytes', options.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    const mode = language.persistent === false ? 'atomic' : 'persistent';
+    const host: SessionHost = {
+      prepare: (request) => {
+        const call = this.prepare({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs }, 'P');
+        return { id: call.id, signature: call.signature, frame: call.frame, timeoutMs: call.request.timeoutMs };
+      },
+      invoke: (request) => this.invoke({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs, memoryLimitMb, maxOutputBytes }),
+      emitStart: (id, lang, functionName) => this.emit('execution:start', { id, language: lang, functionName }),
+      emitOutput: (id, stream, data) => this.emit('execution:output', { id, stream, data }),
+      emitEnd: (id, result) => this.emit('execution:end', { id, result }),
+      closed: (session) => this.sessions.delete(session),
+    };
+    const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
+    let program: SessionProgram | undefined;
+    if (mode === 'persistent') {
+      const prepared = await this.languageReady(language);
+      const signatures = this.signatures(language, options.code);
+      const signature = signatures[0] ?? { name: '', params: [], line: 0 };
+      let plan: ProgramPlan;
+      try {
+        plan = await language.planProgram(options.code, signature, prepared, this.tools, signatures);
+      } catch (error) {
+        if (!(error instanceof ProgramBuildError)) throw error;
+        const result = buildFailureResult({ id: session.id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: 0 });
+        throw new UserCodeError(result);
+      }
+      const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
+      program = { plan, assets: await loadRuntimeAssets(plan.runtime), limits };
+    }
+    if (this.closed) throw new ExecutorClosedError();
+    this.sessions.add(session);
+    try {
+      await session.start(program);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    return session;
+  }
+
+  /**
+   * Loads code as a module: a session behind an object with one async function per function of the
+   * code. `T` types the functions:
+   *
+   * ```ts
+   * const math = await executor.load<{ add(a: number, b: number): Promise<number> }>({ language: 'python', code });
+   * await math.add(1, 2); // 3
+   * await math.$close();
+   * ```
+   */
+  async load<T = Record<string, (...args: any[]) => Promise<any>>>(options: SessionOptions): Promise<LoadedModule<T>> {
+    const session = await this.createSession(options);
+    const functions = this.signatures(languageFor(options.language), options.code).map((s) => s.name);
+    return createModuleProxy<T>(session, functions);
+  }
+
+  /** Stops all workers and sessions. Calls in flight end with status `crash`; later calls reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.sessions].map((session) => session.close()));
     await this.pool.close();
   }
 
   // --- stages -------------------------------------------------------------------------------
 
-  private prepare(request: ExecutionRequest): PreparedCall {
+  private prepare(request: ExecutionRequest, mode: 'A' | 'P' = 'A'): PreparedCall {
     if (this.closed) throw new ExecutorClosedError();
     const normalized = normalizeRequest(request, { timeoutMs: this.settings.timeoutMs });
     const memoryLimitMb = option('memoryLimitMb', request.memoryLimitMb, this.settings.memoryLimitMb, 1);
@@ -242,7 +310,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       request: normalized,
       files,
       signature,
-      frame: encodeSipFrameFromJson('A', encoded.json),
+      frame: encodeSipFrameFromJson(mode, encoded.json),
       limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes },
     };
   }

@@ -5,6 +5,9 @@
  * @packageDocumentation
  */
 export { SandboxExecutor } from './executor.js';
+export { Session } from './session/session.js';
+export type { SessionCallRequest, SessionMode } from './session/session.js';
+export type { LoadedModule, ModuleFunction } from './session/module-proxy.js';
 export * from './errors.js';
 export type {
   ExecutionErrorInfo,
@@ -16,6 +19,7 @@ export type {
   Language,
   LanguageInput,
   SandboxExecutorOptions,
+  SessionOptions,
   StreamEvent,
 } from './types.js';
 export type {

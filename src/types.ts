@@ -139,6 +139,22 @@ export interface ExecutionResult<T = unknown> {
   files?: FilesReport;
 }
 
+/** Options of `SandboxExecutor.createSession()` and `SandboxExecutor.load()`. */
+export interface SessionOptions {
+  /** Language of `code`. */
+  language: LanguageInput;
+  /** Source code whose functions the session calls. Its module state persists between calls. */
+  code: string;
+  /** Close the session after this many milliseconds without a call (default 60 000; 0 never). */
+  idleTimeoutMs?: number;
+  /** Default time limit of each call (default: the executor's `timeoutMs`). A call over it ends the session. */
+  timeoutMs?: number;
+  /** Memory limit of the session's interpreter in MiB (default: the executor's `memoryLimitMb`). */
+  memoryLimitMb?: number;
+  /** Limit of stdout + stderr over the whole session (default: the executor's `maxOutputBytes`). */
+  maxOutputBytes?: number;
+}
+
 /** What `SandboxExecutor.status()` reports. */
 export interface ExecutorStatus {
   closed: boolean;
@@ -152,6 +168,8 @@ export interface ExecutorStatus {
   queued: number;
   /** Pre-started interpreters ready (or starting) per language. */
   prestarted: Partial<Record<Language, number>>;
+  /** Open sessions. */
+  sessions: number;
 }
 
 /** Options of a {@link SandboxExecutor}. Every field is optional. */

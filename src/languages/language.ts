@@ -89,6 +89,11 @@ export interface LanguageDefinition<Prepared = unknown> {
    */
   checkArguments?(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void;
   /**
+   * Whether the program serves several calls in one process (SIP persistent mode `P`), which sessions
+   * need (default true). Without it, sessions fall back to one process per call.
+   */
+  persistent?: boolean;
+  /**
    * Whether calls can run on pre-started instances, started before the user's code is known (true for
    * interpreters; false when the program itself is built from the code, as for C).
    */
