@@ -104,8 +104,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * `ExecutionCancelledError` when `signal` aborts the call.
    */
   async invoke<T = unknown>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
+    const started = performance.now();
     const prepared = this.prepare(request);
-    return (await this.execute(prepared, request)) as ExecutionResult<T>;
+    return (await this.execute(prepared, request, started)) as ExecutionResult<T>;
   }
 
   /**
@@ -315,7 +316,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     };
   }
 
-  private async execute(call: PreparedCall, request: ExecutionRequest): Promise<ExecutionResult> {
+  private async execute(call: PreparedCall, request: ExecutionRequest, started: number): Promise<ExecutionResult> {
     const { id, request: normalized, signature, limits } = call;
     const language = normalized.language;
     const prepared = await this.languageReady(language);
@@ -347,6 +348,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       limits,
       timeoutMs: normalized.timeoutMs,
       collectChanges: callFiles !== undefined,
+      deterministic: normalized.deterministic,
       signal: request.signal,
       onOutput,
       standbyKey: language.prestart === false ? undefined : this.standbyKey(language, plan, limits),
@@ -364,6 +366,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       cancelled: report.cancelled,
       timeoutMs: normalized.timeoutMs,
       maxOutputBytes: limits.outputBytes,
+      queueMs: report.queueMs,
+      wallMs: performance.now() - started,
     });
     if (callFiles) {
       const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;

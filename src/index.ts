@@ -14,6 +14,7 @@ export type {
   ExecutionRequest,
   ExecutionResult,
   ExecutionStatus,
+  ExecutionUsage,
   ExecutorEvents,
   ExecutorStatus,
   Language,

@@ -87,6 +87,27 @@ export interface ExecutionRequest {
   beforeSync?: BeforeSyncHook;
   /** Sees the report of each sync attempt. */
   afterSync?: AfterSyncHook;
+  /**
+   * Run with a fixed clock and seeded random numbers, so that the same call gives byte-identical output
+   * every time. `now` is the wall-clock time the program starts at (default 2000-01-01T00:00:00Z), `seed`
+   * seeds every random source the sandbox offers (default 0). Such calls never use pre-started instances.
+   */
+  deterministic?: { seed?: number; now?: Date | number };
+}
+
+/** Resources one execution used. */
+export interface ExecutionUsage {
+  /** Milliseconds from the call to its result, waiting and building included. */
+  wallMs: number;
+  /** Milliseconds spent waiting for a free worker. */
+  queueMs: number;
+  /** Largest size the program's WebAssembly linear memory reached, in bytes (0 if it never started). */
+  peakMemoryBytes: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+  /** Distinct files the program wrote (in the sandbox), and the bytes it wrote to them. */
+  filesWritten: number;
+  bytesWritten: number;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -128,6 +149,8 @@ export interface ExecutionResult<T = unknown> {
   durationMs: number;
   /** Details when `status` is not `success`. */
   error?: ExecutionErrorInfo;
+  /** Resources the execution used. */
+  usage: ExecutionUsage;
   /** Language that ran. */
   language: Language;
   /** Function that was called. */

@@ -109,6 +109,8 @@ export class VirtualFS {
   maxBytes: number;
   /** Bytes written through file descriptors during the run (for usage reports). */
   bytesWritten = 0;
+  /** Regular files written through file descriptors during the run (for usage reports). */
+  private readonly writtenFiles = new Set<VFile>();
 
   constructor(maxBytes = Number.POSITIVE_INFINITY, root?: VDir) {
     this.maxBytes = maxBytes;
@@ -278,6 +280,18 @@ export class VirtualFS {
     file.data.set(bytes, offset);
     file.mtime = file.ctime = now();
     this.bytesWritten += bytes.byteLength;
+    this.writtenFiles.add(file);
+  }
+
+  /** How many distinct files were written through {@link write} since the start (or {@link resetUsage}). */
+  get filesWritten(): number {
+    return this.writtenFiles.size;
+  }
+
+  /** Starts counting written bytes and files afresh (when a pre-started instance gets its call). */
+  resetUsage(): void {
+    this.bytesWritten = 0;
+    this.writtenFiles.clear();
   }
 
   /** Changes the size of a file; new bytes are zero. */

@@ -5,6 +5,7 @@
 import { InvalidRequestError } from '../errors.js';
 import { languageFor } from '../languages/registry.js';
 import type { LanguageDefinition } from '../languages/language.js';
+import type { DeterministicSpec } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest } from '../types.js';
 
 /** A request whose fields have been checked. */
@@ -16,7 +17,11 @@ export interface NormalizedRequest {
   kwargs: Readonly<Record<string, unknown>>;
   timeoutMs: number;
   stdin: Uint8Array | undefined;
+  deterministic: DeterministicSpec | undefined;
 }
+
+/** Start of the clock of deterministic runs that do not set `now`. */
+const DETERMINISTIC_EPOCH_MS = Date.UTC(2000, 0, 1);
 
 /** Defaults the executor applies to requests. */
 export interface RequestDefaults {
@@ -66,7 +71,20 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     else throw new InvalidRequestError('stdin', `stdin must be a string or a Uint8Array, got ${describe(request.stdin)}.`);
   }
 
-  return { language, code: request.code, functionName, args, kwargs, timeoutMs, stdin };
+  return { language, code: request.code, functionName, args, kwargs, timeoutMs, stdin, deterministic: deterministicSpec(request.deterministic) };
+}
+
+function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') throw new InvalidRequestError('deterministic', 'deterministic must be an object { seed?, now? }.');
+  const seed = value.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new InvalidRequestError('deterministic.seed', `deterministic.seed must be an integer, got ${describe(seed)}.`);
+  const now = value.now ?? DETERMINISTIC_EPOCH_MS;
+  const nowMs = now instanceof Date ? now.getTime() : now;
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || nowMs < 0) {
+    throw new InvalidRequestError('deterministic.now', 'deterministic.now must be a valid Date or a non-negative number of milliseconds since 1970.');
+  }
+  return { seed, nowMs };
 }
 
 /** A short description of a value's type for error messages. */

@@ -1,7 +1,7 @@
 /**
  * Turns how a job ended (exit, trap, timeout, result frame) into the one {@link ExecutionResult} shape.
  */
-import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, Language } from '../types.js';
+import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, ExecutionUsage, Language } from '../types.js';
 import type { JobOutcome } from '../runtime/worker-handle.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
 import type { OutputCollector } from './output-collector.js';
@@ -22,6 +22,10 @@ export interface CallEnd {
   cancelled: boolean;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** Milliseconds waited for a worker. */
+  queueMs?: number;
+  /** Milliseconds from the call to now; defaults to `durationMs` + `queueMs`. */
+  wallMs?: number;
 }
 
 export function buildResult(end: CallEnd): ExecutionResult {
@@ -60,9 +64,18 @@ export function buildResult(end: CallEnd): ExecutionResult {
     stdout,
     stderr,
     exitCode,
-    durationMs: Math.round(end.durationMs * 1000) / 1000,
+    durationMs: round(end.durationMs),
     language: end.language,
     functionName: end.functionName,
+    usage: {
+      wallMs: round(end.wallMs ?? end.durationMs + (end.queueMs ?? 0)),
+      queueMs: round(end.queueMs ?? 0),
+      peakMemoryBytes: outcome?.type === 'done' ? outcome.memoryBytes : 0,
+      stdoutBytes: end.collector.stdoutBytes,
+      stderrBytes: end.collector.stderrBytes,
+      filesWritten: outcome?.type === 'done' ? outcome.fsFilesWritten : 0,
+      bytesWritten: outcome?.type === 'done' ? outcome.fsBytesWritten : 0,
+    },
   };
   if (status === 'success') result.result = value;
   if (error) result.error = error;
@@ -77,12 +90,20 @@ export function buildFailureResult(failure: { id: string; language: Language; fu
     stdout: '',
     stderr: failure.stderr,
     exitCode: null,
-    durationMs: Math.round(failure.durationMs * 1000) / 1000,
+    durationMs: round(failure.durationMs),
     language: failure.language,
     functionName: failure.functionName,
     error: failure.error,
+    usage: emptyUsage(failure.durationMs),
   };
 }
+
+/** Usage of an execution that never ran a program. */
+export function emptyUsage(wallMs: number): ExecutionUsage {
+  return { wallMs: round(wallMs), queueMs: 0, peakMemoryBytes: 0, stdoutBytes: 0, stderrBytes: 0, filesWritten: 0, bytesWritten: 0 };
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function describeCrash(outcome: JobOutcome | undefined, stderr: string, frameError: Error | undefined): ExecutionErrorInfo {
   if (frameError) return { type: 'ProtocolError', message: `The result channel was corrupted: ${frameError.message}` };

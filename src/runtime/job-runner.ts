@@ -11,7 +11,7 @@ import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
 import type { JobFile, JobSpec } from './worker-protocol.js';
 
 /** A program to run: the worker's job fields plus what the host handles itself. */
-export interface RunSpec extends Pick<JobSpec, 'runtime' | 'argv' | 'env' | 'cwd' | 'dirs' | 'limits' | 'collectChanges'> {
+export interface RunSpec extends Pick<JobSpec, 'runtime' | 'argv' | 'env' | 'cwd' | 'dirs' | 'limits' | 'collectChanges' | 'deterministic'> {
   /** Call-independent files (the proxy). */
   baseFiles: JobFile[];
   /** Files of this call (the user's code); what a pre-started instance receives when claimed. */
@@ -54,7 +54,8 @@ export class JobRunner {
     const assets = await loadRuntimeAssets(spec.runtime);
     let lease: Lease;
     try {
-      lease = await this.pool.acquire({ standbyKey: spec.standbyKey, signal: spec.signal });
+      // A pre-started instance has already read the real clock and random bytes.
+      lease = await this.pool.acquire({ standbyKey: spec.deterministic ? undefined : spec.standbyKey, signal: spec.signal });
     } catch (error) {
       if (!(error instanceof AcquireAborted)) throw error;
       return { outcome: undefined, collector, frames: [], timedOut: false, cancelled: true, cancelReason: error.reason, durationMs: 0, queueMs: performance.now() - queued };
@@ -95,6 +96,7 @@ export class JobRunner {
             limits: spec.limits,
             standby: false,
             collectChanges: spec.collectChanges,
+            deterministic: spec.deterministic,
           },
           collector.sink,
         );

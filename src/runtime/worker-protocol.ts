@@ -52,6 +52,15 @@ export interface JobSpec {
   standby: boolean;
   /** Report filesystem changes made by the run (paths under /dev and /sandbox are never reported). */
   collectChanges: boolean;
+  /** Fixed clock and seeded randomness instead of the host's (never used with pre-started instances). */
+  deterministic?: DeterministicSpec;
+}
+
+/** Settings of a deterministic run. */
+export interface DeterministicSpec {
+  seed: number;
+  /** Wall-clock time the program starts at, in milliseconds since the epoch. */
+  nowMs: number;
 }
 
 /** Limits of one run. */
@@ -107,6 +116,8 @@ export type WorkerMessage =
       memoryAtLimit: boolean;
       changes?: FsChange[];
       fsBytesWritten: number;
+      /** Distinct files written during the run. */
+      fsFilesWritten: number;
     };
 
 /** Index of the control counter in the signal array. */

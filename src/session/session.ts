@@ -6,7 +6,7 @@
 import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
 import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
 import type { FunctionSignature } from '../languages/signature.js';
-import { buildResult } from '../result/build-result.js';
+import { buildResult, emptyUsage } from '../result/build-result.js';
 import { OutputCollector, type OutputListener } from '../result/output-collector.js';
 import { resultValue } from '../result/result-value.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
@@ -290,5 +290,16 @@ function describeEnd(outcome: JobOutcome): string {
 }
 
 function cancelledBeforeStart(call: SessionCall, language: Language): ExecutionResult {
-  return { id: call.id, status: 'cancelled', stdout: '', stderr: '', exitCode: null, durationMs: 0, language, functionName: call.signature.name, error: { type: 'Cancelled', message: 'The execution was cancelled.' } };
+  return {
+    id: call.id,
+    status: 'cancelled',
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    durationMs: 0,
+    language,
+    functionName: call.signature.name,
+    error: { type: 'Cancelled', message: 'The execution was cancelled.' },
+    usage: emptyUsage(0),
+  };
 }

@@ -9,6 +9,7 @@ import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
 import type { ClaimSpec, JobFile, JobLimits, JobSpec, RunEnd, WorkerMessage } from '../worker-protocol.js';
 import type { ControlLink } from './control-link.js';
+import { createDeterministicClock } from './deterministic-clock.js';
 import { createSystemClock } from './system-clock.js';
 import {
   InstanceReleased,
@@ -56,7 +57,7 @@ export function buildRuntime(module: WebAssembly.Module, minPages: number, baseF
 }
 
 export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, ring: OutputRingWriter): WorkerMessage {
-  const clock = createSystemClock();
+  const clock = job.deterministic ? createDeterministicClock(job.deterministic) : createSystemClock();
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
   let jobId = job.jobId;
@@ -87,6 +88,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
         fs.maxBytes = limits.fsBytes;
         budget.limit = limits.outputBytes;
         addFiles(claim.files, claim.dirs);
+        fs.resetUsage();
         takeSnapshot();
       },
     },
@@ -130,6 +132,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
     memoryAtLimit: memoryBytes >= maxPages * WASM_PAGE_BYTES * 0.9,
     changes,
     fsBytesWritten: fs.bytesWritten,
+    fsFilesWritten: fs.filesWritten,
   };
 }
 
