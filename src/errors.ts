@@ -162,6 +162,20 @@ export class RuntimeUnavailableError extends SandboxError {
   }
 }
 
+/** `validateArgs` found arguments that do not match the function's parameters and declared types. */
+export class ArgumentValidationError extends SandboxError {
+  /** The function that was called. */
+  readonly functionName: string;
+  /** Every problem found, with where it is (`args[0]`, `kwargs.limit`…). */
+  readonly violations: readonly { path: string; message: string }[];
+
+  constructor(functionName: string, violations: readonly { path: string; message: string }[]) {
+    super('INVALID_ARGUMENTS', `Invalid arguments for ${functionName}(): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}.`);
+    this.functionName = functionName;
+    this.violations = violations;
+  }
+}
+
 /** The session was closed (by `close()`, its idle timeout, the executor, or a call that ended it). */
 export class SessionClosedError extends SandboxError {
   /** Why the session closed. */

@@ -8,11 +8,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { ExecutionCancelledError, ExecutionTimeoutError, ExecutorClosedError, InvalidRequestError, SandboxCrashError, UserCodeError } from './errors.js';
+import { ArgumentValidationError, ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, UserCodeError } from './errors.js';
 import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './languages/language.js';
 import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
 import { CallFiles, planFiles, type FilePlan } from './fs/file-sync.js';
+import { describeFunction, type CodeDescription } from './introspection/describe.js';
+import { validateArguments } from './introspection/validate-arguments.js';
 import { createModuleProxy, type LoadedModule } from './session/module-proxy.js';
 import { Session, type SessionHost, type SessionProgram } from './session/session.js';
 import { encodeSipFrameFromJson } from './protocol/sip.js';
@@ -206,6 +208,22 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /**
+   * Lists the callable top-level functions of `code` with their parameters (kind, default, declared type),
+   * doc comments, and a JSON Schema of their arguments built from the language's type information
+   * (`{}` where a type is unknown). Nothing runs.
+   *
+   * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
+   */
+  describe(options: { language: LanguageInput; code: string }): CodeDescription {
+    if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'describe() takes { language, code }.');
+    const normalized = normalizeRequest({ language: options.language, code: options.code }, { timeoutMs: this.settings.timeoutMs });
+    return {
+      language: normalized.language.id,
+      functions: this.signatures(normalized.language, normalized.code).map((signature) => describeFunction(signature, normalized.language)),
+    };
+  }
+
+  /**
    * Starts a session: one interpreter that keeps the user's module loaded and serves calls one at a time,
    * so repeated calls skip start-up and module state (globals, caches) persists between them, never
    * beyond the session. Languages that cannot serve several calls per process get `mode: 'atomic'`.
@@ -295,6 +313,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
     if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
     const signature = resolveFunction(this.signatures(normalized.language, normalized.code), normalized.functionName);
+    if (request.validateArgs === true) {
+      const violations = validateArguments(describeFunction(signature, normalized.language), normalized.args, normalized.kwargs);
+      if (violations.length > 0) throw new ArgumentValidationError(signature.name, violations);
+    }
     normalized.language.checkArguments?.(signature, normalized.args, normalized.kwargs);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
     const id = `exec-${nextExecutionId++}`;

@@ -36,5 +36,7 @@ export type {
   SyncOptions,
   SyncReport,
 } from './fs/fs-types.js';
+export type { CodeDescription, FunctionDescription, ParameterDescription } from './introspection/describe.js';
+export type { JsonSchema } from './introspection/type-schema.js';
 export type { FunctionSignature, ParameterInfo, ParameterKind } from './languages/signature.js';
 export { SUPPORTED_LANGUAGES } from './languages/registry.js';

@@ -93,6 +93,11 @@ export interface ExecutionRequest {
    * seeds every random source the sandbox offers (default 0). Such calls never use pre-started instances.
    */
   deterministic?: { seed?: number; now?: Date | number };
+  /**
+   * Check `args` and `kwargs` against the function's parameters and declared types (the schema of
+   * `describe()`) before running; a mismatch rejects with `ArgumentValidationError` listing every problem.
+   */
+  validateArgs?: boolean;
 }
 
 /** Resources one execution used. */

@@ -5,6 +5,7 @@
 import type { ExecutionErrorInfo, Language } from '../types.js';
 import type { JobFile, RuntimeId } from '../runtime/worker-protocol.js';
 import type { FunctionSignature } from './signature.js';
+import type { TypeVocabulary } from '../introspection/type-schema.js';
 
 /** How to run the proxy of one call. */
 export interface ProgramPlan {
@@ -88,6 +89,11 @@ export interface LanguageDefinition<Prepared = unknown> {
    * @throws InvalidRequestError (or another typed request error) with a clear message
    */
   checkArguments?(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void;
+  /**
+   * What the language's type names mean, for the JSON Schemas of `describe()` (`int` → integer,
+   * `list` → array…). Unknown names give `{}` (any value).
+   */
+  typeVocabulary?: TypeVocabulary;
   /**
    * Whether the program serves several calls in one process (SIP persistent mode `P`), which sessions
    * need (default true). Without it, sessions fall back to one process per call.
