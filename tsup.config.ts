@@ -4,7 +4,7 @@ export default defineConfig([
   {
     // The library, for both module systems. `shims` provides import.meta.url in the CJS build, which is
     // how the package finds its templates and worker script at run time.
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', server: 'src/server/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
@@ -14,8 +14,8 @@ export default defineConfig([
     platform: 'node',
   },
   {
-    // The worker thread script (ESM only: it imports the ESM-only @runno/wasi) and the demo.
-    entry: { worker: 'src/runtime/worker/worker-main.ts', demo: 'src/demo.ts' },
+    // The worker thread script (ESM only: it imports the ESM-only @runno/wasi), the demo and the command.
+    entry: { worker: 'src/runtime/worker/worker-main.ts', demo: 'src/demo.ts', cli: 'src/cli/bin.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -1,0 +1,264 @@
+/**
+ * The `sandbox-executor` command: run a function from a file, describe a file's functions, or serve the
+ * HTTP adapter.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SandboxError } from '../errors.js';
+import { SandboxExecutor } from '../executor.js';
+import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
+import { decodeWireJson } from '../protocol/wire-value.js';
+import { createSandboxServer } from '../server/http-server.js';
+import { resultToJson } from '../server/json-result.js';
+import type { ExecutionRequest, ExecutionResult } from '../types.js';
+
+/** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
+const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
+
+const EXTENSIONS: Record<string, string> = {
+  '.py': 'python',
+  '.rb': 'ruby',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.php': 'php',
+  '.c': 'c',
+  '.cpp': 'cpp',
+  '.cc': 'cpp',
+  '.cxx': 'cpp',
+};
+
+const HELP = {
+  main: `Usage: sandbox-executor <command> [options]
+
+Runs functions written in ${SUPPORTED_LANGUAGES.join(', ')} inside a WebAssembly sandbox.
+
+Commands:
+  run <file>        call a function of <file> and print its result
+  describe <file>   list the functions of <file> with their parameters, as JSON
+  serve             start the HTTP adapter
+
+Run "sandbox-executor <command> --help" for the options of a command.
+`,
+  run: `Usage: sandbox-executor run <file> [options]
+
+Calls a function of <file>; its stdout and stderr are streamed as it runs, then the result is printed.
+
+Options:
+  --fn <name>           function to call (default: the only function of the file)
+  --args <json>         positional arguments, a JSON array (default [])
+  --kwargs <json>       keyword arguments, a JSON object (default {})
+  --language <name>     language of the file (default: from its extension)
+  --timeout <ms>        time limit in milliseconds (default 30000)
+  --memory <mb>         memory limit in MiB (default 512)
+  --stdin <text>        text given to the program's standard input after the call
+  --mount <dir>         load <dir> as /workspace (read-only unless --write)
+  --write               allow the call to create and modify files in the mounted folder
+  --deterministic       fixed clock and random numbers (seed 0)
+  --json                print the whole result as JSON instead of the value
+  -h, --help            show this help
+
+Exit code: 0 success, 1 the function raised or failed to compile, 2 timeout, 3 crash, 64 bad usage.
+`,
+  describe: `Usage: sandbox-executor describe <file> [--language <name>]
+
+Prints the callable functions of <file> with their parameters and a JSON Schema of their arguments.
+`,
+  serve: `Usage: sandbox-executor serve [options]
+
+Starts the HTTP adapter: POST /api/sandbox/exec, GET /api/sandbox/exec/<id>/events (Server-Sent Events),
+POST /api/sandbox/describe, GET /api/sandbox/languages, GET /api/sandbox/health.
+
+Options:
+  --port <n>            port (default 3000; 0 picks a free one)
+  --host <address>      address to listen on (default 127.0.0.1)
+  --max-timeout <ms>    cap on a request's timeoutMs (default 30000)
+  --max-body <bytes>    largest request body (default 1048576)
+  --allow-mount <dir>   allow requests to mount folders inside <dir> (repeatable; default: no mounts)
+  -h, --help            show this help
+`,
+};
+
+class UsageError extends Error {}
+
+/** Runs the command line; resolves with the exit code. */
+export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'describe':
+        return await describeCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout.write(HELP.main);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`sandbox-executor: ${(error as Error).message}\n${command && command in HELP ? `Run "sandbox-executor ${command} --help".` : 'Run "sandbox-executor --help".'}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof SandboxError) {
+      io.stderr.write(`sandbox-executor: ${error.name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`sandbox-executor: ${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT.internal;
+  }
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
+  return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+}
+
+async function readSource(file: string | undefined, language: string | undefined): Promise<{ code: string; language: string }> {
+  if (!file) throw new UsageError('Missing <file>.');
+  const code = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new UsageError(`Cannot read ${file}: ${error.message}`);
+  });
+  const detected = language ?? EXTENSIONS[extname(file).toLowerCase()];
+  if (!detected) throw new UsageError(`Cannot tell the language of ${file} from its extension; pass --language.`);
+  return { code, language: detected };
+}
+
+function json(text: string | undefined, what: string, fallback: unknown): unknown {
+  if (text === undefined) return fallback;
+  try {
+    return decodeWireJson(text);
+  } catch (error) {
+    throw new UsageError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function number(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${what} must be a positive number, got ${JSON.stringify(text)}.`);
+  return value;
+}
+
+async function runCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const { values, positionals } = parse(args, {
+    fn: { type: 'string' },
+    args: { type: 'string' },
+    kwargs: { type: 'string' },
+    language: { type: 'string' },
+    timeout: { type: 'string' },
+    memory: { type: 'string' },
+    stdin: { type: 'string' },
+    mount: { type: 'string' },
+    write: { type: 'boolean' },
+    deterministic: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.stdout.write(HELP.run);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`Unexpected arguments: ${positionals.slice(1).join(' ')}.`);
+  const source = await readSource(positionals[0], values.language);
+  const callArgs = json(values.args, '--args', []);
+  const kwargs = json(values.kwargs, '--kwargs', {});
+  if (!Array.isArray(callArgs)) throw new UsageError('--args must be a JSON array.');
+  if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) throw new UsageError('--kwargs must be a JSON object.');
+  if (values.write && !values.mount) throw new UsageError('--write needs --mount.');
+
+  const request: ExecutionRequest = {
+    language: source.language,
+    code: source.code,
+    functionName: values.fn,
+    args: callArgs,
+    kwargs: kwargs as Record<string, unknown>,
+    timeoutMs: number(values.timeout, '--timeout'),
+    memoryLimitMb: number(values.memory, '--memory'),
+    stdin: values.stdin,
+    deterministic: values.deterministic ? {} : undefined,
+    // Output goes to the terminal as it comes; with --json the result document stays alone on stdout.
+    onStdout: (data) => (values.json ? io.stderr : io.stdout).write(data),
+    onStderr: (data) => io.stderr.write(data),
+  };
+  if (values.mount) {
+    request.mounts = [{ hostPath: resolve(values.mount) }];
+    if (values.write) request.permissions = { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] }] };
+  }
+  // One call: no pool to keep warm.
+  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  let result: ExecutionResult;
+  try {
+    result = await executor.invoke(request);
+  } finally {
+    await executor.close();
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
+  else printResult(result, io);
+  return result.status === 'success' ? EXIT.ok : result.status === 'error' ? EXIT.error : result.status === 'timeout' ? EXIT.timeout : EXIT.crash;
+}
+
+function printResult(result: ExecutionResult, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
+  if (result.status === 'success') {
+    const value = resultToJson(result).result;
+    io.stdout.write(`${JSON.stringify(value, null, 2) ?? 'null'}\n`);
+    return;
+  }
+  const error = result.error;
+  const summary = error?.traceback?.trim() ? error.traceback.trimEnd() : `${error?.type ?? 'Error'}: ${error?.message ?? ''}${error?.line ? ` (line ${error.line})` : ''}`;
+  io.stderr.write(`${result.status === 'error' ? '' : `[${result.status}] `}${summary}\n`);
+}
+
+async function describeCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream }): Promise<number> {
+  const { values, positionals } = parse(args, { language: { type: 'string' } });
+  if (values.help) {
+    io.stdout.write(HELP.describe);
+    return EXIT.ok;
+  }
+  const source = await readSource(positionals[0], values.language);
+  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  try {
+    io.stdout.write(`${JSON.stringify(executor.describe(source), null, 2)}\n`);
+  } finally {
+    await executor.close();
+  }
+  return EXIT.ok;
+}
+
+async function serveCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'max-timeout': { type: 'string' },
+    'max-body': { type: 'string' },
+    'allow-mount': { type: 'string', multiple: true },
+  });
+  if (values.help) {
+    io.stdout.write(HELP.serve);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}.`);
+  const port = values.port === undefined ? 3000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(values.port)}.`);
+  const server = createSandboxServer({
+    maxTimeoutMs: number(values['max-timeout'], '--max-timeout'),
+    maxBodyBytes: number(values['max-body'], '--max-body'),
+    allowedMountRoots: values['allow-mount']?.map((dir) => resolve(dir)),
+  });
+  const address = await server.listen(port, values.host ?? '127.0.0.1');
+  io.stdout.write(`sandbox-executor listening on http://${address.address}:${address.port}/api/sandbox\n`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return EXIT.ok;
+}

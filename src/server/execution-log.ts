@@ -1,0 +1,78 @@
+/**
+ * The executions a server has started, with their events, so that a client can follow one by id while it
+ * runs (and shortly after it ended) over Server-Sent Events.
+ */
+/** An event of one execution, as sent to followers. */
+export type ExecutionEvent =
+  | { type: 'execution-output'; id: string; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'execution-complete'; id: string; result: Record<string, unknown> }
+  | { type: 'execution-failed'; id: string; error: Record<string, unknown> };
+
+interface Entry {
+  events: ExecutionEvent[];
+  /** Bytes of output events kept, to bound memory. */
+  bytes: number;
+  truncated: boolean;
+  done: boolean;
+  followers: Set<(event: ExecutionEvent) => void>;
+  expiry?: NodeJS.Timeout;
+}
+
+export class ExecutionLog {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    /** How long a finished execution stays available to late followers. */
+    private readonly retainMs: number,
+    /** Most output bytes replayed to a late follower. */
+    private readonly maxReplayBytes: number,
+  ) {}
+
+  open(id: string): void {
+    this.entries.set(id, { events: [], bytes: 0, truncated: false, done: false, followers: new Set() });
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  record(event: ExecutionEvent): void {
+    const entry = this.entries.get(event.id);
+    if (!entry || entry.done) return;
+    if (event.type === 'execution-output') {
+      entry.bytes += Buffer.byteLength(event.data);
+      if (entry.bytes <= this.maxReplayBytes) entry.events.push(event);
+      else entry.truncated = true;
+    } else {
+      entry.events.push(event);
+      entry.done = true;
+      entry.expiry = setTimeout(() => this.entries.delete(event.id), this.retainMs);
+      entry.expiry.unref();
+    }
+    for (const follower of entry.followers) follower(event);
+    if (entry.done) entry.followers.clear();
+  }
+
+  /**
+   * Replays what happened so far, then calls `listener` for each new event until the execution ends.
+   * Returns a function that stops following, or undefined for an unknown id.
+   */
+  follow(id: string, listener: (event: ExecutionEvent) => void): (() => void) | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    for (const event of entry.events) listener(event);
+    if (entry.done) return () => undefined;
+    entry.followers.add(listener);
+    return () => entry.followers.delete(listener);
+  }
+
+  /** Whether some output was not kept for replay. */
+  truncated(id: string): boolean {
+    return this.entries.get(id)?.truncated ?? false;
+  }
+
+  clear(): void {
+    for (const entry of this.entries.values()) clearTimeout(entry.expiry);
+    this.entries.clear();
+  }
+}

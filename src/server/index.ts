@@ -1,0 +1,8 @@
+/**
+ * `sandbox-executor/server`: the HTTP adapter (optional import, so the core stays free of it).
+ *
+ * @packageDocumentation
+ */
+export { createSandboxServer } from './http-server.js';
+export type { SandboxServer, SandboxServerOptions } from './http-server.js';
+export type { ExecutionEvent } from './execution-log.js';
