@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, link, lstat, mkdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { faults } from '../testing/faults.js';
 import type { HostFileState } from './mounts.js';
 
 /** One change to make on disk. */
@@ -39,8 +40,6 @@ export class DiskSyncFailure extends Error {
   }
 }
 
-/** Test hook: makes the n-th write of the next syncs fail, to prove the rollback. Not public API. */
-export const diskSyncFaults = { failOnStep: 0 };
 
 /** Applies `changes` in a safe order; resolves with the host paths touched, in order. */
 export async function applyDiskChanges(changes: readonly DiskChange[]): Promise<string[]> {
@@ -54,7 +53,7 @@ export async function applyDiskChanges(changes: readonly DiskChange[]): Promise<
       const target = join(change.hostRoot, ...change.relativePath.split('/'));
       current = target;
       step += 1;
-      if (diskSyncFaults.failOnStep > 0 && step === diskSyncFaults.failOnStep) throw new Error('injected write failure (test hook)');
+      if (faults.failDiskSyncOnStep > 0 && step === faults.failDiskSyncOnStep) throw new Error('injected write failure (test hook)');
       await ensureParents(change.hostRoot, change.relativePath, undo);
       if (change.kind === 'dir') {
         if (change.operation === 'create') {

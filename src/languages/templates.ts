@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeUnavailableError } from '../errors.js';
 import { templatesDir } from '../runtime/package-paths.js';
+import { faults } from '../testing/faults.js';
 
 const cache = new Map<string, string>();
 
@@ -13,7 +14,7 @@ export function readTemplate(language: string, file: string): string {
   const key = `${language}/${file}`;
   let text = cache.get(key);
   if (text === undefined) {
-    const path = join(templatesDir(language), file);
+    const path = join(faults.templatesDir ? join(faults.templatesDir, language) : templatesDir(language), file);
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { OutputCollector, type OutputListener } from '../result/output-collector.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
+import { faults } from '../testing/faults.js';
 import { loadRuntimeAssets } from './runtime-assets.js';
 import type { JobOutcome, RunningJob, WorkerHandle } from './worker-handle.js';
 import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
@@ -102,6 +103,7 @@ export class JobRunner {
         );
       }
       feedStdin(worker, spec.stdin);
+      if (faults.killWorkerAfterMs !== undefined) setTimeout(() => void worker.terminate(), faults.killWorkerAfterMs);
       timer = setTimeout(() => {
         timedOut = true;
         stop();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidRequestError, MountError, SandboxExecutor, SyncError, type ExecutionRequest, type PermissionOptions } from '../../src/index.js';
-import { diskSyncFaults } from '../../src/fs/disk-sync.js';
+import { faults } from '../../src/testing/faults.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
@@ -55,11 +55,11 @@ beforeEach(async () => {
   await writeFile(join(host, 'data', 'input.txt'), 'original');
   await writeFile(join(host, 'data', 'nested', 'deep.txt'), 'deep');
   await writeFile(join(host, 'keep.bin'), Buffer.from([0, 255, 1, 254]));
-  diskSyncFaults.failOnStep = 0;
+  faults.failDiskSyncOnStep = 0;
 });
 
 afterEach(async () => {
-  diskSyncFaults.failOnStep = 0;
+  faults.failDiskSyncOnStep = 0;
   await rm(root, { recursive: true, force: true });
 });
 
@@ -333,7 +333,7 @@ describe('sync modes and hooks', () => {
 describe('safety', () => {
   it('a write failing half-way restores every file the sync touched', async () => {
     const before = await tree(host);
-    diskSyncFaults.failOnStep = 4;
+    faults.failDiskSyncOnStep = 4;
     const r = await run(
       [['write', 'data/input.txt', 'changed'], ['write', 'a.txt', 'a'], ['write', 'b.txt', 'b'], ['write', 'c.txt', 'c'], ['delete', 'keep.bin']],
       { permissions: ALLOW_ALL },

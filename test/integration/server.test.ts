@@ -43,7 +43,7 @@ describe('POST /exec', () => {
   it('runs a call and answers with the result; values keep their wire tags', async () => {
     const response = await post('/exec', { language: 'python', code: 'def f(x):\n    print("hi")\n    return [x * 2, 2 ** 64, b"\\x00\\xff"]\n', args: [{ $bigint: '21' }] });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await response.json() as any;
     expect(body).toMatchObject({ status: 'success', stdout: 'hi\n', result: [42, { $bigint: '18446744073709551616' }, { $bytes: 'AP8=' }] });
     expect(typeof body.id).toBe('string');
   });
@@ -51,9 +51,9 @@ describe('POST /exec', () => {
   it('typed request errors are 400 with a code; unknown routes 404; wrong methods 405', async () => {
     const unknown = await post('/exec', { language: 'cobol', code: 'x' });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error).toMatchObject({ code: 'UNSUPPORTED_LANGUAGE', name: 'UnsupportedLanguageError' });
+    expect((await unknown.json() as any).error).toMatchObject({ code: 'UNSUPPORTED_LANGUAGE', name: 'UnsupportedLanguageError' });
     const missing = await post('/exec', { language: 'python', code: 'def add(a, b):\n    return a + b\n', functionName: 'ad' });
-    expect((await missing.json()).error).toMatchObject({ code: 'FUNCTION_NOT_FOUND', candidates: ['add'] });
+    expect((await missing.json() as any).error).toMatchObject({ code: 'FUNCTION_NOT_FOUND', candidates: ['add'] });
     expect((await post('/exec', '{not json')).status).toBe(400);
     expect((await post('/exec', { language: 'python', code: 'def f():\n    pass\n', onStdout: 1 })).status).toBe(400);
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
@@ -63,13 +63,13 @@ describe('POST /exec', () => {
   it('refuses bodies over the limit with 413', async () => {
     const response = await post('/exec', { language: 'python', code: `def f(s):\n    return len(s)\n`, args: ['x'.repeat(100 * 1024)] });
     expect(response.status).toBe(413);
-    expect((await response.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await response.json() as any).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('caps the time limit', async () => {
     const started = performance.now();
     const response = await post('/exec', { language: 'python', code: 'def spin():\n    while True:\n        pass\n', timeoutMs: 600_000 });
-    const body = await response.json();
+    const body = await response.json() as any;
     expect(body.status).toBe('timeout');
     expect(body.error.message).toContain('2000 ms');
     expect(performance.now() - started).toBeLessThan(15_000);
@@ -82,7 +82,7 @@ describe('POST /exec', () => {
     const traversal = await post('/exec', { language: 'python', code, mounts: [{ hostPath: join(allowed, '..') }] });
     expect(traversal.status).toBe(403);
     const inside = await post('/exec', { language: 'python', code, mounts: [{ hostPath: allowed }], permissions: { default: 'allow' } });
-    expect((await inside.json()).status).toBe('success');
+    expect((await inside.json() as any).status).toBe('success');
     expect(await readFile(join(allowed, 'out.txt'), 'utf8')).toBe('ok');
   });
 });
@@ -92,7 +92,7 @@ describe('GET /exec/{id}/events', () => {
     const code = 'import time\n\ndef tick(n):\n    for i in range(n):\n        print("tick", i)\n        time.sleep(0.1)\n    return n\n';
     const started = await post('/exec?wait=false', { language: 'python', code, args: [4] });
     expect(started.status).toBe(202);
-    const { id, events } = await started.json();
+    const { id, events } = await started.json() as any;
     expect(events).toBe(`/api/sandbox/exec/${id}/events`);
     const stream = await fetch(`${base}/exec/${id}/events`);
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
@@ -104,7 +104,7 @@ describe('GET /exec/{id}/events', () => {
 
   it('replays a finished execution to a late follower; unknown ids are 404', async () => {
     const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("early")\n    return 1\n' });
-    const { id } = await started.json();
+    const { id } = await started.json() as any;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const received = await readEvents(await fetch(`${base}/exec/${id}/events`));
     expect(received.map((e) => e.event)).toEqual(['execution-output', 'execution-complete']);
@@ -114,9 +114,9 @@ describe('GET /exec/{id}/events', () => {
 
 describe('other routes', () => {
   it('health, languages and describe', async () => {
-    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ ok: true });
-    expect((await (await fetch(`${base}/languages`)).json()).languages).toContain('python');
-    const described = await (await post('/describe', { language: 'python', code: 'def add(a: int, b: int):\n    return a + b\n' })).json();
+    expect(await (await fetch(`${base}/health`)).json() as any).toMatchObject({ ok: true });
+    expect((await (await fetch(`${base}/languages`)).json() as any).languages).toContain('python');
+    const described = await (await post('/describe', { language: 'python', code: 'def add(a: int, b: int):\n    return a + b\n' })).json() as any;
     expect(described.functions[0].schema.properties).toEqual({ a: { type: 'integer' }, b: { type: 'integer' } });
   });
 });
