@@ -257,15 +257,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       const prepared = await this.languageReady(language);
       const signatures = this.signatures(language, options.code);
       const signature = signatures[0] ?? { name: '', params: [], line: 0 };
+      const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
       let plan: ProgramPlan;
       try {
-        plan = await language.planProgram(options.code, signature, prepared, this.tools, signatures);
+        plan = await language.planProgram(options.code, signature, prepared, this.tools, signatures, { memoryBytes: limits.memoryBytes });
       } catch (error) {
         if (!(error instanceof ProgramBuildError)) throw error;
         const result = buildFailureResult({ id: session.id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: 0 });
         throw new UserCodeError(result);
       }
-      const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
       program = { plan, assets: await loadRuntimeAssets(plan.runtime), limits };
     }
     if (this.closed) throw new ExecutorClosedError();
@@ -346,7 +346,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     let plan: ProgramPlan;
     const planning = performance.now();
     try {
-      plan = await language.planProgram(normalized.code, signature, prepared, this.tools, this.signatures(language, normalized.code));
+      plan = await language.planProgram(normalized.code, signature, prepared, this.tools, this.signatures(language, normalized.code), { memoryBytes: limits.memoryBytes });
     } catch (error) {
       if (!(error instanceof ProgramBuildError)) throw error;
       this.emit('execution:start', { id, language: language.id, functionName: signature.name });
@@ -418,10 +418,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
         if (language.prestart === false) return prepared;
         const emptySignature: FunctionSignature = { name: '', params: [], line: 0 };
-        const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature]);
+        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: this.settings.maxOutputBytes };
+        const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature], { memoryBytes: limits.memoryBytes });
         const assets = await loadRuntimeAssets(plan.runtime);
         for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
-        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: this.settings.maxOutputBytes };
         const count = this.prewarmCount(language.id);
         if (count > 0 && !this.closed) {
           const profile: StandbyProfile = {

@@ -106,7 +106,9 @@ export interface LanguageDefinition<Prepared = unknown> {
   prestart?: boolean;
   /**
    * The program that runs one call of `signature`. May build it first (compile C); a build that fails
-   * because of the user's code throws {@link ProgramBuildError}.
+   * because of the user's code throws {@link ProgramBuildError}. `limits.memoryBytes` is the memory the
+   * program will have (PHP sets its own `memory_limit` from it); the plan may depend on it, since
+   * pre-started instances are keyed by plan and memory limit alike.
    */
   planProgram(
     code: string,
@@ -114,5 +116,6 @@ export interface LanguageDefinition<Prepared = unknown> {
     prepared: Prepared | undefined,
     toolbox: LanguageToolbox,
     signatures: readonly FunctionSignature[],
+    limits: { memoryBytes: number },
   ): ProgramPlan | Promise<ProgramPlan>;
 }

@@ -36,9 +36,13 @@ export class WorkerHandle {
   private readonly loaded = new Set<RuntimeId>();
   private sink: OutputSink | undefined;
   private current: { resolveDone: (o: JobOutcome) => void; resolveStandby: () => void } | undefined;
+  /** Id the running job answers to on the control port (changes when a pre-started job is claimed). */
+  private currentJobId = 0;
   private alive = true;
   /** Resolves when the worker has started and can take jobs. */
   readonly ready: Promise<void>;
+  /** Called each time the running program has read a whole persistent (`P`) request frame. */
+  onFrameRead: (() => void) | undefined;
   /** Called once when the worker dies for any reason. */
   onExit: ((handle: WorkerHandle) => void) | undefined;
 
@@ -120,6 +124,7 @@ export class WorkerHandle {
     const standby = new Promise<void>((resolve) => (resolveStandby = resolve));
     this.sink = sink;
     this.current = { resolveDone, resolveStandby };
+    this.currentJobId = job.jobId;
     if (!this.alive) {
       this.finish({ type: 'lost', reason: 'The sandbox worker is not running' });
     } else {
@@ -135,22 +140,23 @@ export class WorkerHandle {
 
   /** Feeds bytes to the running program's standard input. */
   writeStdin(data: Uint8Array): void {
-    this.sendControl({ type: 'stdin', data });
+    this.sendControl({ type: 'stdin', jobId: this.currentJobId, data });
   }
 
   /** Signals end of input to the running program. */
   endStdin(): void {
-    this.sendControl({ type: 'stdin-end' });
+    this.sendControl({ type: 'stdin-end', jobId: this.currentJobId });
   }
 
   /** Hands a call to a pre-started instance. */
   claim(claim: ClaimSpec): void {
-    this.sendControl({ type: 'claim', claim });
+    this.sendControl({ type: 'claim', jobId: this.currentJobId, claim });
+    this.currentJobId = claim.jobId;
   }
 
   /** Makes a pre-started instance exit without running a call. */
   dismissStandby(): void {
-    this.sendControl({ type: 'release' });
+    this.sendControl({ type: 'release', jobId: this.currentJobId });
   }
 
   /** Stops the worker at once (also interrupts running WebAssembly). */
@@ -175,6 +181,9 @@ export class WorkerHandle {
     switch (message.type) {
       case 'standby':
         this.current?.resolveStandby();
+        return;
+      case 'frame-read':
+        this.onFrameRead?.();
         return;
       case 'done':
         this.drain();

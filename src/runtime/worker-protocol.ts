@@ -87,12 +87,16 @@ export type HostMessage =
   | { type: 'runtime'; runtime: RuntimeId; module: WebAssembly.Module; minPages: number; baseFiles: JobFile[]; baseDirs: string[] }
   | { type: 'run'; job: JobSpec };
 
-/** Host → worker, read synchronously during a run. */
+/**
+ * Host → worker, read synchronously during a run. Each names the job it is for: a message still in flight
+ * when its job ended (a program that exits without reading all its input) must not reach the next job.
+ */
 export type ControlMessage =
-  | { type: 'stdin'; data: Uint8Array }
-  | { type: 'stdin-end' }
-  | { type: 'claim'; claim: ClaimSpec }
-  | { type: 'release' };
+  | { type: 'stdin'; jobId: number; data: Uint8Array }
+  | { type: 'stdin-end'; jobId: number }
+  /** Addressed to the pre-started job; from then on the job answers to `claim.jobId`. */
+  | { type: 'claim'; jobId: number; claim: ClaimSpec }
+  | { type: 'release'; jobId: number };
 
 /** How a program ended, as seen from inside the worker. */
 export type RunEnd =
@@ -106,6 +110,8 @@ export type RunEnd =
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'standby'; jobId: number }
+  /** The program has read a whole persistent request frame (sessions count them). */
+  | { type: 'frame-read'; jobId: number }
   | {
       type: 'done';
       jobId: number;

@@ -78,6 +78,8 @@ export class Session {
   private idleTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
   private outputLimit = Number.POSITIVE_INFINITY;
+  private framesSent = 0;
+  private framesRead = 0;
 
   /** @internal created by the executor */
   constructor(
@@ -108,6 +110,7 @@ export class Session {
       this.worker = worker;
       this.outputLimit = program.limits.outputBytes;
       worker.onExit = () => this.onWorkerGone();
+      worker.onFrameRead = () => this.framesRead++;
       await worker.ready;
       worker.loadRuntime(program.assets);
       this.running = worker.run(
@@ -238,14 +241,17 @@ export class Session {
         };
         request.signal.addEventListener('abort', onAbort, { once: true });
       }
+      this.framesSent++;
       worker.writeStdin(call.frame);
     });
   }
 
   private onProgramEnd(outcome: JobOutcome): void {
     const reason = describeEnd(outcome);
-    const exited = outcome.type === 'done' && outcome.end.kind === 'exit' && !this.current?.collector.stdoutBytes && !this.current?.collector.stderrBytes;
-    this.current?.settle(exited ? { closed: reason } : { outcome });
+    // A program that ends before reading the current call (because of the previous one: an exit, a fatal
+    // error that crashes after its result) never ran it: the call is refused like every later one.
+    const unread = this.framesRead < this.framesSent;
+    this.current?.settle(unread ? { closed: reason } : { outcome });
     this.end(reason);
   }
 

@@ -61,11 +61,15 @@ export class StdinStream implements Device {
     private readonly hooks: {
       /** Pre-started instances: called once, when the proxy first waits for input. */
       onStandby?: () => void;
+      /** A persistent (`P`) request frame has been read whole: its call is now running. */
+      onPersistentFrame?: () => void;
       /** Applies a claim; returns nothing. Until it arrives, a pre-started instance waits. */
       onClaim?: (claim: ClaimSpec) => void;
     },
     framed: boolean,
     private awaitingClaim: boolean,
+    /** The job this stream belongs to; control messages for any other job are stale and dropped. */
+    private jobId: number,
   ) {
     this.state = framed ? 'frame' : 'raw';
   }
@@ -95,11 +99,13 @@ export class StdinStream implements Device {
 
     if (this.state === 'frame' && this.frames.advance(taken) > 0) {
       this.state = this.frames.tag === SIP_MODE_ATOMIC ? 'raw' : 'paused';
+      if (this.state === 'paused') this.hooks.onPersistentFrame?.();
     }
     return taken;
   }
 
   private handle(message: ControlMessage): void {
+    if (message.jobId !== this.jobId) return;
     switch (message.type) {
       case 'stdin':
         if (message.data.byteLength > 0) this.chunks.push(message.data);
@@ -109,6 +115,7 @@ export class StdinStream implements Device {
         return;
       case 'claim':
         this.awaitingClaim = false;
+        this.jobId = message.claim.jobId;
         this.hooks.onClaim?.(message.claim);
         return;
       case 'release':

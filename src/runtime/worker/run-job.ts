@@ -81,6 +81,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
     link,
     {
       onStandby: () => parentPort!.postMessage({ type: 'standby', jobId: job.jobId } satisfies WorkerMessage),
+      onPersistentFrame: () => parentPort!.postMessage({ type: 'frame-read', jobId } satisfies WorkerMessage),
       onClaim: (claim: ClaimSpec) => {
         jobId = claim.jobId;
         limits = claim.limits;
@@ -94,6 +95,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
     },
     job.runtime !== 'clang' && job.runtime !== 'wasm-ld',
     job.standby,
+    job.jobId,
   );
   const stdout = fs.addDevice('/dev/stdout', outputDevice(OutputChannel.STDOUT, ring, budget));
   const stderr = fs.addDevice('/dev/stderr', outputDevice(OutputChannel.STDERR, ring, budget));
