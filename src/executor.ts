@@ -237,7 +237,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: this.settings.timeoutMs });
     const language = probe.language;
     const idleTimeoutMs = option('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0);
-    const memoryLimitMb = option('memoryLimitMb', options.memoryLimitMb, this.settings.memoryLimitMb, 1);
+    const memoryLimitMb = option('memoryLimitMb', options.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
     const maxOutputBytes = option('maxOutputBytes', options.maxOutputBytes, this.settings.maxOutputBytes, 1);
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host: SessionHost = {
@@ -307,7 +307,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private prepare(request: ExecutionRequest, mode: 'A' | 'P' = 'A'): PreparedCall {
     if (this.closed) throw new ExecutorClosedError();
     const normalized = normalizeRequest(request, { timeoutMs: this.settings.timeoutMs });
-    const memoryLimitMb = option('memoryLimitMb', request.memoryLimitMb, this.settings.memoryLimitMb, 1);
+    const memoryLimitMb = option('memoryLimitMb', request.memoryLimitMb, this.settings.memoryLimitMb, normalized.language.minMemoryMb ?? 1);
     const maxOutputBytes = option('maxOutputBytes', request.maxOutputBytes, this.settings.maxOutputBytes, 1);
     if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
     if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');

@@ -94,6 +94,8 @@ export interface LanguageDefinition<Prepared = unknown> {
    * `list` → array…). Unknown names give `{}` (any value).
    */
   typeVocabulary?: TypeVocabulary;
+  /** Smallest `memoryLimitMb` the runtime can start with (Ruby reserves its heap at start-up). */
+  minMemoryMb?: number;
   /**
    * Whether the program serves several calls in one process (SIP persistent mode `P`), which sessions
    * need (default true). Without it, sessions fall back to one process per call.

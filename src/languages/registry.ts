@@ -4,11 +4,21 @@
 import { UnsupportedLanguageError } from '../errors.js';
 import type { Language } from '../types.js';
 import type { LanguageDefinition } from './language.js';
+import { c } from './c/index.js';
+import { cpp } from './cpp/index.js';
+import { javascript } from './javascript/index.js';
+import { php } from './php/index.js';
 import { python } from './python/index.js';
+import { ruby } from './ruby/index.js';
 
 // `any`: each language has its own type of prepared data, opaque to the registry.
 const LANGUAGES: readonly LanguageDefinition<any>[] = [
   python,
+  ruby,
+  javascript,
+  php,
+  c,
+  cpp,
 ];
 
 const byName = new Map<string, LanguageDefinition>();

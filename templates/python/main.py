@@ -15,6 +15,7 @@ import _json
 import binascii
 import time
 import math
+import builtins
 
 USER_CODE_PATH = "{{USER_CODE_PATH}}"
 USER_FILENAME = "{{USER_FILENAME}}"
@@ -46,6 +47,14 @@ def _sandbox_sleep(seconds):
 
 # This interpreter's own time.sleep fails with ENOTSUP under WASI.
 time.sleep = _sandbox_sleep
+
+
+def _exit(code=None):
+    raise SystemExit(code)
+
+
+# exit() and quit() come from the site module, which -S leaves out; scripts call them anyway.
+builtins.exit = builtins.quit = _exit
 
 # Stdout is a pipe, so Python would buffer it in 8 KB blocks: make it line-buffered, like a terminal, so
 # that live output arrives a line at a time (stderr already is).

@@ -28,6 +28,12 @@ export interface ConformanceColumn {
   chatty: string;
   /** `spin()` loops forever. */
   spin: string;
+  /** `write_file(name, text)` writes `text` to the file `name` in the working directory and returns true. */
+  writeFile: string;
+  /** `inc()` adds one to a module-level counter (starting at 0) and returns it. */
+  counter: string;
+  /** `entropy()` returns `[r, t]`: a random float in [0, 1) and the current time in seconds since 1970. */
+  entropy: string;
   /** Whether the language has arbitrary-precision integers (JavaScript BigInt, Python int, Ruby Integer). */
   bigIntegers: boolean;
   /**
@@ -35,6 +41,8 @@ export interface ConformanceColumn {
    * functions with a count, no dynamically typed values). Each entry says why in a comment in the column.
    */
   skip?: readonly ConformanceScenario[];
+  /** The mode sessions of this language run in. */
+  sessionMode: 'persistent' | 'atomic';
 }
 
 /** Scenarios of the table that a column may skip. */

@@ -11,5 +11,9 @@ export const column: ConformanceColumn = {
   syntaxError: { code: 'def ok():\n    return 1\n\ndef broken(:\n    pass\n', type: 'SyntaxError', line: 4 },
   chatty: 'import sys\n\ndef chatty():\n    print("hello stdout")\n    print("hello stderr", file=sys.stderr)\n    return 42\n',
   spin: 'def spin():\n    while True:\n        pass\n',
+  writeFile: 'def write_file(name, text):\n    with open(name, "w") as f:\n        f.write(text)\n    return True\n',
+  counter: 'count = 0\n\ndef inc():\n    global count\n    count += 1\n    return count\n',
+  entropy: 'import random, time\n\ndef entropy():\n    return [random.random(), time.time()]\n',
   bigIntegers: true,
+  sessionMode: 'persistent',
 };

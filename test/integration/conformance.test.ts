@@ -3,6 +3,9 @@
  * A language adds one column (test/conformance/<language>.ts), not a test file.
  */
 /// <reference types="vite/client" />
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionNotFoundError, SandboxExecutor, SUPPORTED_LANGUAGES } from '../../src/index.js';
 import type { ConformanceColumn, ConformanceScenario } from '../conformance/column.js';
@@ -89,6 +92,45 @@ describe.each(COLUMNS)('$language', (column) => {
     const error = await rejection(invoke(column.add, 'missing'));
     expect(error).toBeInstanceOf(FunctionNotFoundError);
     expect(error.candidates).toEqual(['add']);
+  });
+
+  it('writes a file that syncs to a mounted folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `conformance-${language}-`));
+    try {
+      const r = await executor.invoke({
+        language,
+        code: column.writeFile,
+        functionName: 'write_file',
+        args: ['out.txt', UNICODE],
+        mounts: [{ hostPath: dir }],
+        permissions: { rules: [{ pattern: '*.txt', allow: ['create'] }] },
+      });
+      expect(r.status).toBe('success');
+      expect(r.files?.created.map((c) => c.virtualPath)).toEqual(['/workspace/out.txt']);
+      expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe(UNICODE);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sessions keep module state', async () => {
+    const session = await executor.createSession({ language, code: column.counter });
+    try {
+      expect(session.mode).toBe(column.sessionMode);
+      const expected = column.sessionMode === 'persistent' ? [1, 2, 3] : [1, 1, 1];
+      expect([await session.call('inc'), await session.call('inc'), await session.call('inc')]).toEqual(expected);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('deterministic mode fixes the clock and random numbers', async () => {
+    const run = (deterministic?: { seed: number }) => executor.invoke({ language, code: column.entropy, functionName: 'entropy', deterministic });
+    const [a, b, c, d] = await Promise.all([run({ seed: 7 }), run({ seed: 7 }), run(), run()]);
+    for (const r of [a, b, c, d]) expect(r!.status).toBe('success');
+    expect(a!.result).toEqual(b!.result);
+    expect((a!.result as number[])[1]).toBeCloseTo(Date.UTC(2000, 0, 1) / 1000, 0);
+    expect((c!.result as number[])[0]).not.toBe((d!.result as number[])[0]);
   });
 
   it('timeout', async () => {

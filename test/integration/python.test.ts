@@ -262,6 +262,11 @@ describe('Python: requests that are wrong before anything runs', () => {
 });
 
 describe('Python: runtime isolation and limits', () => {
+  it('runs the proxy precompiled to bytecode (a failed precompile would fall back silently)', async () => {
+    const r = await py('import sys\n\ndef proxy():\n    return sys.argv[0]\n', 'proxy');
+    expect(r.result).toBe('/sandbox/main.pyc');
+  });
+
   it('each call gets its own copy of the filesystem', async () => {
     const code = `
 import os

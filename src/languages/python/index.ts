@@ -11,6 +11,8 @@ import { inferPythonSignatures } from './inference.js';
 
 const PROXY_SOURCE_PATH = '/sandbox/main.py';
 const PROXY_BYTECODE_PATH = '/sandbox/main.pyc';
+// Where the precompile step writes: a tool run reports the files it wrote, except under /sandbox.
+const COMPILED_PATH = '/tmp/main.pyc';
 const USER_CODE_PATH = '/sandbox/user_code.py';
 const WORKDIR = '/workspace';
 const encoder = new TextEncoder();
@@ -76,7 +78,7 @@ export const python: LanguageDefinition<PythonPrepared> = {
   },
 
   async prepare(toolbox: LanguageToolbox): Promise<PythonPrepared> {
-    const script = fillTemplate(readTemplate('python', 'compile_proxy.py'), { SOURCE_PATH: PROXY_SOURCE_PATH, TARGET_PATH: PROXY_BYTECODE_PATH });
+    const script = fillTemplate(readTemplate('python', 'compile_proxy.py'), { SOURCE_PATH: PROXY_SOURCE_PATH, TARGET_PATH: COMPILED_PATH });
     const run = await toolbox.runTool({
       runtime: 'python',
       argv: ['python', '-S', '-B', '/sandbox/compile_proxy.py'],
@@ -86,7 +88,7 @@ export const python: LanguageDefinition<PythonPrepared> = {
         { path: '/sandbox/compile_proxy.py', data: encoder.encode(script) },
       ],
     });
-    const bytecode = run.files.get(PROXY_BYTECODE_PATH);
+    const bytecode = run.files.get(COMPILED_PATH);
     if (run.exitCode !== 0 || !bytecode) throw new Error(`Precompiling the Python proxy failed: ${run.failure ?? run.stderr}`);
     return { proxyBytecode: bytecode };
   },

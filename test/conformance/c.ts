@@ -1,0 +1,38 @@
+import type { ConformanceColumn } from './column.js';
+
+export const column: ConformanceColumn = {
+  language: 'c',
+  add: 'double add(double a, double b) {\n  return a + b;\n}\n',
+  // C has no default arguments; the keyword call passes both parameters.
+  greet:
+    '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n' +
+    'char *greet(const char *name, const char *greeting) {\n' +
+    '  size_t size = strlen(name) + strlen(greeting) + 4;\n' +
+    '  char *text = malloc(size);\n' +
+    '  snprintf(text, size, "%s, %s!", greeting, name);\n' +
+    '  return text;\n}\n',
+  total: 'double total(void) {\n  return 0;\n}\n',
+  // sandbox_json (sandbox.h) carries any value as JSON text: C's way to take and return mixed data.
+  echo: '#include <sandbox.h>\n\nsandbox_json echo(sandbox_json value) {\n  return value;\n}\n',
+  // A pointer to a number is C's nullable number: null arrives as NULL, 0 as a pointer to 0.
+  checkNull: '#include <stdbool.h>\n#include <stddef.h>\n\nbool check_null(const double *value) {\n  return value == NULL;\n}\n',
+  // C has no exceptions: a failed assert() is the usual way to refuse a bad argument.
+  fail: { code: '/* line 1 */\n#include <assert.h>\n\nvoid fail(void) {\n  assert(!"boom");\n}\n', type: 'AssertionError', line: 5 },
+  syntaxError: { code: 'int ok(void) {\n  return 1;\n}\n\nint broken(void) {\n  return 1 +;\n}\n', type: 'CompileError', line: 6 },
+  chatty: '#include <stdio.h>\n\nint chatty(void) {\n  printf("hello stdout\\n");\n  fprintf(stderr, "hello stderr\\n");\n  return 42;\n}\n',
+  // volatile: the loop must not be optimized away.
+  spin: 'void spin(void) {\n  volatile unsigned long n = 0;\n  for (;;) n++;\n}\n',
+  writeFile:
+    '#include <stdbool.h>\n#include <stdio.h>\n\nbool write_file(const char *name, const char *text) {\n' +
+    '  FILE *file = fopen(name, "w");\n  if (!file) return false;\n  fputs(text, file);\n  return fclose(file) == 0;\n}\n',
+  counter: 'static int count = 0;\n\nint inc(void) {\n  return ++count;\n}\n',
+  entropy:
+    '#include <sandbox.h>\n#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\n\nsandbox_json entropy(void) {\n' +
+    '  static char text[64];\n  unsigned int bits = 0;\n  struct timespec now;\n  getentropy(&bits, sizeof bits);\n' +
+    '  clock_gettime(CLOCK_REALTIME, &now);\n' +
+    '  snprintf(text, sizeof text, "[%.17g, %.17g]", bits / 4294967296.0, now.tv_sec + now.tv_nsec / 1e9);\n  return text;\n}\n',
+  bigIntegers: false,
+  // No default arguments, and no variadic functions whose arguments a call could count.
+  skip: ['defaults', 'variadics'],
+  sessionMode: 'persistent',
+};

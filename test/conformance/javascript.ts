@@ -1,0 +1,21 @@
+import type { ConformanceColumn } from './column.js';
+
+export const column: ConformanceColumn = {
+  language: 'javascript',
+  add: 'function add(a, b) {\n  return a + b;\n}\n',
+  // Keyword arguments arrive as the trailing options object.
+  greet: 'function greet(name, { greeting = "Hello" } = {}) {\n  return `${greeting}, ${name}!`;\n}\n',
+  total: 'const total = (...numbers) => numbers.reduce((sum, n) => sum + n, 0);\n',
+  echo: 'export function echo(value) {\n  return value;\n}\n',
+  checkNull: 'function check_null(value) {\n  return value === null;\n}\n',
+  fail: { code: '// line 1\n\nfunction fail() {\n  throw new RangeError("boom");\n}\n', type: 'RangeError', line: 4 },
+  syntaxError: { code: 'function ok() {\n  return 1;\n}\nconst broken = ;\n', type: 'SyntaxError', line: 4 },
+  chatty: 'function chatty() {\n  console.log("hello stdout");\n  console.error("hello stderr");\n  return 42;\n}\n',
+  spin: 'function spin() {\n  for (;;) {}\n}\n',
+  // QuickJS starts in "/" and cannot change directory (no os.chdir): paths name the working directory.
+  writeFile: 'import * as std from "std";\n\nfunction write_file(name, text) {\n  const file = std.open("/workspace/" + name, "w");\n  file.puts(text);\n  file.close();\n  return true;\n}\n',
+  counter: 'let count = 0;\n\nfunction inc() {\n  count += 1;\n  return count;\n}\n',
+  entropy: 'function entropy() {\n  return [Math.random(), Date.now() / 1000];\n}\n',
+  bigIntegers: true,
+  sessionMode: 'persistent',
+};

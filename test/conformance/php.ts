@@ -1,0 +1,22 @@
+import type { ConformanceColumn } from './column.js';
+
+export const column: ConformanceColumn = {
+  language: 'php',
+  add: '<?php\nfunction add($a, $b) {\n    return $a + $b;\n}\n',
+  greet: '<?php\nfunction greet(string $name, string $greeting = "Hello"): string {\n    return "$greeting, $name!";\n}\n',
+  total: '<?php\nfunction total(...$numbers) {\n    return array_sum($numbers);\n}\n',
+  // `echo` is a reserved word in PHP, so it cannot name a function: a closure in a global variable is
+  // callable by the variable's name.
+  echo: '<?php\n$echo = fn($value) => $value;\n',
+  checkNull: '<?php\nfunction check_null($value) {\n    return $value === null;\n}\n',
+  fail: { code: '<?php\n// line 2\n\nfunction fail() {\n    throw new InvalidArgumentException("boom");\n}\n', type: 'InvalidArgumentException', line: 5 },
+  syntaxError: { code: '<?php\nfunction ok() {\n    return 1;\n}\n\nfunction broken( {\n}\n', type: 'ParseError', line: 6 },
+  chatty: '<?php\nfunction chatty() {\n    echo "hello stdout\\n";\n    fwrite(STDERR, "hello stderr\\n");\n    return 42;\n}\n',
+  spin: '<?php\nfunction spin() {\n    while (true) {\n    }\n}\n',
+  writeFile: '<?php\nfunction write_file(string $name, string $text): bool {\n    file_put_contents($name, $text);\n    return true;\n}\n',
+  counter: '<?php\n$count = 0;\n\nfunction inc() {\n    global $count;\n    return ++$count;\n}\n',
+  entropy: '<?php\nfunction entropy() {\n    return [mt_rand() / (mt_getrandmax() + 1), microtime(true)];\n}\n',
+  // PHP integers are 32-bit in this build, and it has neither GMP nor BCMath.
+  bigIntegers: false,
+  sessionMode: 'persistent',
+};

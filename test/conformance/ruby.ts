@@ -1,0 +1,20 @@
+import type { ConformanceColumn } from './column.js';
+
+export const column: ConformanceColumn = {
+  language: 'ruby',
+  add: 'def add(a, b)\n  a + b\nend\n',
+  // Ruby keyword arguments are the natural home of a named, optional argument.
+  greet: 'def greet(name, greeting: "Hello")\n  "#{greeting}, #{name}!"\nend\n',
+  total: 'def total(*numbers)\n  numbers.sum\nend\n',
+  echo: 'def echo(value)\n  value\nend\n',
+  checkNull: 'def check_null(value)\n  value.nil?\nend\n',
+  fail: { code: '# line 1\n\ndef fail\n  raise ArgumentError, "boom"\nend\n', type: 'ArgumentError', line: 4 },
+  syntaxError: { code: 'def ok\n  1\nend\n\ndef broken\n  x = (1 + )\nend\n', type: 'SyntaxError', line: 6 },
+  chatty: 'def chatty\n  puts "hello stdout"\n  $stderr.puts "hello stderr"\n  42\nend\n',
+  spin: 'def spin\n  loop {}\nend\n',
+  writeFile: 'def write_file(name, text)\n  File.write(name, text)\n  true\nend\n',
+  counter: '$count = 0\n\ndef inc\n  $count += 1\nend\n',
+  entropy: 'def entropy\n  [rand, Time.now.to_f]\nend\n',
+  bigIntegers: true,
+  sessionMode: 'persistent',
+};

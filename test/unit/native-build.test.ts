@@ -1,0 +1,140 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProgramBuildError } from '../../src/languages/language.js';
+import { BuildCache, cacheKey } from '../../src/languages/native/compile-cache.js';
+import { cleanDiagnostics, describeDiagnostics, programKey } from '../../src/languages/native/compile-pipeline.js';
+import { generateDispatcher } from '../../src/languages/native/dispatcher.js';
+import { inferNativeSignatures } from '../../src/languages/native/inference.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('C/C++ compile cache', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'native-cache-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('gives stable keys that change with any input and with part boundaries', () => {
+    const code = 'int add(int a, int b) { return a + b; }\n';
+    const sources = { dialect: 'c' as const, userCode: code, dispatcher: generateDispatcher(inferNativeSignatures(code, 'c'), 'c') };
+    const runtime = bytes('runtime object');
+    const key = programKey(sources, runtime);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(programKey({ ...sources }, bytes('runtime object'))).toBe(key);
+    expect(programKey({ ...sources, userCode: `${code} ` }, runtime)).not.toBe(key);
+    expect(programKey({ ...sources, dialect: 'cpp' }, runtime)).not.toBe(key);
+    expect(programKey(sources, bytes('runtime object 2'))).not.toBe(key);
+    expect(cacheKey(['ab', 'c'])).not.toBe(cacheKey(['a', 'bc']));
+  });
+
+  it('shares one build between concurrent requests and serves repeats from memory', async () => {
+    const cache = new BuildCache();
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return bytes('wasm');
+    };
+    const outputs = await Promise.all([1, 2, 3].map(() => cache.get('k', 'test', undefined, build)));
+    expect(outputs.map((o) => new TextDecoder().decode(o))).toEqual(['wasm', 'wasm', 'wasm']);
+    await cache.get('k', 'test', undefined, build);
+    expect(builds).toBe(1);
+    expect(cache.stats).toEqual({ builds: 1, memoryHits: 3, diskHits: 0 });
+  });
+
+  it('remembers compile errors but retries other failures', async () => {
+    const cache = new BuildCache();
+    let attempts = 0;
+    const failing = (error: Error) => async () => {
+      attempts++;
+      throw error;
+    };
+    const compileError = new ProgramBuildError({ type: 'CompileError', message: 'bad' });
+    await expect(cache.get('a', 'test', undefined, failing(compileError))).rejects.toBe(compileError);
+    await expect(cache.get('a', 'test', undefined, failing(compileError))).rejects.toBe(compileError);
+    expect(attempts).toBe(1);
+    await expect(cache.get('b', 'test', undefined, failing(new Error('tool timed out')))).rejects.toThrow('timed out');
+    await Promise.resolve();
+    await expect(cache.get('b', 'test', undefined, failing(new Error('tool timed out')))).rejects.toThrow('timed out');
+    expect(attempts).toBe(3);
+  });
+
+  it('stores entries on disk atomically and ignores corrupt ones', async () => {
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      return bytes(`wasm ${builds}`);
+    };
+    await new BuildCache().get('abc', 'test', dir, build);
+    const files = await readdir(dir);
+    expect(files).toEqual(['test-abc.bin']);
+    expect(await new BuildCache().get('abc', 'test', dir, build)).toEqual(bytes('wasm 1'));
+    expect(builds).toBe(1);
+
+    const stored = await readFile(join(dir, files[0]));
+    stored[stored.length - 1] ^= 1;
+    await writeFile(join(dir, files[0]), stored);
+    const fresh = new BuildCache();
+    expect(await fresh.get('abc', 'test', dir, build)).toEqual(bytes('wasm 2'));
+    expect(fresh.stats).toMatchObject({ builds: 1, diskHits: 0 });
+    expect(await readdir(dir)).toEqual(['test-abc.bin']);
+
+    await writeFile(join(dir, files[0]), '');
+    expect(await new BuildCache().get('abc', 'test', dir, build)).toEqual(bytes('wasm 3'));
+  });
+
+  it('builds anyway when the cache directory cannot be written', async () => {
+    const blocked = join(dir, 'file');
+    await writeFile(blocked, 'not a directory');
+    expect(await new BuildCache().get('k', 'test', join(blocked, 'sub'), async () => bytes('ok'))).toEqual(bytes('ok'));
+  });
+});
+
+describe('C/C++ diagnostics', () => {
+  it('reports the first error in the user file with its line, without the dispatcher lines', () => {
+    const raw = [
+      'In file included from /build/program.c:11:',
+      "/build/user_code.c:3:9: warning: unused variable 'x'",
+      '/build/user_code.c:4:10: error: expected expression',
+      '  return 1 +;',
+      '           ^',
+      '1 warning and 1 error generated.',
+    ].join('\n');
+    const cleaned = cleanDiagnostics(raw, 'user_code.c');
+    expect(cleaned).not.toContain('program.c');
+    expect(cleaned).toContain('user_code.c:4:10: error: expected expression');
+    expect(describeDiagnostics(cleaned, 'user_code.c', 'a\nb\nc\nd\n')).toEqual({ message: 'expected expression', line: 4 });
+  });
+
+  it('points at the user file when the error shows in the dispatcher', () => {
+    const text = "program.c:14:1: error: function definition is not allowed here\nuser_code.c:1:14: note: to match this '{'\n";
+    expect(describeDiagnostics(text, 'user_code.c', 'int f(void) {\n  return 1;\n')).toEqual({ message: 'function definition is not allowed here', line: 1 });
+  });
+
+  it('reads linker errors', () => {
+    expect(describeDiagnostics('wasm-ld: error: /build/program.o: undefined symbol: helper\n', 'user_code.c', '', 'linker')).toEqual({ message: 'undefined symbol: helper' });
+  });
+});
+
+describe('C/C++ dispatcher generation', () => {
+  it('includes the user file first and dispatches every callable function', () => {
+    const source = generateDispatcher(inferNativeSignatures('int add(int a, int b) { return a + b; }\nstruct p { int x; };\nint skip(struct p v) { return 0; }\nvoid noop(void) {}\n', 'c'), 'c');
+    expect(source.indexOf('#include "user_code.c"')).toBeLessThan(source.indexOf('int sbx_dispatch('));
+    expect(source).toContain('#define main sbx_user_main');
+    expect(source).toContain('__builtin_strcmp(name, "add")');
+    expect(source).toContain('__builtin_strcmp(name, "noop")');
+    expect(source).not.toContain('"skip"');
+    expect(source).not.toContain('{{');
+  });
+
+  it('calls C++ functions with fewer arguments when trailing ones are left out', () => {
+    const source = generateDispatcher(inferNativeSignatures('#include <string>\nstd::string pad(std::string s, int n = 2, std::string e = "|") { return s; }\n', 'cpp'), 'cpp');
+    expect(source).toContain('#include <string>');
+    expect(source).toContain('sbx_finish(pad(a0));');
+    expect(source).toContain('sbx_finish(pad(a0, a1, a2));');
+    expect(source).toContain('if (!v1 && count > 1) a1 = (2);');
+  });
+});
