@@ -37,7 +37,7 @@ def work(n):
     const r = await executor.invoke({
       language: 'python',
       code: 'import sys\ndef f():\n    print("before the loop")\n    print("on stderr", file=sys.stderr)\n    while True:\n        pass\n',
-      timeoutMs: 700,
+      timeoutMs: 3_000,
     });
     expect(r.status).toBe('timeout');
     expect(r.stdout).toBe('before the loop\n');
