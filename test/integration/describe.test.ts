@@ -86,3 +86,81 @@ describe('validateArgs', () => {
     expect(variadic.violations.map((v: { path: string }) => v.path)).toEqual(['args[1]', 'kwargs.accept']);
   });
 });
+
+/** A realistic file per language: several functions, defaults, declared types, a doc comment. */
+const FILES: Record<string, { code: string; functions: string[]; search: { name: string; kind: string; required: boolean; schema: object }[]; doc: string }> = {
+  ruby: {
+    code:
+      '# Searches the catalogue.\n# @param query [String] what to look for\n# @param limit [Integer] how many\n# @param tags [Array<String>, nil]\n' +
+      'def search(query, limit = 10, tags: nil, **opts)\n  []\nend\n\ndef helper(*rest, &block)\nend\n\nclass Catalogue\n  def method_in_class; end\nend\n',
+    functions: ['search', 'helper'],
+    search: [
+      { name: 'query', kind: 'positional-only', required: true, schema: { type: 'string' } },
+      { name: 'limit', kind: 'positional-only', required: false, schema: { type: 'integer', default: 10 } },
+      { name: 'tags', kind: 'keyword', required: false, schema: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null } },
+      { name: 'opts', kind: 'variadic-keyword', required: false, schema: {} },
+    ],
+    doc: 'Searches the catalogue.',
+  },
+  javascript: {
+    code:
+      '/**\n * Searches the catalogue.\n * @param {string} query what to look for\n * @param {number} [limit=10]\n */\n' +
+      'export async function search(query, limit = 10, { tags = null } = {}) {\n  return [];\n}\n\nconst helper = (...rest) => rest.length;\n\nclass Catalogue { method() {} }\n',
+    functions: ['search', 'helper'],
+    search: [
+      { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
+      { name: 'limit', kind: 'positional', required: false, schema: { type: 'number', default: 10 } },
+      { name: 'tags', kind: 'keyword', required: false, schema: { default: null } },
+    ],
+    doc: 'Searches the catalogue.',
+  },
+  php: {
+    code:
+      '<?php\n/**\n * Searches the catalogue.\n */\nfunction search(string $query, int $limit = 10, ?array $tags = null, float|int ...$weights): array {\n    return [];\n}\n\n' +
+      'function helper(&$ref, $plain) {}\n\nclass Catalogue { function method() {} }\n',
+    functions: ['search', 'helper'],
+    search: [
+      { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
+      { name: 'limit', kind: 'positional', required: false, schema: { type: 'integer', default: 10 } },
+      { name: 'tags', kind: 'positional', required: false, schema: { default: null } },
+      { name: 'weights', kind: 'variadic', required: false, schema: { anyOf: [{ type: 'number' }, { type: 'integer' }] } },
+    ],
+    doc: 'Searches the catalogue.',
+  },
+  c: {
+    code:
+      '#include <stdbool.h>\n/** Searches the catalogue. */\nint search(const char *query, unsigned long limit, double weight, bool exact) { return 0; }\n\n' +
+      'static int hidden(int x) { return x; }\n\nint count(int n) { return n; }\n\nint main(void) { return 0; }\n',
+    functions: ['search', 'count'],
+    search: [
+      { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
+      { name: 'limit', kind: 'positional', required: true, schema: { type: 'integer' } },
+      { name: 'weight', kind: 'positional', required: true, schema: { type: 'number' } },
+      { name: 'exact', kind: 'positional', required: true, schema: { type: 'boolean' } },
+    ],
+    doc: 'Searches the catalogue.',
+  },
+  cpp: {
+    code:
+      '#include <map>\n#include <string>\n#include <vector>\n/// Searches the catalogue.\n' +
+      'std::vector<std::string> search(const std::string& query, int limit = 10, std::map<std::string, double> weights = {}) { return {}; }\n\nint count(int n) { return n; }\n',
+    functions: ['search', 'count'],
+    search: [
+      { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
+      { name: 'limit', kind: 'positional', required: false, schema: { type: 'integer', default: 10 } },
+      { name: 'weights', kind: 'positional', required: false, schema: { type: 'object', additionalProperties: { type: 'number' } } },
+    ],
+    doc: 'Searches the catalogue.',
+  },
+};
+
+describe.each(Object.entries(FILES))('describe() for %s', (language, file) => {
+  it('finds the callable functions, their parameters, types and doc comment', () => {
+    const { functions } = executor.describe({ language, code: file.code });
+    expect(functions.map((f) => f.name)).toEqual(file.functions);
+    const search = functions[0]!;
+    expect(search.parameters.map(({ name, kind, required, schema }) => ({ name, kind, required, schema }))).toEqual(file.search);
+    expect(search.doc?.split('\n')[0]).toBe(file.doc);
+    expect(search.schema.required).toEqual(file.search.filter((p) => p.required).map((p) => p.name));
+  });
+});
