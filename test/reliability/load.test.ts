@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SandboxExecutor, SUPPORTED_LANGUAGES, type ExecutionRequest, type Language } from '../../src/index.js';
 
 /** Per language: a function that prints its argument and returns it doubled, one that raises, one that spins. */
-const PROGRAMS: Partial<Record<Language, { code: string; raises: string; error: string }>> = {
+const PROGRAMS: Partial<Record<Language, { code: string; raises: string; error: string; double?: string }>> = {
   python: {
     code: 'def double(n):\n    print("n=%d" % n)\n    return n * 2\n\ndef fail(n):\n    raise ValueError("bad %d" % n)\n\ndef spin(n):\n    while True:\n        pass\n',
     raises: 'fail',
@@ -28,6 +28,15 @@ const PROGRAMS: Partial<Record<Language, { code: string; raises: string; error: 
     code: '<?php\nfunction double($n) {\n  echo "n=$n\\n";\n  return $n * 2;\n}\n\nfunction fail($n) {\n  throw new InvalidArgumentException("bad $n");\n}\n\nfunction spin($n) {\n  while (true) {}\n}\n',
     raises: 'fail',
     error: 'InvalidArgumentException',
+  },
+  c: {
+    code:
+      '#include <sandbox.h>\n#include <stdio.h>\n\nint double_it(int n) {\n  printf("n=%d\\n", n);\n  return n * 2;\n}\n\n' +
+      'void fail(int n) {\n  char message[32];\n  snprintf(message, sizeof message, "bad %d", n);\n  sandbox_raise("ValueError", message);\n}\n\n' +
+      'void spin(int n) {\n  volatile int x = n;\n  for (;;) x++;\n}\n',
+    raises: 'fail',
+    error: 'ValueError',
+    double: 'double_it',
   },
 };
 
@@ -53,7 +62,7 @@ describe('load', () => {
       const program = PROGRAMS[language]!;
       // Mostly successes; every 10th call raises, every 50th spins into its timeout.
       const kind = i % 50 === 7 ? 'timeout' : i % 10 === 3 ? 'error' : 'success';
-      const functionName = kind === 'timeout' ? 'spin' : kind === 'error' ? program.raises : 'double';
+      const functionName = kind === 'timeout' ? 'spin' : kind === 'error' ? program.raises : (program.double ?? 'double');
       const request: ExecutionRequest = { language, code: program.code, functionName, args: [i], timeoutMs: kind === 'timeout' ? 1_000 : 60_000 };
       return { i, language, kind, request, error: program.error };
     });
