@@ -75,7 +75,8 @@ function check(result) {
 
 async function theirsOnce(runtime, script) {
   const r = await runCode(runtime, script);
-  if (r.resultType !== 'complete' || r.stdout.trim() !== '3') throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
+  // php-cgi prints CGI headers first: the answer is the last line.
+  if (r.resultType !== 'complete' || r.stdout.trim().split(/\r?\n/).pop() !== '3') throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
 }
 
 const ms = (v) => (v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);

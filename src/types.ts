@@ -92,7 +92,12 @@ export interface ExecutionRequest {
    * every time. `now` is the wall-clock time the program starts at (default 2000-01-01T00:00:00Z), `seed`
    * seeds every random source the sandbox offers (default 0). Such calls never use pre-started instances.
    */
-  deterministic?: { seed?: number; now?: Date | number };
+  deterministic?: {
+    /** Seed of every random source (default 0). */
+    seed?: number;
+    /** Wall-clock time the program starts at (default 2000-01-01T00:00:00Z). */
+    now?: Date | number;
+  };
   /**
    * Check `args` and `kwargs` against the function's parameters and declared types (the schema of
    * `describe()`) before running; a mismatch rejects with `ArgumentValidationError` listing every problem.
@@ -108,18 +113,36 @@ export interface ExecutionUsage {
   queueMs: number;
   /** Largest size the program's WebAssembly linear memory reached, in bytes (0 if it never started). */
   peakMemoryBytes: number;
+  /** Bytes the program wrote to stdout (before any truncation marker). */
   stdoutBytes: number;
+  /** Bytes the program wrote to stderr. */
   stderrBytes: number;
-  /** Distinct files the program wrote (in the sandbox), and the bytes it wrote to them. */
+  /** Distinct files the program wrote in the sandbox. */
   filesWritten: number;
+  /** Bytes the program wrote to files in the sandbox. */
   bytesWritten: number;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
 export type StreamEvent =
-  | { type: 'stdout'; data: string }
-  | { type: 'stderr'; data: string }
-  | { type: 'result'; result: ExecutionResult };
+  | {
+      /** Standard output, in the order it was written. */
+      type: 'stdout';
+      /** Decoded text. */
+      data: string;
+    }
+  | {
+      /** Standard error, in the order it was written. */
+      type: 'stderr';
+      /** Decoded text. */
+      data: string;
+    }
+  | {
+      /** The last event: the call's result. */
+      type: 'result';
+      /** The result, as `invoke()` gives it. */
+      result: ExecutionResult;
+    };
 
 /** Payloads of the executor's lifecycle events. */
 export interface ExecutorEvents {
@@ -185,6 +208,7 @@ export interface SessionOptions {
 
 /** What `SandboxExecutor.status()` reports. */
 export interface ExecutorStatus {
+  /** Whether `close()` has been called. */
   closed: boolean;
   /** Configured number of workers. */
   poolSize: number;

@@ -27,8 +27,11 @@ export interface MountOptions {
  * (for example `out/*.csv`), or against the absolute virtual path when it starts with `/`.
  */
 export interface PermissionRule {
+  /** A picomatch glob (dot files match). */
   pattern: string;
+  /** Operations this rule allows on matching paths. */
   allow?: readonly FileOperation[];
+  /** Operations this rule denies on matching paths. */
   deny?: readonly FileOperation[];
 }
 
@@ -41,6 +44,7 @@ export interface PermissionRule {
  * See docs/filesystem.md for worked examples.
  */
 export interface PermissionOptions {
+  /** The rules, in any order (precedence does not depend on it). */
   rules?: readonly PermissionRule[];
   /**
    * Decision when no rule mentions an operation. When not given, `read` is allowed and `create`,
@@ -72,7 +76,9 @@ export interface FileChange {
   virtualPath: string;
   /** Where the change goes on disk; absent outside mounts (such changes are never written). */
   hostPath?: string;
+  /** A regular file or a folder. */
   kind: 'file' | 'dir';
+  /** What the call did to it. */
   change: 'created' | 'modified' | 'deleted';
   /** Size in bytes after the call (files that were created or modified). */
   size?: number;
@@ -88,7 +94,9 @@ export interface FileChange {
 
 /** What happened to the changes on disk. */
 export interface SyncReport {
+  /** The sync mode of the request. */
   mode: 'auto' | 'manual' | 'none';
+  /** Whether it was a dry run (nothing written). */
   dryRun: boolean;
   /**
    * `written`: the permitted changes are on disk. `dry-run`: nothing written, `written` lists what would be.
@@ -107,9 +115,13 @@ export interface SyncReport {
 
 /** The `files` report of a call that had filesystem options. */
 export interface FilesReport {
+  /** Files and folders the call created. */
   created: FileChange[];
+  /** Files whose contents the call changed. */
   modified: FileChange[];
+  /** Files and folders the call deleted. */
   deleted: FileChange[];
+  /** What happened on disk. */
   sync: SyncReport;
   /** With `sync.mode: 'manual'`, the changes waiting to be applied or discarded. */
   pending?: PendingChanges;

@@ -9,6 +9,7 @@ import { schemaForType, type JsonSchema } from './type-schema.js';
 
 /** One parameter as `describe()` reports it. */
 export interface ParameterDescription {
+  /** Name as written in the source (without `$`, `*` or `&` sigils). */
   name: string;
   /** `positional` (by position or name), `positional-only`, `keyword` (by name only), `variadic` (`*args`, `...rest`), `variadic-keyword` (`**kwargs`). */
   kind: 'positional' | 'positional-only' | 'keyword' | 'variadic' | 'variadic-keyword';
@@ -24,13 +25,17 @@ export interface ParameterDescription {
 
 /** One callable function. */
 export interface FunctionDescription {
+  /** Name to pass as `functionName`. */
   name: string;
   /** 1-based line of the definition. */
   line: number;
   /** Docstring or doc comment. */
   doc?: string;
+  /** Whether the function is `async` (its result is awaited). */
   isAsync: boolean;
+  /** Declared return type as written in the source. */
   returnType?: string;
+  /** Parameters in order (Ruby block parameters are left out: a call cannot fill them). */
   parameters: ParameterDescription[];
   /**
    * JSON Schema of the arguments as one object by parameter name (the shape of `kwargs` when every
@@ -42,7 +47,9 @@ export interface FunctionDescription {
 
 /** What `SandboxExecutor.describe()` returns. */
 export interface CodeDescription {
+  /** Canonical name of the language. */
   language: Language;
+  /** Callable top-level functions, in order of definition. */
   functions: FunctionDescription[];
 }
 
