@@ -183,3 +183,24 @@ describe('load()', () => {
     expect(mod.$session.state).toBe('closed');
   });
 });
+
+describe('atomic fallback', () => {
+  it('a language that cannot serve several calls per process gets mode atomic, with the same API', async () => {
+    // No shipped language needs it today; flip the flag on this test file's own copy of the registry.
+    const { languageFor } = await import('../../src/languages/registry.js');
+    const python = languageFor('python');
+    python.persistent = false;
+    try {
+      const session = await executor.createSession({ language: 'python', code: COUNTER });
+      expect(session.mode).toBe('atomic');
+      // Each call runs in a fresh interpreter: module state does not persist.
+      expect(await session.call('inc')).toBe(1);
+      expect(await session.call('inc')).toBe(1);
+      expect((await session.invoke({ functionName: 'boom' })).error?.type).toBe('ValueError');
+      await session.close();
+      expect(await rejection(session.call('inc'))).toBeInstanceOf(SessionClosedError);
+    } finally {
+      python.persistent = undefined;
+    }
+  });
+});
