@@ -176,6 +176,17 @@ export class ArgumentValidationError extends SandboxError {
   }
 }
 
+/** `createSession()` would open more sessions than the executor's `maxSessions`. */
+export class SessionLimitError extends SandboxError {
+  /** The configured limit. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super('SESSION_LIMIT', `Too many open sessions (maxSessions is ${limit}); close some first.`);
+    this.limit = limit;
+  }
+}
+
 /** The session was closed (by `close()`, its idle timeout, the executor, or a call that ended it). */
 export class SessionClosedError extends SandboxError {
   /** Why the session closed. */

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { ArgumentValidationError, ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, UserCodeError } from './errors.js';
+import { ArgumentValidationError, ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, SessionLimitError, UserCodeError } from './errors.js';
 import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './languages/language.js';
 import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
@@ -35,6 +35,7 @@ const MIB = 1024 * 1024;
 const DEFAULTS = {
   timeoutMs: 30_000,
   maxQueue: 1000,
+  maxSessions: 64,
   prewarm: 1,
   memoryLimitMb: 512,
   maxOutputBytes: 16 * MIB,
@@ -76,6 +77,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private readonly preparations = new Map<string, Promise<unknown>>();
   private readonly signatureCache = new Map<string, FunctionSignature[]>();
   private readonly sessions = new Set<Session>();
+  /** Sessions being created (counted against maxSessions while they start). */
+  private startingSessions = 0;
   private closed = false;
 
   constructor(options: SandboxExecutorOptions = {}) {
@@ -83,6 +86,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     this.settings = {
       poolSize: option('poolSize', options.poolSize, availableParallelism(), 0, true),
       maxQueue: option('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, true),
+      maxSessions: option('maxSessions', options.maxSessions, DEFAULTS.maxSessions, 0, true),
       timeoutMs: option('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
       memoryLimitMb: option('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb, 1),
       maxOutputBytes: option('maxOutputBytes', options.maxOutputBytes, DEFAULTS.maxOutputBytes, 1),
@@ -239,6 +243,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const idleTimeoutMs = option('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0);
     const memoryLimitMb = option('memoryLimitMb', options.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
     const maxOutputBytes = option('maxOutputBytes', options.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host: SessionHost = {
       prepare: (request) => {
@@ -252,8 +257,19 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       closed: (session) => this.sessions.delete(session),
     };
     const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
+    this.startingSessions++;
+    try {
+      return await this.startSession(session, options, { memoryLimitMb, maxOutputBytes });
+    } finally {
+      this.startingSessions--;
+    }
+  }
+
+  private async startSession(session: Session, options: SessionOptions, limitsMb: { memoryLimitMb: number; maxOutputBytes: number }): Promise<Session> {
+    const { memoryLimitMb, maxOutputBytes } = limitsMb;
+    const language = session.languageDefinition;
     let program: SessionProgram | undefined;
-    if (mode === 'persistent') {
+    if (session.mode === 'persistent') {
       const prepared = await this.languageReady(language);
       const signatures = this.signatures(language, options.code);
       const signature = signatures[0] ?? { name: '', params: [], line: 0 };

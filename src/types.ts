@@ -231,6 +231,11 @@ export interface SandboxExecutorOptions {
   /** How many calls may wait for a worker; more reject with `QueueFullError` (default 1000). */
   maxQueue?: number;
   /**
+   * How many sessions may be open at once; each holds a worker thread and an interpreter (default 64).
+   * `createSession()` beyond it rejects with `SessionLimitError`.
+   */
+  maxSessions?: number;
+  /**
    * Pre-started interpreters kept ready per language, each used for exactly one call (default 1 for every
    * language once it has been used or warmed up). A number applies to every language; an object sets it
    * per language. 0 disables them.

@@ -9,6 +9,7 @@ import {
   FunctionNotFoundError,
   SandboxExecutor,
   SessionClosedError,
+  SessionLimitError,
   UserCodeError,
 } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
@@ -153,6 +154,21 @@ describe('sessions', () => {
     const r = await session.invoke({ functionName: 'ok' });
     expect(r.error).toMatchObject({ type: 'SyntaxError', line: 1 });
     expect(await rejection(session.call('ok'))).toBeInstanceOf(SessionClosedError);
+  });
+
+  it('are limited by maxSessions; closing one makes room', async () => {
+    const local = new SandboxExecutor({ poolSize: 1, prewarm: 0, maxSessions: 2 });
+    try {
+      const [a] = await Promise.all([local.createSession({ language: 'python', code: COUNTER }), local.createSession({ language: 'python', code: COUNTER })]);
+      const error = await rejection(local.createSession({ language: 'python', code: COUNTER }));
+      expect(error).toBeInstanceOf(SessionLimitError);
+      expect(error.limit).toBe(2);
+      await a!.close();
+      const again = await local.createSession({ language: 'python', code: COUNTER });
+      expect(await again.call('inc')).toBe(1);
+    } finally {
+      await local.close();
+    }
   });
 
   it('executor.close() closes every session', async () => {
