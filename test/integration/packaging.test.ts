@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +42,18 @@ describe('packaging', () => {
        })();`,
     );
     expect(JSON.parse(out)).toEqual([42, true]);
+  });
+
+  it('sandbox-executor/server resolves from both module systems', async () => {
+    const esm = await node(['--input-type=module', '-e'], `import { createSandboxServer } from 'sandbox-executor/server'; console.log(typeof createSandboxServer);`);
+    const cjs = await node(['-e'], `console.log(typeof require('sandbox-executor/server').createSandboxServer);`);
+    expect([esm, cjs]).toEqual(['function', 'function']);
+  });
+
+  it('the package bin runs', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, pkg.bin['sandbox-executor']), '--help'], { cwd: root, timeout: 60_000 });
+    expect(stdout).toContain('Usage: sandbox-executor <command>');
   });
 
   it('an executor that is never used does not keep the process alive', async () => {
