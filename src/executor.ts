@@ -257,26 +257,24 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       closed: (session) => this.sessions.delete(session),
     };
     const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
+    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
     this.startingSessions++;
     try {
-      return await this.startSession(session, options, { memoryLimitMb, maxOutputBytes });
+      return await this.startSession(session, limits);
     } finally {
       this.startingSessions--;
     }
   }
 
-  private async startSession(session: Session, options: SessionOptions, limitsMb: { memoryLimitMb: number; maxOutputBytes: number }): Promise<Session> {
-    const { memoryLimitMb, maxOutputBytes } = limitsMb;
+  private async startSession(session: Session, limits: JobLimits): Promise<Session> {
     const language = session.languageDefinition;
     let program: SessionProgram | undefined;
     if (session.mode === 'persistent') {
-      const prepared = await this.languageReady(language);
-      const signatures = this.signatures(language, options.code);
-      const signature = signatures[0] ?? { name: '', params: [], line: 0 };
-      const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
+      // The program serves every function of the code; it is planned for the first one.
+      const signature = this.signatures(language, session.code)[0] ?? { name: '', params: [], line: 0 };
       let plan: ProgramPlan;
       try {
-        plan = await language.planProgram(options.code, signature, prepared, this.tools, signatures, { memoryBytes: limits.memoryBytes });
+        plan = await this.planProgram(language, session.code, signature, limits);
       } catch (error) {
         if (!(error instanceof ProgramBuildError)) throw error;
         const result = buildFailureResult({ id: session.id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: 0 });
@@ -307,7 +305,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    */
   async load<T = Record<string, (...args: any[]) => Promise<any>>>(options: SessionOptions): Promise<LoadedModule<T>> {
     const session = await this.createSession(options);
-    const functions = this.signatures(languageFor(options.language), options.code).map((s) => s.name);
+    const functions = this.signatures(session.languageDefinition, session.code).map((s) => s.name);
     return createModuleProxy<T>(session, functions);
   }
 
@@ -357,12 +355,11 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private async execute(call: PreparedCall, request: ExecutionRequest, started: number): Promise<ExecutionResult> {
     const { id, request: normalized, signature, limits } = call;
     const language = normalized.language;
-    const prepared = await this.languageReady(language);
     const callFiles = call.files ? await CallFiles.load(call.files) : undefined;
     let plan: ProgramPlan;
     const planning = performance.now();
     try {
-      plan = await language.planProgram(normalized.code, signature, prepared, this.tools, this.signatures(language, normalized.code), { memoryBytes: limits.memoryBytes });
+      plan = await this.planProgram(language, normalized.code, signature, limits);
     } catch (error) {
       if (!(error instanceof ProgramBuildError)) throw error;
       this.emit('execution:start', { id, language: language.id, functionName: signature.name });
@@ -419,6 +416,12 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     this.emit('execution:end', { id, result });
     if (report.cancelled) throw new ExecutionCancelledError(result, report.cancelReason);
     return result;
+  }
+
+  /** The language's plan for `code` (after its one-time preparation); may build the program. */
+  private async planProgram(language: LanguageDefinition, code: string, signature: FunctionSignature, limits: JobLimits): Promise<ProgramPlan> {
+    const prepared = await this.languageReady(language);
+    return language.planProgram(code, signature, prepared, this.tools, this.signatures(language, code), { memoryBytes: limits.memoryBytes });
   }
 
   // --- languages and pre-started instances ----------------------------------------------------

@@ -4,7 +4,7 @@
  * writes it to disk according to the sync mode (auto, manual, dry run), with the hooks.
  */
 import { InvalidRequestError, SyncError } from '../errors.js';
-import type { ExecutionErrorInfo } from '../types.js';
+import type { ExecutionErrorInfo, ExecutionRequest } from '../types.js';
 import type { FsChange } from './virtual-fs.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import { applyDiskChanges, DiskSyncFailure, type DiskChange } from './disk-sync.js';
@@ -13,9 +13,7 @@ import type {
   BeforeSyncHook,
   FileChange,
   FilesReport,
-  MountOptions,
   PendingChanges,
-  PermissionOptions,
   SyncOptions,
   SyncReport,
 } from './fs-types.js';
@@ -24,15 +22,7 @@ import { PermissionResolver } from './permissions.js';
 import { isSafeName, isWithin, virtualPathOf } from './virtual-path.js';
 
 /** The filesystem options of a request. */
-export interface FileOptions {
-  files?: Readonly<Record<string, string | Uint8Array>>;
-  mounts?: readonly MountOptions[];
-  permissions?: PermissionOptions;
-  sync?: SyncOptions;
-  returnFileContents?: boolean;
-  beforeSync?: BeforeSyncHook;
-  afterSync?: AfterSyncHook;
-}
+export type FileOptions = Pick<ExecutionRequest, 'files' | 'mounts' | 'permissions' | 'sync' | 'returnFileContents' | 'beforeSync' | 'afterSync'>;
 
 type Mode = NonNullable<SyncOptions['mode']>;
 type OnDenied = NonNullable<SyncOptions['onDenied']>;

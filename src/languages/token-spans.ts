@@ -31,6 +31,24 @@ export function skipBracket(tokens: readonly SpannedToken[], open: number, opene
   return tokens.length;
 }
 
+/**
+ * Splits `tokens` at each `separator` that stands outside brackets (the separators are dropped).
+ *
+ * @param openers token values that open a bracket (PHP adds `#[`)
+ */
+export function splitTopLevel<T extends SpannedToken>(tokens: readonly T[], separator: string, openers: ReadonlySet<string> = OPENERS): T[][] {
+  const parts: T[][] = [[]];
+  let depth = 0;
+  for (const token of tokens) {
+    const value = token.value;
+    if (openers.has(value)) depth++;
+    else if (CLOSERS.has(value)) depth--;
+    if (depth === 0 && value === separator) parts.push([]);
+    else parts[parts.length - 1].push(token);
+  }
+  return parts;
+}
+
 /** The source text that `tokens` span, with runs of white space folded to one space. */
 export function sourceText(source: string, tokens: readonly SpannedToken[]): string {
   if (tokens.length === 0) return '';

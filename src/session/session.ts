@@ -86,7 +86,8 @@ export class Session {
     /** Language of the session's code. */
     readonly language: Language,
     private readonly definition: LanguageDefinition,
-    private readonly code: string,
+    /** The code whose functions the session calls. */
+    readonly code: string,
     /** Whether module state persists between calls (see {@link SessionMode}). */
     readonly mode: SessionMode,
     private readonly host: SessionHost,

@@ -242,8 +242,8 @@ function checkCallback(callback) {
   if (typeof callback !== "function") throw new TypeError("The callback must be a function. Received " + inspect(callback, 1, []));
 }
 
-function runTracked(id, callback, args) {
-  if (!pendingCallbacks.delete(id)) return;
+/** Runs a timer's callback: an error it throws ends the call, and the proxy rechecks what is pending. */
+function runCallback(callback, args) {
   try {
     callback(...args);
   } catch (error) {
@@ -251,6 +251,11 @@ function runTracked(id, callback, args) {
   } finally {
     afterTimerActivity();
   }
+}
+
+function runTracked(id, callback, args) {
+  if (!pendingCallbacks.delete(id)) return;
+  runCallback(callback, args);
 }
 
 function scheduleOnce(schedule, callback, args) {
@@ -294,13 +299,7 @@ globalThis.setInterval = function setInterval(callback, delay, ...args) {
   const tick = () => {
     if (!activeIntervals.has(id)) return;
     activeIntervals.set(id, nativeSetTimeout(tick, ms));
-    try {
-      callback(...args);
-    } catch (error) {
-      uncaughtError(error);
-    } finally {
-      afterTimerActivity();
-    }
+    runCallback(callback, args);
   };
   activeIntervals.set(id, nativeSetTimeout(tick, ms));
   return id;

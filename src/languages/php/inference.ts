@@ -5,7 +5,7 @@
  * candidates. Names are reported as written, without their namespace (the proxy finds them either way).
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
-import { skipBracket, sourceText } from '../token-spans.js';
+import { skipBracket, sourceText, splitTopLevel } from '../token-spans.js';
 import { withOpenTag } from './open-tag.js';
 import { tokenizePhp, type Token } from './tokenizer.js';
 
@@ -135,7 +135,7 @@ function parseClosureAssignment(source: string, tokens: Token[], at: number, doc
 
 function parseParameters(source: string, tokens: Token[]): ParameterInfo[] {
   const params: ParameterInfo[] = [];
-  for (let part of splitTopLevel(tokens)) {
+  for (let part of splitTopLevel(tokens, ',', PHP_OPENERS).filter((part) => part.length > 0)) {
     // Attributes and constructor-promotion modifiers say nothing about how the parameter is passed.
     while (part[0]?.value === '#[') part = part.slice(skipBracket(part, 0, PHP_OPENERS));
     while (part.length > 0 && PARAMETER_MODIFIERS.has(part[0].value.toLowerCase())) part = part.slice(1);
@@ -159,21 +159,6 @@ function parseParameters(source: string, tokens: Token[]): ParameterInfo[] {
   }
   return params;
 }
-
-
-function splitTopLevel(tokens: Token[]): Token[][] {
-  const parts: Token[][] = [[]];
-  let depth = 0;
-  for (const token of tokens) {
-    const v = token.value;
-    if (v === '(' || v === '[' || v === '{' || v === '#[') depth++;
-    else if (v === ')' || v === ']' || v === '}') depth--;
-    if (depth === 0 && v === ',') parts.push([]);
-    else parts[parts.length - 1].push(token);
-  }
-  return parts.filter((part) => part.length > 0);
-}
-
 
 /** The text of a `/** … *\/` comment, without its delimiters and the leading `*` of each line. */
 function cleanDocComment(comment: string): string {

@@ -4,7 +4,7 @@
  * parameters, defaults, annotations and docstrings. Methods and nested functions are not candidates.
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
-import { skipBracket, sourceText } from '../token-spans.js';
+import { skipBracket, sourceText, splitTopLevel } from '../token-spans.js';
 import { tokenizeLogicalLines, type LogicalLine, type Token } from './tokenizer.js';
 
 interface Block {
@@ -130,7 +130,6 @@ function parseParameters(source: string, tokens: Token[], separator: string): Pa
   return params;
 }
 
-
 /** Index of the first `value` token outside brackets, or `tokens.length`. */
 function findTopLevel(tokens: Token[], from: number, value: string): number {
   let depth = 0;
@@ -146,20 +145,6 @@ function findTopLevel(tokens: Token[], from: number, value: string): number {
   }
   return tokens.length;
 }
-
-function splitTopLevel(tokens: Token[], separator: string): Token[][] {
-  const parts: Token[][] = [[]];
-  let depth = 0;
-  for (const token of tokens) {
-    const v = token.value;
-    if (v === '(' || v === '[' || v === '{') depth++;
-    else if (v === ')' || v === ']' || v === '}') depth--;
-    if (depth === 0 && v === separator) parts.push([]);
-    else parts[parts.length - 1].push(token);
-  }
-  return parts;
-}
-
 
 /** The value of a string literal token (escapes resolved loosely; enough for docstrings). */
 function stringValue(literal: string): string {

@@ -264,7 +264,6 @@ function splitTopLevel(tokens: Token[]): Token[][] {
   return parts;
 }
 
-
 /** The block of `#` comment lines right above line `line` (no blank line between), without directives. */
 function docComment(comments: Map<number, Comment>, line: number): string | undefined {
   const lines: string[] = [];
