@@ -210,26 +210,21 @@ export class CallFiles {
     if (change.previousSize !== undefined) record.previousSize = change.previousSize;
     if (this.plan.returnContents && change.data) record.content = change.data;
 
-    const mount = this.mountOf(change.path);
-    if (!mount) {
-      record.reason = 'outside every mount';
-      return { record };
-    }
-    const relativePath = change.path.slice(mount.virtualPath.length + 1);
-    record.hostPath = `${mount.hostRoot}/${relativePath}`;
-    const loadedState = this.mounts.loaded.get(change.path);
-    // A file the sandbox modified or deleted but that was not loaded from disk (for example one of the
-    // request's `files`) is new to the disk: modifying it creates it, deleting it does nothing.
-    const operation: DiskChange['operation'] =
-      change.change === 'created' ? 'create' : change.change === 'deleted' ? 'delete' : change.kind === 'file' && !loadedState ? 'create' : 'modify';
-    if (change.kind === 'file' && change.change === 'deleted' && !loadedState) {
-      record.reason = 'not on disk';
-      return { record };
-    }
     const deny = (reason: string): PlannedChange => {
       record.reason = reason;
       return { record };
     };
+    const mount = this.mountOf(change.path);
+    if (!mount) return deny('outside every mount');
+    const loadedState = this.mounts.loaded.get(change.path);
+    // A file the sandbox deleted but that was never loaded from disk (one of the request's `files`) has
+    // nothing to delete there: like a change outside the mounts, it has no host path and is not refused.
+    if (change.kind === 'file' && change.change === 'deleted' && !loadedState) return deny('not on disk');
+    const relativePath = change.path.slice(mount.virtualPath.length + 1);
+    record.hostPath = `${mount.hostRoot}/${relativePath}`;
+    // A file modified but not loaded from disk is new to the disk: modifying it creates it.
+    const operation: DiskChange['operation'] =
+      change.change === 'created' ? 'create' : change.change === 'deleted' ? 'delete' : change.kind === 'file' && !loadedState ? 'create' : 'modify';
     if (!relativePath.split('/').every(isSafeName)) return deny('unsafe file name');
     if (mount.excluded(relativePath)) return deny('excluded by the mount');
     if (change.kind === 'file' && (change.data?.byteLength ?? 0) > mount.maxFileBytes) return deny(`larger than maxFileBytes (${mount.maxFileBytes})`);

@@ -128,6 +128,11 @@ describe('mounts', () => {
     });
     expect(r.result).toEqual(['{"a":1}', 'x=1']);
     expect(await tree(host)).not.toHaveProperty('config.json');
+    // Deleting one of them is no change to the disk, and refused by nothing.
+    const deleted = await run([['delete', 'scratch.txt']], { files: { 'scratch.txt': 'x' }, permissions: ALLOW_ALL });
+    expect(deleted.status).toBe('success');
+    expect(deleted.files!.deleted).toEqual([expect.objectContaining({ virtualPath: '/workspace/scratch.txt', permitted: false, reason: 'not on disk' })]);
+    expect(deleted.files!.deleted[0]!.hostPath).toBeUndefined();
     for (const bad of ['../escape.txt', 'a\0b', '/sandbox/user_code.py']) {
       expect(await rejection(run([], { files: { [bad]: 'x' } }))).toBeInstanceOf(InvalidRequestError);
     }
