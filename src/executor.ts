@@ -26,6 +26,7 @@ import { resultValue } from './result/result-value.js';
 import type { OutputListener } from './result/output-collector.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { loadRuntimeAssets } from './runtime/runtime-assets.js';
+import { contentDigest } from './runtime/content-digest.js';
 import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool, type StandbyProfile } from './runtime/worker-pool.js';
 import type { JobLimits } from './runtime/worker-protocol.js';
@@ -486,20 +487,6 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     }
     return found;
   }
-}
-
-/**
- * Digest of a file's bytes, remembered per buffer: proxy files are the same buffers call after call, so
- * the per-call standby key hashes a few short strings instead of the whole proxy.
- */
-const digests = new WeakMap<Uint8Array, string>();
-function contentDigest(data: Uint8Array): string {
-  let digest = digests.get(data);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(data).digest('hex');
-    digests.set(data, digest);
-  }
-  return digest;
 }
 
 /** Validates an optional numeric option and applies its default. */

@@ -3,10 +3,10 @@
  * compiles it to a `WebAssembly.Module` (shared with every worker, so compiled code is shared too), and
  * extracts its base filesystem.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeUnavailableError } from '../errors.js';
+import { contentDigest } from './content-digest.js';
 import { importMemory } from './memory-import.js';
 import { runtimeBinariesDir } from './package-paths.js';
 import { readTarGz } from './tar.js';
@@ -48,7 +48,7 @@ const MAX_PROGRAMS = 128;
  * id, `program:<sha-256 of the bytes>`. The same bytes give the same id and are compiled once.
  */
 export async function registerProgram(wasm: Uint8Array): Promise<RuntimeId> {
-  const id: RuntimeId = `program:${createHash('sha256').update(wasm).digest('hex')}`;
+  const id: RuntimeId = `program:${contentDigest(wasm)}`;
   const known = programs.get(id);
   if (known) {
     programs.delete(id);
