@@ -239,10 +239,11 @@ async function checkRequest(body: unknown, maxTimeoutMs: number, mountRoots: rea
   if (request.mounts !== undefined) {
     if (mountRoots.length === 0) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', 'This server does not allow mounts.');
     if (!Array.isArray(request.mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array.');
+    const realRoots = await Promise.all(mountRoots.map((root) => realpath(root).catch(() => root)));
     for (const [index, mount] of (request.mounts as { hostPath?: unknown }[]).entries()) {
       if (typeof mount?.hostPath !== 'string') throw new InvalidRequestError(`mounts[${index}].hostPath`, 'hostPath must be a string.');
       const real = await realpath(mount.hostPath).catch(() => undefined);
-      const inside = real !== undefined && (await Promise.all(mountRoots.map((root) => realpath(root).catch(() => root)))).some((root) => within(real, root));
+      const inside = real !== undefined && realRoots.some((root) => within(real, root));
       if (!inside) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', `mounts[${index}].hostPath is not inside a folder this server allows.`);
       mount.hostPath = real;
     }

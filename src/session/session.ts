@@ -11,7 +11,7 @@ import { OutputCollector, type OutputListener } from '../result/output-collector
 import { resultValue } from '../result/result-value.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
 import type { RuntimeAssets } from '../runtime/runtime-assets.js';
-import { WorkerHandle, type JobOutcome, type RunningJob } from '../runtime/worker-handle.js';
+import { WorkerHandle, type JobOutcome } from '../runtime/worker-handle.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest, ExecutionResult, Language } from '../types.js';
 
@@ -72,7 +72,6 @@ export class Session {
   /** Identifier of the session, unique within the process. */
   readonly id = `session-${nextSessionId++}`;
   private worker: WorkerHandle | undefined;
-  private running: RunningJob | undefined;
   private current: PendingCall | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
@@ -85,7 +84,8 @@ export class Session {
   constructor(
     /** Language of the session's code. */
     readonly language: Language,
-    private readonly definition: LanguageDefinition,
+    /** @internal the language's definition (the executor plans the session's program with it) */
+    readonly languageDefinition: LanguageDefinition,
     /** The code whose functions the session calls. */
     readonly code: string,
     /** Whether module state persists between calls (see {@link SessionMode}). */
@@ -114,7 +114,7 @@ export class Session {
       worker.onFrameRead = () => this.framesRead++;
       await worker.ready;
       worker.loadRuntime(program.assets);
-      this.running = worker.run(
+      const running = worker.run(
         {
           jobId: nextJobId++,
           runtime: program.plan.runtime,
@@ -128,7 +128,7 @@ export class Session {
         },
         (channel, bytes) => this.current?.collector.sink(channel, bytes),
       );
-      void this.running.done.then((outcome) => this.onProgramEnd(outcome));
+      void running.done.then((outcome) => this.onProgramEnd(outcome));
       worker.unref();
     }
     this.armIdleTimer();
@@ -274,11 +274,6 @@ export class Session {
     if (this.closeReason !== undefined || this.idleTimeoutMs <= 0 || !Number.isFinite(this.idleTimeoutMs)) return;
     this.idleTimer = setTimeout(() => this.end(`idle for ${this.idleTimeoutMs} ms (idleTimeoutMs)`), this.idleTimeoutMs);
     this.idleTimer.unref();
-  }
-
-  /** @internal the language definition (for module proxies) */
-  get languageDefinition(): LanguageDefinition {
-    return this.definition;
   }
 }
 
