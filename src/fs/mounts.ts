@@ -3,7 +3,7 @@
  * folders, within size limits. Symbolic links are never followed: they are neither loaded nor written.
  */
 import { constants } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { InvalidRequestError, MountError } from '../errors.js';
@@ -159,14 +159,5 @@ async function readHostFile(path: string, maxBytes: number): Promise<{ data: Uin
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtimeMs: info.mtimeMs };
   } finally {
     await handle.close();
-  }
-}
-
-/** Whether a host path is a symbolic link (false when it does not exist). */
-export async function isSymlink(path: string): Promise<boolean> {
-  try {
-    return (await lstat(path)).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
