@@ -118,7 +118,7 @@ async function findConflicts(changes: readonly DiskChange[]): Promise<Map<string
     } else if (!existing.isFile()) {
       problem = 'it is no longer a regular file';
     } else if (change.expected) {
-      if (existing.size !== change.expected.size || (await digestOf(target)) !== change.expected.digest) problem = 'the file changed on disk after it was loaded';
+      if (existing.size !== change.expected.size || (await digestOf(target)) !== contentDigest(change.expected.data)) problem = 'the file changed on disk after it was loaded';
       observed.set(target, existing.mtimeMs);
     }
     if (problem) {

@@ -7,7 +7,6 @@ import { constants, type Dirent } from 'node:fs';
 import { open, opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidRequestError, MountError } from '../errors.js';
-import { contentDigest } from '../runtime/content-digest.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import type { FileOperation, MountOptions } from './fs-types.js';
 import { globMatcher } from './glob.js';
@@ -38,8 +37,8 @@ export interface ResolvedMount {
 export interface HostFileState {
   size: number;
   mtimeMs: number;
-  /** SHA-256 of the contents loaded. */
-  digest: string;
+  /** The contents loaded (kept anyway for the sandbox; hashed only if a sync must compare them). */
+  data: Uint8Array;
 }
 
 /** What the whole filesystem of a call may hold; the mounts get what the request's own files leave. */
@@ -155,7 +154,7 @@ export async function loadMounts(mounts: readonly MountOptions[], permissions: P
             throw new MountError(mount.hostRoot, `The mounted folders hold more than ${budget.maxBytes} bytes (the sandbox's maxFsBytes, less the request's files); exclude what the call does not need.`);
           }
           loaded.files.push({ path: virtualPath, data: file.data, mtimeMs: file.mtimeMs });
-          loaded.loaded.set(virtualPath, { size: file.data.byteLength, mtimeMs: file.mtimeMs, digest: contentDigest(file.data) });
+          loaded.loaded.set(virtualPath, { size: file.data.byteLength, mtimeMs: file.mtimeMs, data: file.data });
         }
         // Symbolic links, sockets, devices: never loaded, so never followed out of the mount.
       }
