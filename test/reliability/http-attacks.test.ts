@@ -241,6 +241,18 @@ describe('connection hygiene', () => {
     });
   });
 
+  it('a body that never finishes is cut off by the request timeout (408)', async () => {
+    await withServer({ headersTimeoutMs: 300, requestTimeoutMs: 600 }, async (port) => {
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write('POST /api/sandbox/exec HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"language":');
+      await closed;
+      expect(Buffer.concat(received).toString()).toMatch(/^HTTP\/1\.1 408/);
+    });
+  });
+
   it('a malformed % escape in the path is a 400, not a 500', async () => {
     await withServer({}, async (port) => {
       const answer = await send(port, 'GET', '/api/sandbox/exec/%E0%A4%A/events', {});
