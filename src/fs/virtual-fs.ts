@@ -89,6 +89,13 @@ export interface FsChange {
  */
 export const MAX_PATH_BYTES = 4096;
 
+/**
+ * Most bytes of all the nodes' paths together: what a change report listing every node costs the host.
+ * Without it, 100,000 files with 4 KB paths would make a report of 400 MB; 32 MiB leaves an average of
+ * 335 bytes for each of 100,000 paths.
+ */
+export const MAX_TOTAL_PATH_BYTES = 32 * 1024 * 1024;
+
 /** Default cap on the number of files, folders and devices of one run's filesystem. */
 export const DEFAULT_MAX_FILES = 100_000;
 
@@ -123,6 +130,8 @@ export class VirtualFS {
   nodeCount = 0;
   /** Cap on `nodeCount`; creating a node past it fails with ENOSPC. */
   maxNodes: number;
+  /** Bytes of the absolute paths of every node, together (capped at {@link MAX_TOTAL_PATH_BYTES}). */
+  pathBytes = 0;
   /** Bytes written through file descriptors during the run (for usage reports). */
   bytesWritten = 0;
   /** Regular files written through file descriptors during the run (for usage reports). */
@@ -133,9 +142,10 @@ export class VirtualFS {
     this.maxNodes = maxNodes;
     this.root = root ?? newDir();
     if (root) {
-      const size = measure(root);
+      const size = measure(root, '');
       this.totalBytes = size.bytes;
       this.nodeCount = size.nodes;
+      this.pathBytes = size.pathBytes;
     }
   }
 
@@ -251,7 +261,7 @@ export class VirtualFS {
     if (node.kind === 'dir') throw new FsError(Errno.ISDIR);
     if (node.kind === 'file') this.totalBytes -= node.size;
     dir.entries.delete(name);
-    this.nodeCount -= 1;
+    this.forget(path);
     touch(dir);
   }
 
@@ -263,7 +273,7 @@ export class VirtualFS {
     if (node.kind !== 'dir') throw new FsError(Errno.NOTDIR);
     if (node.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
     dir.entries.delete(name);
-    this.nodeCount -= 1;
+    this.forget(path);
     touch(dir);
   }
 
@@ -280,9 +290,14 @@ export class VirtualFS {
       const toParts = splitPath(to);
       if (toParts.length > fromParts.length && fromParts.every((p, i) => toParts[i] === p)) throw new FsError(Errno.INVAL);
     }
-    // Moving a folder moves everything under it: its deepest path must still fit.
-    const moved = `/${splitPath(to).join('/')}`;
-    if (pathBytes(moved) + (node.kind === 'dir' ? deepestBelow(node) : 0) > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
+    // Moving a folder moves everything under it: its deepest path must still fit, and every path in it
+    // changes length.
+    const fromBytes = pathBytes(normalize(from));
+    const toBytes = pathBytes(normalize(to));
+    const below = node.kind === 'dir' ? measure(node, '') : { nodes: 0, deepest: 0 };
+    if (toBytes + below.deepest > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
+    const growth = (toBytes - fromBytes) * (1 + below.nodes) - (existing ? toBytes : 0);
+    if (growth > 0 && this.pathBytes + growth > MAX_TOTAL_PATH_BYTES) throw new FsError(Errno.NOSPC);
     if (existing) {
       if (existing.kind === 'dir') {
         if (node.kind !== 'dir') throw new FsError(Errno.ISDIR);
@@ -294,6 +309,7 @@ export class VirtualFS {
       }
       this.nodeCount -= 1;
     }
+    this.pathBytes += growth;
     source.dir.entries.delete(source.name);
     target.dir.entries.set(target.name, node);
     touch(source.dir);
@@ -404,11 +420,19 @@ export class VirtualFS {
     if (this.totalBytes + bytes > this.maxBytes) throw new FsError(Errno.NOSPC);
   }
 
-  /** Counts a node about to be created at `path`, within the caps on nodes and path length. */
+  /** Counts a node about to be created at `path`, within the caps on nodes and path lengths. */
   private admit(path: string): void {
-    if (pathBytes(path) > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
-    if (this.nodeCount >= this.maxNodes) throw new FsError(Errno.NOSPC);
+    const bytes = pathBytes(normalize(path));
+    if (bytes > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
+    if (this.nodeCount >= this.maxNodes || this.pathBytes + bytes > MAX_TOTAL_PATH_BYTES) throw new FsError(Errno.NOSPC);
     this.nodeCount += 1;
+    this.pathBytes += bytes;
+  }
+
+  /** Uncounts a node removed from `path`. */
+  private forget(path: string): void {
+    this.nodeCount -= 1;
+    this.pathBytes -= pathBytes(normalize(path));
   }
 
   /** Makes the file's buffer private before a write. */
@@ -447,30 +471,31 @@ function cloneDir(dir: VDir): VDir {
   return copy;
 }
 
-/** Bytes held by files and number of nodes under a directory. */
-function measure(dir: VDir): { bytes: number; nodes: number } {
-  let bytes = 0;
-  let nodes = 0;
-  walk(dir, '', (_path, node) => {
-    nodes += 1;
-    if (node.kind === 'file') bytes += node.size;
+/**
+ * What is below a directory whose path is `prefix`: bytes held by files, number of nodes, bytes of their
+ * paths together, and the longest of their paths relative to the directory (with its leading slash).
+ */
+function measure(dir: VDir, prefix: string): { bytes: number; nodes: number; pathBytes: number; deepest: number } {
+  const size = { bytes: 0, nodes: 0, pathBytes: 0, deepest: 0 };
+  const base = pathBytes(prefix);
+  walk(dir, '', (path, node) => {
+    const bytes = pathBytes(path);
+    size.nodes += 1;
+    size.pathBytes += base + bytes;
+    size.deepest = Math.max(size.deepest, bytes);
+    if (node.kind === 'file') size.bytes += node.size;
     return true;
   });
-  return { bytes, nodes };
-}
-
-/** Length in bytes of the longest path below a directory, relative to it (with its leading slash). */
-function deepestBelow(dir: VDir): number {
-  let deepest = 0;
-  walk(dir, '', (path) => {
-    deepest = Math.max(deepest, pathBytes(path));
-    return true;
-  });
-  return deepest;
+  return size;
 }
 
 function pathBytes(path: string): number {
   return Buffer.byteLength(path);
+}
+
+/** The normalized absolute form of a path. */
+function normalize(path: string): string {
+  return `/${splitPath(path).join('/')}`;
 }
 
 /** Visits nodes depth-first; the visitor returns false to skip a directory's contents. */

@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { InvalidRequestError } from '../errors.js';
 import { HttpError } from './http-error.js';
 
 /** The settings the guard enforces. */
@@ -40,7 +41,7 @@ export class RequestGuard {
     this.hosts = new Set(hosts.map((host) => hostnameOf(host)));
     this.origins = new Set((options.allowedOrigins ?? []).map(normalizeOrigin));
     if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
-      throw new TypeError('token must be a non-empty string.');
+      throw new InvalidRequestError('token', 'token must be a non-empty string.');
     }
     this.tokenDigest = options.token === undefined ? undefined : digest(options.token);
   }

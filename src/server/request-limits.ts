@@ -55,10 +55,10 @@ const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'd
 export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): Required<MountRoot>[] {
   return roots.map((root, index) => {
     const entry = typeof root === 'string' ? { path: root } : root;
-    if (typeof entry?.path !== 'string' || entry.path === '') throw new TypeError(`allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
+    if (typeof entry?.path !== 'string' || entry.path === '') throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
     const operations = entry.operations ?? ['read'];
     if (!Array.isArray(operations) || operations.some((op) => !ALL_OPERATIONS.includes(op))) {
-      throw new TypeError(`allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`);
+      throw new InvalidRequestError(`allowedMountRoots[${index}].operations`, `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`);
     }
     return { path: resolve(entry.path), operations: [...operations] };
   });

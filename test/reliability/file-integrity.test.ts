@@ -227,6 +227,36 @@ def f():
     expect(mounted).toBeInstanceOf(MountError);
     expect(mounted.message).toContain('maxFiles');
   });
+
+  it('100,000 files with 4 KB paths: the paths run out of room long before, and the report stays small', async () => {
+    const code = `
+import errno, os
+def f():
+    path = "/tmp/c"
+    os.mkdir(path)
+    while len(path) < 3900:
+        path += "/" + "d" * 60
+        os.mkdir(path)
+    count = 0
+    try:
+        while count < 100000:
+            open("%s/f%07d" % (path, count), "w").close()
+            count += 1
+    except OSError as e:
+        return [count, e.errno]
+    return [count, 0]
+`;
+    const before = process.memoryUsage().rss;
+    const r = await py(executor, code, { files: { 'marker.txt': '' } });
+    const grown = process.memoryUsage().rss - before;
+    expect(r.status).toBe('success');
+    const [count, errno] = r.result as [number, number];
+    expect(errno).toBe(51); // ENOSPC
+    expect(count).toBeLessThan(10_000);
+    // Reported: the files, /tmp/c and the 64 folders of its chain.
+    expect(r.files!.created.length).toBe(count + 1 + 64);
+    expect(grown).toBeLessThan(400 * 1024 * 1024);
+  });
 });
 
 describe('request files that cannot be files', () => {

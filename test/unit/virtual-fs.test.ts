@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FsError, MAX_PATH_BYTES, VirtualFS, joinPath } from '../../src/fs/virtual-fs.js';
+import { FsError, MAX_PATH_BYTES, MAX_TOTAL_PATH_BYTES, VirtualFS, joinPath } from '../../src/fs/virtual-fs.js';
 import { Errno } from '../../src/runtime/wasi/abi.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -139,5 +139,32 @@ describe('VirtualFS', () => {
     fs.mkdir('/x');
     expect(errnoOf(() => fs.rename('/d', '/x/d'))).toBe(Errno.NAMETOOLONG);
     expect(fs.lookup('/d')?.kind).toBe('dir');
+  });
+
+  it('caps the bytes of all paths together, so that a change report stays bounded', () => {
+    const fs = new VirtualFS();
+    let dir = '';
+    while (dir.length < 3900) {
+      dir += '/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd';
+      fs.mkdir(dir);
+    }
+    const baseline = fs.pathBytes;
+    let created = 0;
+    expect(
+      errnoOf(() => {
+        for (;;) fs.createFile(`${dir}/f${created++}`);
+      }),
+    ).toBe(Errno.NOSPC);
+    expect(fs.pathBytes).toBeLessThanOrEqual(MAX_TOTAL_PATH_BYTES);
+    expect(created).toBeLessThan(MAX_TOTAL_PATH_BYTES / 3900);
+    for (let i = 0; i < created - 1; i++) fs.unlink(`${dir}/f${i}`);
+    expect(fs.pathBytes).toBe(baseline);
+    // Renames keep the count exact: a folder and what is in it, moved and moved back.
+    fs.mkdirp('/a/b/c');
+    const before = fs.pathBytes;
+    fs.rename('/a', '/zzzz');
+    expect(fs.pathBytes).toBe(before + 3 * 3);
+    fs.rename('/zzzz', '/a');
+    expect(fs.pathBytes).toBe(before);
   });
 });
