@@ -42,6 +42,7 @@ const DEFAULTS = {
   maxOutputBytes: 16 * MIB,
   maxPayloadBytes: 64 * MIB,
   fsLimitBytes: 256 * MIB,
+  maxFiles: 100_000,
   idleTimeoutMs: 60_000,
 };
 
@@ -92,6 +93,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       memoryLimitMb: option('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb, 1),
       maxOutputBytes: option('maxOutputBytes', options.maxOutputBytes, DEFAULTS.maxOutputBytes, 1),
       maxPayloadBytes: option('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1),
+      maxFsBytes: option('maxFsBytes', options.maxFsBytes, DEFAULTS.fsLimitBytes, 0, true),
+      maxFiles: option('maxFiles', options.maxFiles, DEFAULTS.maxFiles, 1, true),
       prewarm: options.prewarm,
       cacheDir: options.cacheDir,
     };
@@ -258,7 +261,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       closed: (session) => this.sessions.delete(session),
     };
     const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
-    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes };
+    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes };
     this.startingSessions++;
     try {
       return await this.startSession(session, limits);
@@ -335,7 +338,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     normalized.language.checkArguments?.(signature, normalized.args, normalized.kwargs);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
     const id = `exec-${nextExecutionId++}`;
-    const files = planFiles(request);
+    const files = planFiles(request, { maxBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles });
     if (files) {
       const afterSync = files.afterSync;
       files.afterSync = async (sync) => {
@@ -349,7 +352,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       files,
       signature,
       frame: encodeSipFrameFromJson(mode, encoded.json),
-      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: maxOutputBytes },
+      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes },
     };
   }
 
@@ -407,11 +410,12 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     });
     if (callFiles) {
       const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;
-      const { report: files, error } = await callFiles.finish(changes, result.status === 'success');
+      const { report: files, error, crashed } = await callFiles.finish(changes, result.status === 'success');
       result.files = files;
       if (error) {
-        result.status = 'error';
+        result.status = crashed ? 'crash' : 'error';
         result.error = error;
+        if (crashed) delete result.result;
       }
     }
     this.emit('execution:end', { id, result });
@@ -438,7 +442,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
         if (language.prestart === false) return prepared;
         const emptySignature: FunctionSignature = { name: '', params: [], line: 0 };
-        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: DEFAULTS.fsLimitBytes, outputBytes: this.settings.maxOutputBytes };
+        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: this.settings.maxOutputBytes };
         const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature], { memoryBytes: limits.memoryBytes });
         const assets = await loadRuntimeAssets(plan.runtime);
         for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);

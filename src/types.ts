@@ -254,4 +254,15 @@ export interface SandboxExecutorOptions {
   maxOutputBytes?: number;
   /** Largest encoded request accepted, in bytes (default 64 MiB). */
   maxPayloadBytes?: number;
+  /**
+   * Bytes of files a call's sandbox may hold: the request's `files`, the mounted files, and what the
+   * program writes (default 256 MiB). Input over it is refused before running; a write past it fails
+   * with ENOSPC.
+   */
+  maxFsBytes?: number;
+  /**
+   * Files and folders a call's sandbox may hold, the runtime's own included (default 100,000). Input over
+   * it is refused before running; creating one more fails with ENOSPC.
+   */
+  maxFiles?: number;
 }

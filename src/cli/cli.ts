@@ -10,6 +10,7 @@ import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
+import { isLoopback } from '../server/request-guard.js';
 import { resultToJson } from '../server/json-result.js';
 import type { ExecutionRequest, ExecutionResult } from '../types.js';
 
@@ -70,12 +71,25 @@ Starts the HTTP adapter: POST /api/sandbox/exec, GET /api/sandbox/exec/<id>/even
 POST /api/sandbox/describe, GET /api/sandbox/languages, GET /api/sandbox/health.
 
 Options:
-  --port <n>            port (default 3000; 0 picks a free one)
-  --host <address>      address to listen on (default 127.0.0.1)
-  --max-timeout <ms>    cap on a request's timeoutMs (default 30000)
-  --max-body <bytes>    largest request body (default 1048576)
-  --allow-mount <dir>   allow requests to mount folders inside <dir> (repeatable; default: no mounts)
-  -h, --help            show this help
+  --port <n>                 port (default 3000; 0 picks a free one)
+  --host <address>           address to listen on (default 127.0.0.1); any other than loopback needs
+                             --token, or --insecure
+  --token <secret>           require "Authorization: Bearer <secret>" on every request (default: the
+                             SANDBOX_EXECUTOR_TOKEN environment variable, which keeps it out of ps)
+  --insecure                 listen on a non-loopback address without a token
+  --allow-host <name>        accept this Host header too, e.g. a reverse proxy's name (repeatable)
+  --allow-origin <origin>    let web pages of this origin call the server (repeatable)
+  --allow-mount <dir>        let requests mount folders inside <dir>, read-only (repeatable)
+  --allow-mount-write <dir>  the same, and let calls create and modify files there (repeatable)
+  --max-timeout <ms>         cap on a request's timeoutMs (default 30000)
+  --max-body <bytes>         largest request body (default 1048576)
+  --max-memory <mb>          largest memoryLimitMb a request may ask for (default 1024)
+  --max-output <bytes>       largest maxOutputBytes a request may ask for (default 16777216)
+  --max-fs <bytes>           largest files total or mount limit a request may ask for (default 268435456)
+  --max-jobs <n>             calls run at once (default: the number of CPU cores)
+  --max-pending <n>          calls that may wait; more get 503 at once (default 32)
+  --max-connections <n>      open connections (default 256)
+  -h, --help                 show this help
 `,
 };
 
@@ -233,9 +247,20 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
   const { values, positionals } = parse(args, {
     port: { type: 'string' },
     host: { type: 'string' },
+    token: { type: 'string' },
+    insecure: { type: 'boolean' },
+    'allow-host': { type: 'string', multiple: true },
+    'allow-origin': { type: 'string', multiple: true },
+    'allow-mount': { type: 'string', multiple: true },
+    'allow-mount-write': { type: 'string', multiple: true },
     'max-timeout': { type: 'string' },
     'max-body': { type: 'string' },
-    'allow-mount': { type: 'string', multiple: true },
+    'max-memory': { type: 'string' },
+    'max-output': { type: 'string' },
+    'max-fs': { type: 'string' },
+    'max-jobs': { type: 'string' },
+    'max-pending': { type: 'string' },
+    'max-connections': { type: 'string' },
   });
   if (values.help) {
     io.stdout.write(HELP.serve);
@@ -244,13 +269,36 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
   if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}.`);
   const port = values.port === undefined ? 3000 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(values.port)}.`);
+  const host = values.host ?? '127.0.0.1';
+  const token = values.token ?? (process.env.SANDBOX_EXECUTOR_TOKEN || undefined);
+  if (!isLoopback(host) && token === undefined && !values.insecure) {
+    throw new UsageError(
+      `--host ${host} is reachable from other machines, and anyone who can reach it could run code here. Give a token with --token <secret> or SANDBOX_EXECUTOR_TOKEN, or pass --insecure if something in front of the server already authenticates.`,
+    );
+  }
+  const maxPending = values['max-pending'] === undefined ? undefined : Number(values['max-pending']);
+  if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0)) throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
   const server = createSandboxServer({
+    token,
+    insecure: values.insecure,
+    allowedHosts: values['allow-host'],
+    allowedOrigins: values['allow-origin'],
     maxTimeoutMs: number(values['max-timeout'], '--max-timeout'),
     maxBodyBytes: number(values['max-body'], '--max-body'),
-    allowedMountRoots: values['allow-mount']?.map((dir) => resolve(dir)),
+    maxMemoryLimitMb: number(values['max-memory'], '--max-memory'),
+    maxOutputBytes: number(values['max-output'], '--max-output'),
+    maxFsBytes: number(values['max-fs'], '--max-fs'),
+    maxConcurrentJobs: number(values['max-jobs'], '--max-jobs'),
+    maxPendingJobs: maxPending,
+    maxConnections: number(values['max-connections'], '--max-connections'),
+    allowedMountRoots: [
+      ...(values['allow-mount'] ?? []).map((dir) => resolve(dir)),
+      ...(values['allow-mount-write'] ?? []).map((dir) => ({ path: resolve(dir), operations: ['read', 'create', 'modify'] as const })),
+    ],
   });
-  const address = await server.listen(port, values.host ?? '127.0.0.1');
-  io.stdout.write(`sandbox-executor listening on http://${address.address}:${address.port}/api/sandbox\n`);
+  const address = await server.listen(port, host);
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stdout.write(`sandbox-executor listening on http://${shown}:${address.port}/api/sandbox${token ? ' (requests need the token)' : ''}\n`);
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

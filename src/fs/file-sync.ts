@@ -3,7 +3,7 @@
  * it, turns the sandbox's changes into the `files` report, decides what the permissions allow, and
  * writes it to disk according to the sync mode (auto, manual, dry run), with the hooks.
  */
-import { InvalidRequestError, SyncError } from '../errors.js';
+import { InvalidRequestError, SyncConflictError, SyncError } from '../errors.js';
 import type { ExecutionErrorInfo, ExecutionRequest } from '../types.js';
 import type { FsChange } from './virtual-fs.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
@@ -19,7 +19,7 @@ import type {
 } from './fs-types.js';
 import { checkMountOptions, loadMounts, type LoadedMounts, type ResolvedMount } from './mounts.js';
 import { PermissionResolver } from './permissions.js';
-import { isSafeName, isWithin, virtualPathOf } from './virtual-path.js';
+import { isSafeName, isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
 
 /** The filesystem options of a request. */
 export type FileOptions = Pick<ExecutionRequest, 'files' | 'mounts' | 'permissions' | 'sync' | 'returnFileContents' | 'beforeSync' | 'afterSync'>;
@@ -27,8 +27,18 @@ export type FileOptions = Pick<ExecutionRequest, 'files' | 'mounts' | 'permissio
 type Mode = NonNullable<SyncOptions['mode']>;
 type OnDenied = NonNullable<SyncOptions['onDenied']>;
 
+/** What the filesystem of one call may hold (the executor's `maxFsBytes` and `maxFiles`). */
+export interface FsLimits {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** Folders every sandbox has, which a file of the request cannot replace. */
+const SANDBOX_FOLDERS = ['/', WORKDIR, '/tmp'];
+
 /** Checked filesystem options, ready to load. */
 export interface FilePlan {
+  limits: FsLimits;
   extraFiles: JobFile[];
   mountOptions: ReturnType<typeof checkMountOptions>;
   permissions: PermissionResolver;
@@ -53,18 +63,31 @@ const encoder = new TextEncoder();
  *
  * @throws InvalidRequestError
  */
-export function planFiles(options: FileOptions): FilePlan | undefined {
+export function planFiles(options: FileOptions, limits: FsLimits): FilePlan | undefined {
   const { files, mounts, permissions, sync, returnFileContents, beforeSync, afterSync } = options;
   if (files === undefined && mounts === undefined && permissions === undefined && sync === undefined && !returnFileContents) return undefined;
   const extraFiles: JobFile[] = [];
   if (files !== undefined) {
     if (files === null || typeof files !== 'object' || Array.isArray(files)) throw new InvalidRequestError('files', 'files must be an object mapping paths to contents.');
+    const paths = new Set<string>();
+    let bytes = 0;
     for (const [path, content] of Object.entries(files)) {
-      const virtualPath = virtualPathOf(path, `files[${JSON.stringify(path)}]`);
+      const field = `files[${JSON.stringify(path)}]`;
+      const virtualPath = virtualPathOf(path, field);
+      if (SANDBOX_FOLDERS.includes(virtualPath)) throw new InvalidRequestError(field, `${field} names the folder ${virtualPath}, which every sandbox has; give a file path such as "data.txt".`);
+      if (paths.has(virtualPath)) throw new InvalidRequestError(field, `${field} names ${virtualPath}, like another key of files.`);
+      paths.add(virtualPath);
       if (typeof content === 'string') extraFiles.push({ path: virtualPath, data: encoder.encode(content) });
       else if (content instanceof Uint8Array) extraFiles.push({ path: virtualPath, data: content });
-      else throw new InvalidRequestError(`files[${JSON.stringify(path)}]`, 'A file content must be a string or a Uint8Array.');
+      else throw new InvalidRequestError(field, 'A file content must be a string or a Uint8Array.');
+      bytes += extraFiles[extraFiles.length - 1].data.byteLength;
     }
+    for (const path of paths) {
+      const parent = ancestors(path).find((folder) => paths.has(folder));
+      if (parent) throw new InvalidRequestError(`files[${JSON.stringify(parent)}]`, `${parent} cannot be both a file and the folder of ${path}.`);
+    }
+    if (bytes > limits.maxBytes) throw new InvalidRequestError('files', `files hold ${bytes} bytes, over the sandbox's filesystem limit of ${limits.maxBytes} bytes (maxFsBytes).`);
+    if (paths.size > limits.maxFiles) throw new InvalidRequestError('files', `files has ${paths.size} entries, over the sandbox's limit of ${limits.maxFiles} files and folders (maxFiles).`);
   }
   if (sync !== undefined && (sync === null || typeof sync !== 'object')) throw new InvalidRequestError('sync', 'sync must be an object.');
   const mode = sync?.mode ?? 'auto';
@@ -75,6 +98,7 @@ export function planFiles(options: FileOptions): FilePlan | undefined {
     if (hook !== undefined && typeof hook !== 'function') throw new InvalidRequestError(name, `${name} must be a function.`);
   }
   return {
+    limits,
     extraFiles,
     mountOptions: checkMountOptions(mounts),
     permissions: new PermissionResolver(permissions),
@@ -94,9 +118,25 @@ export class CallFiles {
     private readonly mounts: LoadedMounts,
   ) {}
 
-  /** Loads the mounts of a plan. @throws MountError */
+  /**
+   * Loads the mounts of a plan, within what the request's own files leave of the filesystem limits.
+   *
+   * @throws MountError; InvalidRequestError when a file of the request collides with a mounted folder
+   */
   static async load(plan: FilePlan): Promise<CallFiles> {
-    return new CallFiles(plan, await loadMounts(plan.mountOptions, plan.permissions));
+    const extraBytes = plan.extraFiles.reduce((sum, file) => sum + file.data.byteLength, 0);
+    const budget = { maxBytes: plan.limits.maxBytes - extraBytes, maxFiles: plan.limits.maxFiles - plan.extraFiles.length };
+    const mounts = await loadMounts(plan.mountOptions, plan.permissions, budget);
+    const folders = new Set(mounts.dirs);
+    for (const { path } of plan.extraFiles) {
+      const field = `files[${JSON.stringify(path)}]`;
+      if (folders.has(path)) throw new InvalidRequestError(field, `${path} is a folder of a mount; a file of the request cannot replace it.`);
+      const mountInside = mounts.mounts.find((m) => isWithin(m.virtualPath, path));
+      if (mountInside) throw new InvalidRequestError(field, `${path} cannot be a file: ${mountInside.virtualPath} is mounted inside it.`);
+      const fileAbove = ancestors(path).find((folder) => mounts.loaded.has(folder));
+      if (fileAbove) throw new InvalidRequestError(field, `${path} cannot be created: ${fileAbove} is a mounted file, not a folder.`);
+    }
+    return new CallFiles(plan, mounts);
   }
 
   /** Files to put in the sandbox (mounted files first, then the request's `files`, which win). */
@@ -114,9 +154,10 @@ export class CallFiles {
    *
    * @param changes what the run changed; undefined when it never finished (timeout, crash)
    * @param succeeded whether the call succeeded (changes of a failed call are reported, never written)
-   * @returns the report, and the error to give the call when the sync went wrong
+   * @returns the report, and the error to give the call when the sync went wrong (`crashed` when the
+   *   program returned but its changes never reached the host: the call cannot count as a success)
    */
-  async finish(changes: FsChange[] | undefined, succeeded: boolean): Promise<{ report: FilesReport; error?: ExecutionErrorInfo }> {
+  async finish(changes: FsChange[] | undefined, succeeded: boolean): Promise<{ report: FilesReport; error?: ExecutionErrorInfo; crashed?: boolean }> {
     const planned = (changes ?? []).map((change) => this.classify(change));
     const report: FilesReport = {
       created: planned.filter((p) => p.record.change === 'created').map((p) => p.record),
@@ -133,34 +174,43 @@ export class CallFiles {
       report.sync.message = changes === undefined ? 'The call did not finish; its changes are unknown and nothing was written.' : 'The call did not succeed; nothing was written.';
       return { report };
     }
+    if (changes === undefined) {
+      // The function returned, then the sandbox died before it reported what it changed (say, a worker
+      // lost while listing a huge tree): whatever was written in it is unknown, so this is no success.
+      report.sync.message = 'The sandbox ended before it reported the call\'s file changes; they are unknown and nothing was written.';
+      return { report, crashed: true, error: { type: 'WorkerLost', message: `The sandbox worker ended after the function returned, before it reported the call's file changes; nothing was written.` } };
+    }
     if (this.plan.mode === 'none') {
       report.sync.message = 'sync.mode is none: changes are reported, never written.';
       return { report };
     }
-    const deniedError = denied.length > 0 && this.plan.onDenied !== 'skip' ? permissionDenied(denied) : undefined;
-    if (deniedError && this.plan.onDenied === 'rollback') {
+    // A call with denied changes ends with an error, and a call that does not succeed writes nothing.
+    if (denied.length > 0 && this.plan.onDenied !== 'skip') {
       report.sync.state = 'denied';
-      report.sync.message = 'Some changes are denied (onDenied: rollback): nothing was written.';
+      report.sync.message = `Some changes are denied (onDenied: ${this.plan.onDenied}): nothing was written. With onDenied 'skip' the permitted changes are written and the call succeeds.`;
       await this.after(report.sync);
-      return { report, error: deniedError };
+      return { report, error: permissionDenied(denied) };
     }
     if (this.plan.dryRun) {
       report.sync.state = 'dry-run';
       report.sync.written = writable.map((p) => p.record.hostPath!);
       await this.after(report.sync);
-      return { report, error: deniedError };
+      return { report };
     }
     if (this.plan.mode === 'manual') {
       report.sync.state = 'pending';
       report.pending = new PendingChangeSet(writable, this, report.sync);
-      return { report, error: deniedError };
+      return { report };
     }
     const outcome = await this.write(writable, report.sync);
-    return { report, error: outcome ?? deniedError };
+    return { report, error: outcome.error };
   }
 
-  /** Runs `beforeSync`, writes, fills `sync`, runs `afterSync`. Returns the error of a failed write. */
-  async write(writable: readonly PlannedChange[], sync: SyncReport): Promise<ExecutionErrorInfo | undefined> {
+  /**
+   * Runs `beforeSync`, writes, fills `sync`, runs `afterSync`. Returns the error of a failed write, and
+   * the host file of a conflict.
+   */
+  async write(writable: readonly PlannedChange[], sync: SyncReport): Promise<{ error?: ExecutionErrorInfo; conflictAt?: string }> {
     let chosen = writable;
     if (this.plan.beforeSync && writable.length > 0) {
       let verdict: Awaited<ReturnType<BeforeSyncHook>>;
@@ -170,30 +220,39 @@ export class CallFiles {
         sync.state = 'vetoed';
         sync.message = `beforeSync threw: ${(error as Error)?.message ?? String(error)}`;
         await this.after(sync);
-        return { type: 'SyncHookError', message: sync.message };
+        return { error: { type: 'SyncHookError', message: sync.message } };
       }
       if (verdict === false) {
         sync.state = 'vetoed';
         sync.message = 'beforeSync refused the changes: nothing was written.';
         await this.after(sync);
-        return undefined;
+        return {};
       }
       if (Array.isArray(verdict)) {
         const keep = new Set(verdict as FileChange[]);
         chosen = writable.filter((p) => keep.has(p.record));
       }
     }
+    let conflictAt: string | undefined;
     try {
       sync.written = await applyDiskChanges(chosen.map((p) => p.disk!));
       sync.state = 'written';
     } catch (error) {
-      const failure = error as DiskSyncFailure;
-      sync.state = 'failed';
+      if (!(error instanceof DiskSyncFailure)) throw error;
       sync.written = [];
-      sync.message = `${failure.message}. Every file the sync had written was restored${failure.undoFailures?.length ? `, except: ${failure.undoFailures.join('; ')}` : ''}.`;
+      if (error.conflict) {
+        sync.state = 'conflict';
+        conflictAt = error.hostPath;
+        const note = restoreNote(error);
+        sync.message = `${error.message}. Another call or process changed the disk after the files were loaded; run the call again on the new contents.${note ? ` Every file the sync had written was restored${note}.` : ''}`;
+      } else {
+        sync.state = 'failed';
+        sync.message = `${error.message}. Every file the sync had written was restored${restoreNote(error)}.`;
+      }
     }
     await this.after(sync);
-    return sync.state === 'failed' ? { type: 'SyncError', message: sync.message! } : undefined;
+    if (sync.state === 'conflict') return { error: { type: 'SyncConflictError', message: sync.message! }, conflictAt };
+    return sync.state === 'failed' ? { error: { type: 'SyncError', message: sync.message! } } : {};
   }
 
   private async after(sync: SyncReport): Promise<void> {
@@ -228,12 +287,13 @@ export class CallFiles {
     if (!relativePath.split('/').every(isSafeName)) return deny('unsafe file name');
     if (mount.excluded(relativePath)) return deny('excluded by the mount');
     if (change.kind === 'file' && (change.data?.byteLength ?? 0) > mount.maxFileBytes) return deny(`larger than maxFileBytes (${mount.maxFileBytes})`);
+    if (!mount.allowedOperations.has(operation)) return deny(`${operation} not allowed on this mount (allowedOperations)`);
     const decision = this.plan.permissions.decide(operation, relativePath, change.path);
     if (!decision.allowed) return deny(`${operation} denied by ${decision.by === 'default' ? 'the default' : `rule ${JSON.stringify(decision.by)}`}`);
     record.permitted = true;
     return {
       record,
-      disk: { hostRoot: mount.hostRoot, relativePath, kind: change.kind, operation, data: change.data, expected: loadedState },
+      disk: { hostRoot: mount.hostRoot, relativePath, kind: change.kind, operation, data: change.data, expected: loadedState, unloaded: this.mounts.unloaded.has(change.path) },
     };
   }
 
@@ -263,7 +323,11 @@ class PendingChangeSet implements PendingChanges {
   async apply(): Promise<SyncReport> {
     if (this.current !== 'pending') throw new SyncError(`These changes were already ${this.current}.`, this.sync);
     this.current = 'applied';
-    const error = await this.owner.write(this.writable, this.sync);
+    const { error, conflictAt } = await this.owner.write(this.writable, this.sync);
+    if (error && this.sync.state === 'conflict') {
+      this.current = 'failed';
+      throw new SyncConflictError(error.message, this.sync, conflictAt!);
+    }
     if (error && this.sync.state === 'failed') {
       this.current = 'failed';
       throw new SyncError(error.message, this.sync);
@@ -276,6 +340,18 @@ class PendingChangeSet implements PendingChanges {
     this.current = 'discarded';
     this.sync.state = 'discarded';
   }
+}
+
+/** The undo steps that failed, if any, for a sync message. */
+function restoreNote(failure: DiskSyncFailure): string {
+  return failure.undoFailures.length ? `, except: ${failure.undoFailures.join('; ')}` : '';
+}
+
+/** The folders above a sandbox path, innermost first (`/a/b/c` → `/a/b`, `/a`). */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1)) out.push(path.slice(0, at));
+  return out;
 }
 
 function permissionDenied(denied: readonly FileChange[]): ExecutionErrorInfo {

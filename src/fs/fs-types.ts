@@ -20,6 +20,12 @@ export interface MountOptions {
   maxFileBytes?: number;
   /** Largest total of the loaded files, in bytes (default 128 MiB). */
   maxTotalBytes?: number;
+  /**
+   * The most this mount allows, whatever `permissions` say (default: all four operations). A change whose
+   * operation is not listed is denied; without `read`, no file of the folder is loaded. The HTTP adapter
+   * sets it from its own policy for the folder, so that a request can never widen it.
+   */
+  allowedOperations?: readonly FileOperation[];
 }
 
 /**
@@ -61,9 +67,9 @@ export interface SyncOptions {
    */
   mode?: 'auto' | 'manual' | 'none';
   /**
-   * When some changes are denied. `error` (default): write the permitted ones and end the call with a
-   * `PermissionDenied` error listing the others. `skip`: write the permitted ones, list the others in
-   * `sync.denied`. `rollback`: write nothing at all.
+   * When some changes are denied. `error` (default): write nothing and end the call with a
+   * `PermissionDenied` error listing them (a call that does not succeed never writes). `skip`: write the
+   * permitted ones, list the others in `sync.denied`; the call succeeds. `rollback`: the same as `error`.
    */
   onDenied?: 'error' | 'skip' | 'rollback';
   /** Report what would be written without touching the disk. */
@@ -101,10 +107,12 @@ export interface SyncReport {
   /**
    * `written`: the permitted changes are on disk. `dry-run`: nothing written, `written` lists what would be.
    * `pending`: waiting for `apply()`/`discard()`. `discarded`. `vetoed`: `beforeSync` refused.
-   * `denied`: nothing written because of denied changes (`onDenied: 'rollback'`). `failed`: a write failed
-   * and everything was restored. `skipped`: not attempted (mode `none`, or the call did not succeed).
+   * `denied`: nothing written because of denied changes (`onDenied: 'error'` or `'rollback'`). `failed`: a
+   * write failed and everything was restored. `conflict`: the disk changed since the files were loaded
+   * (another call or process wrote there), nothing was written. `skipped`: not attempted (mode `none`, or
+   * the call did not succeed).
    */
-  state: 'written' | 'dry-run' | 'pending' | 'discarded' | 'vetoed' | 'denied' | 'failed' | 'skipped';
+  state: 'written' | 'dry-run' | 'pending' | 'discarded' | 'vetoed' | 'denied' | 'failed' | 'conflict' | 'skipped';
   /** Host paths written, created or deleted (or that would be, in a dry run). */
   written: string[];
   /** Changes inside mounts that the permissions refused. */
@@ -136,6 +144,7 @@ export interface PendingChanges {
   /**
    * Writes the changes (all of them or, when a write fails, none: disk is restored).
    *
+   * @throws SyncConflictError when the disk changed since the files were loaded (nothing is written)
    * @throws SyncError when a write fails (the disk is left as it was) or when called twice
    */
   apply(): Promise<SyncReport>;

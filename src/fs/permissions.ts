@@ -6,9 +6,9 @@
  * Specificity compares, in order: literal path segments (no glob characters), then literal characters.
  * So `out/report.csv` > `out/*.csv` > `out/**` > `**\/*.csv` > `**`.
  */
-import picomatch from 'picomatch';
 import { InvalidRequestError } from '../errors.js';
 import type { FileOperation, PermissionOptions } from './fs-types.js';
+import { globMatcher } from './glob.js';
 
 const OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
@@ -89,7 +89,7 @@ function compileRule(rule: unknown, field: string): CompiledRule {
   const absolute = pattern.startsWith('/');
   const body = absolute ? pattern : pattern.replace(/^\.\//, '');
   return {
-    matches: picomatch(body, { dot: true }),
+    matches: globMatcher(body),
     absolute,
     allow: operations(allow, 'allow'),
     deny: operations(deny, 'deny'),

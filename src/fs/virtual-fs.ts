@@ -4,7 +4,9 @@
  * A tree of directories, regular files and devices. File contents are copy-on-write: a file whose buffer
  * is shared (with the cached base filesystem of an interpreter, or with a snapshot taken before the run)
  * is copied on its first write, so one run can never change what another run or the snapshot sees.
- * Total file bytes are capped; a write past the cap fails with ENOSPC instead of exhausting host memory.
+ * Total file bytes and the number of nodes are capped, and so is the length of a path: going past a cap
+ * fails with ENOSPC (ENAMETOOLONG for paths) instead of exhausting host memory. Files placed by the host
+ * (the runtime's, the call's) count against the caps like the ones the program writes.
  */
 import { Errno } from '../runtime/wasi/abi.js';
 
@@ -80,6 +82,23 @@ export interface FsChange {
   previousSize?: number;
 }
 
+/**
+ * Longest absolute path of a node, in bytes (Linux's PATH_MAX). It bounds how deep a tree can grow, and so
+ * the size of a change report: a chain of folders 20,000 deep would otherwise report paths totalling
+ * hundreds of megabytes.
+ */
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * Most bytes of all the nodes' paths together: what a change report listing every node costs the host.
+ * Without it, 100,000 files with 4 KB paths would make a report of 400 MB; 32 MiB leaves an average of
+ * 335 bytes for each of 100,000 paths.
+ */
+export const MAX_TOTAL_PATH_BYTES = 32 * 1024 * 1024;
+
+/** Default cap on the number of files, folders and devices of one run's filesystem. */
+export const DEFAULT_MAX_FILES = 100_000;
+
 let nextIno = 1;
 const now = (): Nanos => BigInt(Date.now()) * 1_000_000n;
 
@@ -107,20 +126,32 @@ export class VirtualFS {
   totalBytes = 0;
   /** Cap on `totalBytes`; writes that would exceed it fail with ENOSPC. */
   maxBytes: number;
+  /** Files, folders and devices in the tree (the root not counted). */
+  nodeCount = 0;
+  /** Cap on `nodeCount`; creating a node past it fails with ENOSPC. */
+  maxNodes: number;
+  /** Bytes of the absolute paths of every node, together (capped at {@link MAX_TOTAL_PATH_BYTES}). */
+  pathBytes = 0;
   /** Bytes written through file descriptors during the run (for usage reports). */
   bytesWritten = 0;
   /** Regular files written through file descriptors during the run (for usage reports). */
   private readonly writtenFiles = new Set<VFile>();
 
-  constructor(maxBytes = Number.POSITIVE_INFINITY, root?: VDir) {
+  constructor(maxBytes = Number.POSITIVE_INFINITY, root?: VDir, maxNodes = DEFAULT_MAX_FILES) {
     this.maxBytes = maxBytes;
+    this.maxNodes = maxNodes;
     this.root = root ?? newDir();
-    if (root) this.totalBytes = countBytes(root);
+    if (root) {
+      const size = measure(root, '');
+      this.totalBytes = size.bytes;
+      this.nodeCount = size.nodes;
+      this.pathBytes = size.pathBytes;
+    }
   }
 
   /** A copy of this tree whose files share buffers copy-on-write with this one. */
-  clone(maxBytes = this.maxBytes): VirtualFS {
-    return new VirtualFS(maxBytes, cloneDir(this.root));
+  clone(maxBytes = this.maxBytes, maxNodes = this.maxNodes): VirtualFS {
+    return new VirtualFS(maxBytes, cloneDir(this.root), maxNodes);
   }
 
   /** Finds the node at an absolute path. */
@@ -155,6 +186,7 @@ export class VirtualFS {
   createFile(path: string): VFile {
     const { dir, name } = this.parentOf(path);
     if (dir.entries.has(name)) throw new FsError(Errno.EXIST);
+    this.admit(path);
     const file = newFile(new Uint8Array(0), false);
     dir.entries.set(name, file);
     touch(dir);
@@ -165,6 +197,7 @@ export class VirtualFS {
   mkdir(path: string): VDir {
     const { dir, name } = this.parentOf(path);
     if (dir.entries.has(name)) throw new FsError(Errno.EXIST);
+    this.admit(path);
     const created = newDir();
     dir.entries.set(name, created);
     touch(dir);
@@ -174,9 +207,11 @@ export class VirtualFS {
   /** Creates a directory and any missing parents; returns the directory. */
   mkdirp(path: string): VDir {
     let node: VDir = this.root;
-    for (const part of splitPath(path)) {
+    const parts = splitPath(path);
+    for (const [index, part] of parts.entries()) {
       let child = node.entries.get(part);
       if (!child) {
+        this.admit(`/${parts.slice(0, index + 1).join('/')}`);
         child = newDir();
         node.entries.set(part, child);
       } else if (child.kind !== 'dir') {
@@ -195,8 +230,10 @@ export class VirtualFS {
     const dir = this.mkdirp(`/${parts.join('/')}`);
     const existing = dir.entries.get(name);
     if (existing?.kind === 'dir') throw new FsError(Errno.ISDIR);
-    if (existing?.kind === 'file') this.totalBytes -= existing.size;
-    this.reserve(data.byteLength);
+    const freed = existing?.kind === 'file' ? existing.size : 0;
+    if (this.totalBytes - freed + data.byteLength > this.maxBytes) throw new FsError(Errno.NOSPC);
+    if (!existing) this.admit(path);
+    this.totalBytes += data.byteLength - freed;
     const file = newFile(data, options.shared ?? false);
     if (options.mtime !== undefined) file.mtime = file.ctime = file.atime = options.mtime;
     dir.entries.set(name, file);
@@ -209,6 +246,7 @@ export class VirtualFS {
     const name = parts.pop();
     if (name === undefined) throw new FsError(Errno.INVAL);
     const dir = this.mkdirp(`/${parts.join('/')}`);
+    if (!dir.entries.has(name)) this.admit(path);
     const t = now();
     const node: VDevice = { kind: 'device', ino: nextIno++, device, atime: t, mtime: t, ctime: t };
     dir.entries.set(name, node);
@@ -223,6 +261,7 @@ export class VirtualFS {
     if (node.kind === 'dir') throw new FsError(Errno.ISDIR);
     if (node.kind === 'file') this.totalBytes -= node.size;
     dir.entries.delete(name);
+    this.forget(path);
     touch(dir);
   }
 
@@ -234,6 +273,7 @@ export class VirtualFS {
     if (node.kind !== 'dir') throw new FsError(Errno.NOTDIR);
     if (node.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
     dir.entries.delete(name);
+    this.forget(path);
     touch(dir);
   }
 
@@ -250,6 +290,14 @@ export class VirtualFS {
       const toParts = splitPath(to);
       if (toParts.length > fromParts.length && fromParts.every((p, i) => toParts[i] === p)) throw new FsError(Errno.INVAL);
     }
+    // Moving a folder moves everything under it: its deepest path must still fit, and every path in it
+    // changes length.
+    const fromBytes = pathBytes(normalize(from));
+    const toBytes = pathBytes(normalize(to));
+    const below = node.kind === 'dir' ? measure(node, '') : { nodes: 0, deepest: 0 };
+    if (toBytes + below.deepest > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
+    const growth = (toBytes - fromBytes) * (1 + below.nodes) - (existing ? toBytes : 0);
+    if (growth > 0 && this.pathBytes + growth > MAX_TOTAL_PATH_BYTES) throw new FsError(Errno.NOSPC);
     if (existing) {
       if (existing.kind === 'dir') {
         if (node.kind !== 'dir') throw new FsError(Errno.ISDIR);
@@ -259,7 +307,9 @@ export class VirtualFS {
       } else if (existing.kind === 'file') {
         this.totalBytes -= existing.size;
       }
+      this.nodeCount -= 1;
     }
+    this.pathBytes += growth;
     source.dir.entries.delete(source.name);
     target.dir.entries.set(target.name, node);
     touch(source.dir);
@@ -370,6 +420,21 @@ export class VirtualFS {
     if (this.totalBytes + bytes > this.maxBytes) throw new FsError(Errno.NOSPC);
   }
 
+  /** Counts a node about to be created at `path`, within the caps on nodes and path lengths. */
+  private admit(path: string): void {
+    const bytes = pathBytes(normalize(path));
+    if (bytes > MAX_PATH_BYTES) throw new FsError(Errno.NAMETOOLONG);
+    if (this.nodeCount >= this.maxNodes || this.pathBytes + bytes > MAX_TOTAL_PATH_BYTES) throw new FsError(Errno.NOSPC);
+    this.nodeCount += 1;
+    this.pathBytes += bytes;
+  }
+
+  /** Uncounts a node removed from `path`. */
+  private forget(path: string): void {
+    this.nodeCount -= 1;
+    this.pathBytes -= pathBytes(normalize(path));
+  }
+
   /** Makes the file's buffer private before a write. */
   private own(file: VFile, minCapacity = file.size): void {
     if (!file.shared) return;
@@ -406,13 +471,31 @@ function cloneDir(dir: VDir): VDir {
   return copy;
 }
 
-function countBytes(dir: VDir): number {
-  let total = 0;
-  for (const node of dir.entries.values()) {
-    if (node.kind === 'file') total += node.size;
-    else if (node.kind === 'dir') total += countBytes(node);
-  }
-  return total;
+/**
+ * What is below a directory whose path is `prefix`: bytes held by files, number of nodes, bytes of their
+ * paths together, and the longest of their paths relative to the directory (with its leading slash).
+ */
+function measure(dir: VDir, prefix: string): { bytes: number; nodes: number; pathBytes: number; deepest: number } {
+  const size = { bytes: 0, nodes: 0, pathBytes: 0, deepest: 0 };
+  const base = pathBytes(prefix);
+  walk(dir, '', (path, node) => {
+    const bytes = pathBytes(path);
+    size.nodes += 1;
+    size.pathBytes += base + bytes;
+    size.deepest = Math.max(size.deepest, bytes);
+    if (node.kind === 'file') size.bytes += node.size;
+    return true;
+  });
+  return size;
+}
+
+function pathBytes(path: string): number {
+  return Buffer.byteLength(path);
+}
+
+/** The normalized absolute form of a path. */
+function normalize(path: string): string {
+  return `/${splitPath(path).join('/')}`;
 }
 
 /** Visits nodes depth-first; the visitor returns false to skip a directory's contents. */

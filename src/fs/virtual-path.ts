@@ -3,6 +3,7 @@
  * Paths are never resolved leniently: `..`, NUL bytes and the machinery's own folders are refused.
  */
 import { InvalidRequestError } from '../errors.js';
+import { MAX_PATH_BYTES } from './virtual-fs.js';
 
 /** The working directory of user code, and the default mount point. */
 export const WORKDIR = '/workspace';
@@ -27,6 +28,7 @@ export function virtualPathOf(path: unknown, field: string): string {
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) throw new InvalidRequestError(field, `${field} must not contain "..": ${JSON.stringify(path)}.`);
   const absolute = path.startsWith('/') ? `/${parts.join('/')}` : `${WORKDIR}/${parts.join('/')}`.replace(/\/$/, '');
+  if (Buffer.byteLength(absolute) > MAX_PATH_BYTES) throw new InvalidRequestError(field, `${field} is longer than ${MAX_PATH_BYTES} bytes.`);
   if (RESERVED_ROOTS.some((root) => isWithin(absolute, root))) {
     throw new InvalidRequestError(field, `${field} is inside ${RESERVED_ROOTS.join(' or ')}, which belong to the sandbox: ${JSON.stringify(path)}.`);
   }

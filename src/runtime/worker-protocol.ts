@@ -69,6 +69,8 @@ export interface JobLimits {
   memoryBytes: number;
   /** Maximum total bytes held by files in the virtual filesystem. */
   fsBytes: number;
+  /** Maximum number of files, folders and devices in the virtual filesystem (default 100,000). */
+  maxFiles?: number;
   /** Maximum stdout + stderr bytes; the program is stopped when it writes more. */
   outputBytes: number;
 }

@@ -14,22 +14,31 @@ interface Entry {
   bytes: number;
   truncated: boolean;
   done: boolean;
+  /** Size of the final event, counted against the retained total once the execution ended. */
+  finalBytes: number;
   followers: Set<(event: ExecutionEvent) => void>;
   expiry?: NodeJS.Timeout;
 }
 
 export class ExecutionLog {
   private readonly entries = new Map<string, Entry>();
+  /** Bytes held by finished executions (their output and final event). */
+  private retainedBytes = 0;
 
   constructor(
     /** How long a finished execution stays available to late followers. */
     private readonly retainMs: number,
     /** Most output bytes replayed to a late follower. */
     private readonly maxReplayBytes: number,
+    /**
+     * Most bytes kept for finished executions, all together: past it the oldest are forgotten early, so
+     * that many calls with large results cannot pile up in memory for `retainMs`.
+     */
+    private readonly maxRetainedBytes = 64 * 1024 * 1024,
   ) {}
 
   open(id: string): void {
-    this.entries.set(id, { events: [], bytes: 0, truncated: false, done: false, followers: new Set() });
+    this.entries.set(id, { events: [], bytes: 0, truncated: false, done: false, finalBytes: 0, followers: new Set() });
   }
 
   has(id: string): boolean {
@@ -46,11 +55,32 @@ export class ExecutionLog {
     } else {
       entry.events.push(event);
       entry.done = true;
-      entry.expiry = setTimeout(() => this.entries.delete(event.id), this.retainMs);
+      entry.finalBytes = JSON.stringify(event).length + Math.min(entry.bytes, this.maxReplayBytes);
+      this.retainedBytes += entry.finalBytes;
+      entry.expiry = setTimeout(() => this.forget(event.id), this.retainMs);
       entry.expiry.unref();
     }
     for (const follower of entry.followers) follower(event);
-    if (entry.done) entry.followers.clear();
+    if (entry.done) {
+      entry.followers.clear();
+      this.evictOldest(event.id);
+    }
+  }
+
+  private forget(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    clearTimeout(entry.expiry);
+    if (entry.done) this.retainedBytes -= entry.finalBytes;
+    this.entries.delete(id);
+  }
+
+  /** Forgets the oldest finished executions (never `keep`, the one just finished) while over the cap. */
+  private evictOldest(keep: string): void {
+    for (const [id, entry] of this.entries) {
+      if (this.retainedBytes <= this.maxRetainedBytes) return;
+      if (entry.done && id !== keep) this.forget(id);
+    }
   }
 
   /**
@@ -74,5 +104,6 @@ export class ExecutionLog {
   clear(): void {
     for (const entry of this.entries.values()) clearTimeout(entry.expiry);
     this.entries.clear();
+    this.retainedBytes = 0;
   }
 }

@@ -8,14 +8,15 @@
  *   `execution-complete` (or `execution-failed`); a late follower gets what happened so far first.
  * - `POST {base}/describe`, `GET {base}/languages`, `GET {base}/health`.
  *
- * Safety: bodies are size-limited, time limits are capped, and mounts are refused unless the server was
- * given roots they must lie in.
+ * Safe to expose (see docs/server.md): HTTP clients are not trusted. Every request is checked for its
+ * Host, Origin and token (request-guard.ts); limits a client chooses are capped by the server's ceilings
+ * and mounts by the server's policy per folder (request-limits.ts); calls are admitted up to a bound
+ * (job-slots.ts); connections are capped and timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, relative, resolve } from 'node:path';
 import {
   ExecutionCancelledError,
   ExecutorClosedError,
@@ -27,9 +28,16 @@ import {
 import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
-import type { ExecutionRequest } from '../types.js';
 import { ExecutionLog, type ExecutionEvent } from './execution-log.js';
+import { HttpError } from './http-error.js';
+import { JobSlots } from './job-slots.js';
 import { errorToJson, resultToJson } from './json-result.js';
+import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
+import { checkRequest, resolveMountRoots, type MountRoot, type RequestCeilings } from './request-limits.js';
+
+export type { MountRoot } from './request-limits.js';
+
+const MIB = 1024 * 1024;
 
 /** Options of {@link createSandboxServer}. */
 export interface SandboxServerOptions {
@@ -37,57 +45,70 @@ export interface SandboxServerOptions {
   executor?: SandboxExecutor;
   /** Path prefix of every route (default `/api/sandbox`). */
   basePath?: string;
+  /**
+   * A secret every request must send as `Authorization: Bearer <token>` (401 otherwise). Required to
+   * listen on an address other than loopback, unless `insecure` is set.
+   */
+  token?: string;
+  /** Let `listen()` use an address other than loopback without a token. */
+  insecure?: boolean;
+  /**
+   * Host names accepted in the `Host` header besides the address the request came in on (and
+   * `localhost` on loopback), for example the name of a reverse proxy. `'*'` accepts any (only behind
+   * a proxy that checks it). Others get 403: this is what stops DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins (`https://app.example.com`) whose web pages may call the server; they get CORS headers.
+   * A request with any other `Origin` header gets 403. Default: none.
+   */
+  allowedOrigins?: readonly string[];
   /** Largest accepted request body in bytes (default 1 MiB); larger ones get 413. */
   maxBodyBytes?: number;
   /** Cap on a request's `timeoutMs`, also its default (default 30 000). Larger values are lowered to it. */
   maxTimeoutMs?: number;
+  /** Largest `memoryLimitMb` a request may ask for (default 1024); more is refused with 400. */
+  maxMemoryLimitMb?: number;
+  /** Largest `maxOutputBytes` a request may ask for (default 16 MiB); more is refused with 400. */
+  maxOutputBytes?: number;
   /**
-   * Host folders under which requests may mount directories. Default: none, and any request with
+   * Largest total of a request's `files`, and largest `maxTotalBytes`/`maxFileBytes` of its mounts
+   * (default 256 MiB); more is refused with 400. A mount without `maxTotalBytes` gets the library's
+   * 128 MiB or this, whichever is smaller.
+   */
+  maxFsBytes?: number;
+  /** Calls run at once (default: the executor's pool size, or the number of CPU cores). */
+  maxConcurrentJobs?: number;
+  /** Calls that may wait for their turn (default 32); one more is refused at once with 503. */
+  maxPendingJobs?: number;
+  /**
+   * Host folders under which requests may mount directories, each a path (read-only) or
+   * `{ path, operations }` listing what calls may do there. Default: none, and any request with
    * `mounts` is refused with 403.
    */
-  allowedMountRoots?: readonly string[];
+  allowedMountRoots?: readonly (string | MountRoot)[];
   /** How long a finished execution can still be followed, in ms (default 60 000). */
   retainMs?: number;
+  /** Most time a client may take to send its request headers, in ms (default 10 000). */
+  headersTimeoutMs?: number;
+  /** Most time a client may take to send its whole request, in ms (default 30 000). */
+  requestTimeoutMs?: number;
+  /** Most open connections; more are closed at once (default 256). */
+  maxConnections?: number;
 }
 
 /** A running (or ready to run) HTTP adapter. */
 export interface SandboxServer {
   /** The underlying Node server. */
   readonly http: Server;
-  /** Starts listening (default host 127.0.0.1) and resolves with the bound address. */
+  /**
+   * Starts listening (default host 127.0.0.1) and resolves with the bound address.
+   *
+   * @throws InvalidRequestError for an address other than loopback without `token` (or `insecure`)
+   */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting connections, ends open event streams, and closes the executor it created. */
   close(): Promise<void>;
-}
-
-/** The request fields accepted over HTTP (hooks and signals cannot travel as JSON). */
-const ACCEPTED_FIELDS = new Set([
-  'language',
-  'code',
-  'functionName',
-  'args',
-  'kwargs',
-  'timeoutMs',
-  'stdin',
-  'memoryLimitMb',
-  'maxOutputBytes',
-  'files',
-  'mounts',
-  'permissions',
-  'sync',
-  'returnFileContents',
-  'deterministic',
-  'validateArgs',
-]);
-
-class HttpError extends SandboxError {
-  constructor(
-    readonly status: number,
-    code: string,
-    message: string,
-  ) {
-    super(code, message);
-  }
 }
 
 /** Creates the HTTP adapter. */
@@ -95,14 +116,44 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
   const ownsExecutor = options.executor === undefined;
   const executor = options.executor ?? new SandboxExecutor();
   const base = (options.basePath ?? '/api/sandbox').replace(/\/$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
-  const mountRoots = (options.allowedMountRoots ?? []).map((root) => resolve(root));
-  const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * 1024 * 1024);
+  const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, MIB);
+  const ceilings: RequestCeilings = {
+    maxTimeoutMs: positive('maxTimeoutMs', options.maxTimeoutMs, 30_000),
+    maxMemoryLimitMb: positive('maxMemoryLimitMb', options.maxMemoryLimitMb, 1024),
+    maxOutputBytes: positive('maxOutputBytes', options.maxOutputBytes, 16 * MIB),
+    maxFsBytes: positive('maxFsBytes', options.maxFsBytes, 256 * MIB),
+  };
+  const mountRoots = resolveMountRoots(options.allowedMountRoots);
+  const guard = new RequestGuard(options);
+  const slots = new JobSlots(
+    positive('maxConcurrentJobs', options.maxConcurrentJobs, executor.status().poolSize || availableParallelism()),
+    positive('maxPendingJobs', options.maxPendingJobs, 32, 0),
+  );
+  const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new HttpError(400, 'BAD_REQUEST', 'The request target is not a valid URL.');
+    }
+    const verdict = guard.check(req);
+    if (verdict.corsOrigin !== undefined) {
+      res.setHeader('access-control-allow-origin', verdict.corsOrigin);
+      res.setHeader('vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      // A browser's preflight, for an origin allowed above.
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-headers': 'content-type, authorization',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
     const path = url.pathname;
     if (!path.startsWith(`${base}/`)) throw new HttpError(404, 'NOT_FOUND', `No route ${path}.`);
     const route = path.slice(base.length);
@@ -111,22 +162,30 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     if (route === '/languages') return sendJson(res, 200, { languages: SUPPORTED_LANGUAGES }, req.method);
     if (route === '/describe') {
       requireMethod(req, 'POST');
+      requireJsonBody(req);
       const body = await readJson(req, maxBodyBytes);
       return sendJson(res, 200, executor.describe(body as { language: string; code: string }));
     }
     if (route === '/exec') {
       requireMethod(req, 'POST');
-      const request = await checkRequest(await readJson(req, maxBodyBytes), maxTimeoutMs, mountRoots);
+      requireJsonBody(req);
+      const request = await checkRequest(await readJson(req, maxBodyBytes), ceilings, mountRoots);
+      const background = url.searchParams.get('wait') === 'false';
+      const controller = new AbortController();
+      // Refused now, while the client is still waiting for an answer, rather than accepted and failed later.
+      const ticket = slots.admit(controller.signal);
       const id = randomUUID();
       log.open(id);
-      const controller = new AbortController();
-      const running = executor
-        .invoke({
-          ...request,
-          signal: controller.signal,
-          onStdout: (data) => log.record({ type: 'execution-output', id, stream: 'stdout', data }),
-          onStderr: (data) => log.record({ type: 'execution-output', id, stream: 'stderr', data }),
-        })
+      const running = ticket.ready
+        .then(() =>
+          executor.invoke({
+            ...request,
+            signal: controller.signal,
+            onStdout: (data) => log.record({ type: 'execution-output', id, stream: 'stdout', data }),
+            onStderr: (data) => log.record({ type: 'execution-output', id, stream: 'stderr', data }),
+          }),
+        )
+        .finally(() => ticket.release())
         .then(
           (result) => {
             const json = resultToJson(result);
@@ -138,7 +197,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
             throw error;
           },
         );
-      if (url.searchParams.get('wait') === 'false') {
+      if (background) {
         running.catch(() => undefined);
         return sendJson(res, 202, { id, events: `${base}/exec/${id}/events` });
       }
@@ -157,7 +216,12 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     const events = /^\/exec\/([^/]+)\/events$/.exec(route);
     if (events) {
       requireMethod(req, 'GET');
-      const id = decodeURIComponent(events[1]);
+      let id: string;
+      try {
+        id = decodeURIComponent(events[1]);
+      } catch {
+        throw new HttpError(400, 'BAD_REQUEST', 'The execution id in the path is not validly escaped.');
+      }
       if (!log.has(id)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
       return followEvents(res, id);
     }
@@ -188,19 +252,35 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     stop = log.follow(id, send);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      sendJson(res, statusOf(error), errorToJson(error));
-    });
-  });
+  const headersTimeout = positive('headersTimeoutMs', options.headersTimeoutMs, 10_000);
+  const requestTimeout = Math.max(headersTimeout, positive('requestTimeoutMs', options.requestTimeoutMs, 30_000));
+  const server = createServer(
+    // Node checks both timeouts every `connectionsCheckingInterval`: often enough that they hold.
+    { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        if (error instanceof HttpError) for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+        sendJson(res, statusOf(error), errorToJson(error));
+      });
+    },
+  );
+  server.maxConnections = positive('maxConnections', options.maxConnections, 256);
 
   return {
     http: server,
     listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+      if (!isLoopback(host) && !guard.requiresToken && options.insecure !== true) {
+        return Promise.reject(
+          new InvalidRequestError(
+            'token',
+            `Refusing to listen on ${host} without a token: anyone who can reach that address could run code on this machine. Set token (serve --token or SANDBOX_EXECUTOR_TOKEN), or insecure: true (serve --insecure) if something in front of the server already authenticates.`,
+          ),
+        );
+      }
       return new Promise((resolveListen, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -220,40 +300,6 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       if (ownsExecutor) await executor.close();
     },
   };
-}
-
-/** Takes the accepted fields of a JSON body and applies the server's limits. */
-async function checkRequest(body: unknown, maxTimeoutMs: number, mountRoots: readonly string[]): Promise<ExecutionRequest> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
-  const request: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (!ACCEPTED_FIELDS.has(key)) throw new InvalidRequestError(key, `Unknown field ${JSON.stringify(key)}.`);
-    request[key] = value;
-  }
-  const timeoutMs = request.timeoutMs;
-  if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs > maxTimeoutMs)) request.timeoutMs = maxTimeoutMs;
-  const sync = request.sync as { mode?: string } | undefined;
-  if (sync && typeof sync === 'object' && sync.mode === 'manual') {
-    throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the same process; use 'auto', 'none' or dryRun over HTTP.");
-  }
-  if (request.mounts !== undefined) {
-    if (mountRoots.length === 0) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', 'This server does not allow mounts.');
-    if (!Array.isArray(request.mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array.');
-    const realRoots = await Promise.all(mountRoots.map((root) => realpath(root).catch(() => root)));
-    for (const [index, mount] of (request.mounts as { hostPath?: unknown }[]).entries()) {
-      if (typeof mount?.hostPath !== 'string') throw new InvalidRequestError(`mounts[${index}].hostPath`, 'hostPath must be a string.');
-      const real = await realpath(mount.hostPath).catch(() => undefined);
-      const inside = real !== undefined && realRoots.some((root) => within(real, root));
-      if (!inside) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', `mounts[${index}].hostPath is not inside a folder this server allows.`);
-      mount.hostPath = real;
-    }
-  }
-  return request as unknown as ExecutionRequest;
-}
-
-function within(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {
@@ -291,4 +337,11 @@ function statusOf(error: unknown): number {
   if (error instanceof ExecutionCancelledError) return 499;
   if (error instanceof SandboxError) return error.code === 'RUNTIME_UNAVAILABLE' ? 500 : 400;
   return 500;
+}
+
+/** A numeric option, checked, or its default. */
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new InvalidRequestError(name, `${name} must be a number >= ${min}, got ${String(value)}.`);
+  return value;
 }

@@ -4,5 +4,5 @@
  * @packageDocumentation
  */
 export { createSandboxServer } from './http-server.js';
-export type { SandboxServer, SandboxServerOptions } from './http-server.js';
+export type { MountRoot, SandboxServer, SandboxServerOptions } from './http-server.js';
 export type { ExecutionEvent } from './execution-log.js';

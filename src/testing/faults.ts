@@ -9,8 +9,11 @@ export const faults: {
   killWorkerAfterMs: number | undefined;
   /** Read proxy templates from this folder instead of the package's `templates/`. */
   templatesDir: string | undefined;
+  /** Called after each file a disk sync writes or deletes, before the sync checks its work. */
+  afterDiskWrite: ((hostPath: string) => void | Promise<void>) | undefined;
 } = {
   failDiskSyncOnStep: 0,
   killWorkerAfterMs: undefined,
   templatesDir: undefined,
+  afterDiskWrite: undefined,
 };

@@ -98,12 +98,46 @@ describe('sandbox-executor serve', () => {
         child.once('exit', (code) => reject(new Error(`exited ${code}`)));
       });
       const url = /http:\/\/\S+/.exec(line)![0];
-      const response = await fetch(`${url}/exec`, { method: 'POST', body: JSON.stringify({ language: 'python', code: 'def f(x):\n    return x * 2\n', args: [21] }) });
+      const response = await fetch(`${url}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code: 'def f(x):\n    return x * 2\n', args: [21] }) });
       expect(await response.json()).toMatchObject({ status: 'success', result: 42 });
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
     expect(child.exitCode).toBe(0);
+  });
+
+  it('refuses a non-loopback --host without a token, and says why', async () => {
+    const r = await run(['serve', '--port', '0', '--host', '0.0.0.0']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--token');
+    expect(r.stderr).toContain('--insecure');
+  });
+
+  it('--token (or SANDBOX_EXECUTOR_TOKEN) is required on every request; --insecure starts without one', async () => {
+    for (const [args, env, token] of [
+      [['--host', '0.0.0.0', '--token', 'from-flag'], {}, 'from-flag'],
+      [['--host', '0.0.0.0'], { SANDBOX_EXECUTOR_TOKEN: 'from-env' }, 'from-env'],
+      [['--host', '0.0.0.0', '--insecure'], {}, undefined],
+    ] as const) {
+      const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: dir, env: { ...process.env, ...env } });
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));
+          child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+        });
+        const port = /:(\d+)\/api/.exec(line)![1];
+        const health = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/api/sandbox/health`, { headers });
+        if (token) {
+          expect((await health({})).status).toBe(401);
+          expect((await health({ authorization: `Bearer ${token}` })).status).toBe(200);
+        } else {
+          expect((await health({})).status).toBe(200);
+        }
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    }
   });
 });

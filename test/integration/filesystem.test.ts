@@ -250,13 +250,14 @@ describe('permissions', () => {
     expect(r.result).toEqual([['nested']]);
   });
 
-  it('onDenied error writes the permitted changes and reports the others', async () => {
+  it('onDenied error writes nothing (the call does not succeed) and reports the denied changes', async () => {
+    const before = await tree(host);
     const r = await run([['write', 'out/a.txt', 'ok'], ['write', 'data/input.txt', 'no']], { permissions: { rules: [{ pattern: 'out/**', allow: ['create'] }] } });
     expect(r.status).toBe('error');
     expect(r.error?.type).toBe('PermissionDenied');
-    expect(r.files!.sync.state).toBe('written');
-    expect(await readFile(join(host, 'out/a.txt'), 'utf8')).toBe('ok');
-    expect(await readFile(join(host, 'data/input.txt'), 'utf8')).toBe('original');
+    expect(r.files!.sync.state).toBe('denied');
+    expect(r.files!.sync.denied.map((c) => c.virtualPath)).toEqual(['/workspace/data/input.txt']);
+    expect(await tree(host)).toEqual(before);
   });
 
   it('onDenied rollback writes nothing when anything is denied', async () => {
@@ -350,14 +351,15 @@ describe('safety', () => {
     expect(await tree(host)).toEqual(before);
   });
 
-  it('a host file changed after loading is never overwritten (the sync fails and restores)', async () => {
+  it('a host file changed after loading is never overwritten (a conflict: nothing is written)', async () => {
     const r = await run([['write', 'a.txt', 'a'], ['write', 'data/input.txt', 'from the sandbox']], {
       permissions: ALLOW_ALL,
       beforeSync: async () => {
         await writeFile(join(host, 'data/input.txt'), 'edited by someone else meanwhile');
       },
     });
-    expect(r.error?.type).toBe('SyncError');
+    expect(r.error?.type).toBe('SyncConflictError');
+    expect(r.files!.sync.state).toBe('conflict');
     expect(r.error?.message).toContain('changed on disk');
     expect(await readFile(join(host, 'data/input.txt'), 'utf8')).toBe('edited by someone else meanwhile');
     await expect(stat(join(host, 'a.txt'))).rejects.toThrow();

@@ -15,7 +15,7 @@ let allowed: string;
 
 beforeAll(async () => {
   allowed = await mkdtemp(join(tmpdir(), 'sandbox-server-'));
-  server = createSandboxServer({ executor, maxBodyBytes: 64 * 1024, maxTimeoutMs: 2_000, allowedMountRoots: [allowed] });
+  server = createSandboxServer({ executor, maxBodyBytes: 64 * 1024, maxTimeoutMs: 2_000, allowedMountRoots: [{ path: allowed, operations: ['read', 'create', 'modify'] }] });
   const address = await server.listen(0);
   base = `http://127.0.0.1:${address.port}/api/sandbox`;
 });

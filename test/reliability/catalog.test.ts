@@ -79,6 +79,8 @@ const CASES: Case[] = [
   ['invalid UTF-8 (lone surrogate) in a string', () => py('def n(s):\n    return len(s)\n', { args: ['a\ud800b'] }), status('success', undefined, (r) => expect(r.result).toBe(3))],
   ['a NUL byte in a file name', () => py(ECHO, { files: { 'a\0b': 'x' } }), rejects(InvalidRequestError)],
   ['a traversal path in files', () => py(ECHO, { files: { '../../etc/passwd': 'x' } }), rejects(InvalidRequestError)],
+  ['a files key that names the root', () => py(ECHO, { files: { '/': 'x' } }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('files["/"]'))],
+  ['a files key that names the working directory', () => py(ECHO, { files: { '.': 'x' } }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('files["."]'))],
   ['a mount that does not exist', () => py(ECHO, { mounts: [{ hostPath: join(root, 'missing') }] }), rejects(MountError)],
   [
     'a symlink escaping a mount',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FsError, VirtualFS, joinPath } from '../../src/fs/virtual-fs.js';
+import { FsError, MAX_PATH_BYTES, MAX_TOTAL_PATH_BYTES, VirtualFS, joinPath } from '../../src/fs/virtual-fs.js';
 import { Errno } from '../../src/runtime/wasi/abi.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -92,5 +92,79 @@ describe('VirtualFS', () => {
     fs.resize(file, 100);
     expect(fs.totalBytes).toBe(100);
     expect(() => fs.write(file, 100, new Uint8Array(800))).not.toThrow();
+  });
+
+  it('counts files placed by the host against the byte cap; deleting one frees its own bytes only', () => {
+    const fs = new VirtualFS(1000);
+    fs.writeFile('/in/data.bin', new Uint8Array(700));
+    expect(fs.totalBytes).toBe(700);
+    expect(errnoOf(() => fs.writeFile('/in/more.bin', new Uint8Array(400)))).toBe(Errno.NOSPC);
+    fs.writeFile('/in/data.bin', new Uint8Array(900));
+    expect(fs.totalBytes).toBe(900);
+    fs.unlink('/in/data.bin');
+    expect(fs.totalBytes).toBe(0);
+    const file = fs.createFile('/out.bin');
+    expect(errnoOf(() => fs.write(file, 0, new Uint8Array(1001)))).toBe(Errno.NOSPC);
+  });
+
+  it('caps the number of nodes with ENOSPC, and frees a slot for each node removed', () => {
+    const fs = new VirtualFS(Infinity, undefined, 5);
+    fs.mkdirp('/a/b');
+    fs.createFile('/a/b/1');
+    fs.writeFile('/a/b/2', bytes('x'));
+    fs.addDevice('/a/dev', {});
+    expect(fs.nodeCount).toBe(5);
+    expect(errnoOf(() => fs.createFile('/a/b/3'))).toBe(Errno.NOSPC);
+    expect(errnoOf(() => fs.mkdir('/a/c'))).toBe(Errno.NOSPC);
+    fs.writeFile('/a/b/2', bytes('replaced in place'));
+    fs.rename('/a/b/1', '/a/b/2');
+    expect(fs.nodeCount).toBe(4);
+    fs.mkdir('/a/c');
+    fs.rmdir('/a/c');
+    fs.unlink('/a/dev');
+    expect(fs.nodeCount).toBe(3);
+    expect(fs.clone().nodeCount).toBe(3);
+  });
+
+  it('caps path length at 4096 bytes, for folders moved deeper too', () => {
+    const fs = new VirtualFS();
+    let path = '';
+    while (path.length + 2 <= MAX_PATH_BYTES) {
+      path += '/d';
+      fs.mkdir(path);
+    }
+    expect(errnoOf(() => fs.mkdir(`${path}/d`))).toBe(Errno.NAMETOOLONG);
+    expect(errnoOf(() => fs.createFile(`${path}/f`))).toBe(Errno.NAMETOOLONG);
+    // A chain moved under another folder would end deeper than the cap: refused.
+    fs.mkdir('/x');
+    expect(errnoOf(() => fs.rename('/d', '/x/d'))).toBe(Errno.NAMETOOLONG);
+    expect(fs.lookup('/d')?.kind).toBe('dir');
+  });
+
+  it('caps the bytes of all paths together, so that a change report stays bounded', () => {
+    const fs = new VirtualFS();
+    let dir = '';
+    while (dir.length < 3900) {
+      dir += '/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd';
+      fs.mkdir(dir);
+    }
+    const baseline = fs.pathBytes;
+    let created = 0;
+    expect(
+      errnoOf(() => {
+        for (;;) fs.createFile(`${dir}/f${created++}`);
+      }),
+    ).toBe(Errno.NOSPC);
+    expect(fs.pathBytes).toBeLessThanOrEqual(MAX_TOTAL_PATH_BYTES);
+    expect(created).toBeLessThan(MAX_TOTAL_PATH_BYTES / 3900);
+    for (let i = 0; i < created - 1; i++) fs.unlink(`${dir}/f${i}`);
+    expect(fs.pathBytes).toBe(baseline);
+    // Renames keep the count exact: a folder and what is in it, moved and moved back.
+    fs.mkdirp('/a/b/c');
+    const before = fs.pathBytes;
+    fs.rename('/a', '/zzzz');
+    expect(fs.pathBytes).toBe(before + 3 * 3);
+    fs.rename('/zzzz', '/a');
+    expect(fs.pathBytes).toBe(before);
   });
 });

@@ -61,7 +61,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
   let jobId = job.jobId;
-  const fs = runtime.template.clone(limits.fsBytes);
+  const fs = runtime.template.clone(limits.fsBytes, limits.maxFiles);
   const budget = new OutputBudget(limits.outputBytes);
   let snapshot: Map<string, SnapshotEntry> | undefined;
 
@@ -87,6 +87,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
         limits = claim.limits;
         collectChanges = claim.collectChanges;
         fs.maxBytes = limits.fsBytes;
+        if (limits.maxFiles !== undefined) fs.maxNodes = limits.maxFiles;
         budget.limit = limits.outputBytes;
         addFiles(claim.files, claim.dirs);
         fs.resetUsage();

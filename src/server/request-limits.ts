@@ -1,0 +1,129 @@
+/**
+ * What a request over HTTP may ask for: the accepted fields, the server's ceilings on the limits a client
+ * chooses, and the server's policy for each folder requests may mount. A client can narrow any of them,
+ * never widen them.
+ */
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { InvalidRequestError } from '../errors.js';
+import type { FileOperation } from '../fs/fs-types.js';
+import type { ExecutionRequest } from '../types.js';
+import { HttpError } from './http-error.js';
+
+/** A folder under which requests may mount directories, and what they may do there. */
+export interface MountRoot {
+  /** The host folder. */
+  path: string;
+  /**
+   * What calls may do in it (default `['read']`: read-only). Permission rules of a request apply within
+   * this, never beyond it.
+   */
+  operations?: readonly FileOperation[];
+}
+
+/** The server's ceilings, resolved. */
+export interface RequestCeilings {
+  maxTimeoutMs: number;
+  maxMemoryLimitMb: number;
+  maxOutputBytes: number;
+  maxFsBytes: number;
+}
+
+/** The request fields accepted over HTTP (hooks and signals cannot travel as JSON). */
+const ACCEPTED_FIELDS = new Set([
+  'language',
+  'code',
+  'functionName',
+  'args',
+  'kwargs',
+  'timeoutMs',
+  'stdin',
+  'memoryLimitMb',
+  'maxOutputBytes',
+  'files',
+  'mounts',
+  'permissions',
+  'sync',
+  'returnFileContents',
+  'deterministic',
+  'validateArgs',
+]);
+
+const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
+
+/** The mount roots of the options, each with its operations (read-only unless said otherwise). */
+export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): Required<MountRoot>[] {
+  return roots.map((root, index) => {
+    const entry = typeof root === 'string' ? { path: root } : root;
+    if (typeof entry?.path !== 'string' || entry.path === '') throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
+    const operations = entry.operations ?? ['read'];
+    if (!Array.isArray(operations) || operations.some((op) => !ALL_OPERATIONS.includes(op))) {
+      throw new InvalidRequestError(`allowedMountRoots[${index}].operations`, `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`);
+    }
+    return { path: resolve(entry.path), operations: [...operations] };
+  });
+}
+
+/**
+ * Takes the accepted fields of a JSON body and applies the server's limits: the time limit is lowered to
+ * the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
+ * mounts must lie in an allowed root and get that root's operations at most.
+ */
+export async function checkRequest(body: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[]): Promise<ExecutionRequest> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
+  const request: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (!ACCEPTED_FIELDS.has(key)) throw new InvalidRequestError(key, `Unknown field ${JSON.stringify(key)}.`);
+    request[key] = value;
+  }
+  const timeoutMs = request.timeoutMs;
+  if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs > ceilings.maxTimeoutMs)) request.timeoutMs = ceilings.maxTimeoutMs;
+  atMost('memoryLimitMb', request.memoryLimitMb, ceilings.maxMemoryLimitMb, 'maxMemoryLimitMb');
+  atMost('maxOutputBytes', request.maxOutputBytes, ceilings.maxOutputBytes, 'maxOutputBytes');
+  if (request.files !== null && typeof request.files === 'object' && !Array.isArray(request.files)) {
+    let bytes = 0;
+    for (const content of Object.values(request.files)) bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+    atMost('files', bytes, ceilings.maxFsBytes, 'maxFsBytes');
+  }
+  const sync = request.sync as { mode?: string } | undefined;
+  if (sync && typeof sync === 'object' && sync.mode === 'manual') {
+    throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the same process; use 'auto', 'none' or dryRun over HTTP.");
+  }
+  if (request.mounts !== undefined) await checkMounts(request.mounts, ceilings, mountRoots);
+  return request as unknown as ExecutionRequest;
+}
+
+async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[]): Promise<void> {
+  if (mountRoots.length === 0) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', 'This server does not allow mounts.');
+  if (!Array.isArray(mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array.');
+  const realRoots = await Promise.all(mountRoots.map(async (root) => ({ ...root, real: await realpath(root.path).catch(() => root.path) })));
+  for (const [index, mount] of (mounts as Record<string, unknown>[]).entries()) {
+    const field = `mounts[${index}]`;
+    if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string') throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
+    const real = await realpath(mount.hostPath).catch(() => undefined);
+    // The innermost root decides, so an operator can open a subfolder wider (or narrower) than its parent.
+    const root = real === undefined ? undefined : realRoots.filter((r) => within(real, r.real)).sort((a, b) => b.real.length - a.real.length)[0];
+    if (!root) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', `${field}.hostPath is not inside a folder this server allows.`);
+    mount.hostPath = real;
+    const asked = Array.isArray(mount.allowedOperations) ? (mount.allowedOperations as FileOperation[]) : ALL_OPERATIONS;
+    mount.allowedOperations = root.operations.filter((op) => asked.includes(op));
+    atMost(`${field}.maxTotalBytes`, mount.maxTotalBytes, ceilings.maxFsBytes, 'maxFsBytes');
+    atMost(`${field}.maxFileBytes`, mount.maxFileBytes, ceilings.maxFsBytes, 'maxFsBytes');
+    if (mount.maxTotalBytes === undefined) mount.maxTotalBytes = Math.min(DEFAULT_MOUNT_TOTAL_BYTES, ceilings.maxFsBytes);
+  }
+}
+
+/** The library's default `maxTotalBytes` of a mount. */
+const DEFAULT_MOUNT_TOTAL_BYTES = 128 * 1024 * 1024;
+
+/** @throws HttpError 400 when a numeric field is above the server's ceiling */
+function atMost(field: string, value: unknown, limit: number, option: string): void {
+  if (typeof value === 'number' && value > limit) {
+    throw new HttpError(400, 'OVER_SERVER_LIMIT', `${field} is ${value}, over this server's limit of ${limit} (${option}).`, {}, { field, limit });
+  }
+}
+
+function within(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
