@@ -25,6 +25,9 @@ void (*sbx_flush_hook)(void) = 0;
 
 static int result_fd = -1;
 static const char *current_function = "";
+/* Number of the call being served ("null" until its request is read), echoed first in its result frame
+   so that the host never takes an answer for another call's. */
+static char current_call[24] = "null";
 
 /* --- start-up ---------------------------------------------------------------------------------------- */
 
@@ -360,7 +363,9 @@ sbx_writer *sbx_begin_result(void) {
   result_writer.length = 0;
   object_depth = 0;
   writer_append(&result_writer, "R0000", 5);
-  writer_text(&result_writer, "{\"ok\":true,\"value\":");
+  writer_text(&result_writer, "{\"call\":");
+  writer_text(&result_writer, current_call);
+  writer_text(&result_writer, ",\"ok\":true,\"value\":");
   return &result_writer;
 }
 
@@ -374,7 +379,9 @@ int sbx_fail(const char *type, const char *message, const char *traceback, int l
   sbx_writer *w = &result_writer;
   w->length = 0;
   writer_append(w, "R0000", 5);
-  writer_text(w, "{\"ok\":false,\"error\":{\"type\":");
+  writer_text(w, "{\"call\":");
+  writer_text(w, current_call);
+  writer_text(w, ",\"ok\":false,\"error\":{\"type\":");
   sbx_write_cstring(w, type);
   writer_text(w, ",\"message\":");
   sbx_write_cstring(w, message ? message : "");
@@ -1095,7 +1102,13 @@ static void serve(const char *body, size_t length) {
   parser p = {body, body + length, NULL, 0};
   sbx_value payload;
   memset(&payload, 0, sizeof payload);
-  if (!parse_value(&p, &payload) || payload.kind != SBX_OBJECT) {
+  strcpy(current_call, "null");
+  int parsed = parse_value(&p, &payload) && payload.kind == SBX_OBJECT;
+  const sbx_value *call = parsed ? member(&payload, "call") : NULL;
+  if (call && call->kind == SBX_NUMBER && strlen(call->text) < sizeof current_call && strspn(call->text, "0123456789") == strlen(call->text)) {
+    strcpy(current_call, call->text);
+  }
+  if (!parsed) {
     char *message = format_text("cannot decode the call request: %s", p.error ? p.error : "not an object");
     sbx_fail("ProxyError", message, "", 0);
     free(message);
