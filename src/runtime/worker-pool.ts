@@ -130,6 +130,9 @@ export class WorkerPool {
       if (slot.leased) busy++;
       if (slot.standby && !slot.standby.cancelled) standbys[slot.standby.key] = (standbys[slot.standby.key] ?? 0) + 1;
     }
+    // Size 0: each call's dedicated worker is running and busy.
+    workers += this.dedicated.size;
+    busy += this.dedicated.size;
     return { size: this.options.size, workers, busy, queued: this.waiters.length, standbys };
   }
 
