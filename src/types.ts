@@ -20,7 +20,10 @@ export type LanguageInput = Language | (string & {});
 export type ExecutionStatus =
   /** The function returned; `result` holds its value. */
   | 'success'
-  /** The user's code raised an error, failed to compile, or returned a value that cannot be serialized. */
+  /**
+   * The user's code raised an error, failed to compile, or returned a value that cannot be serialized or
+   * is larger than `maxResultBytes`.
+   */
   | 'error'
   /** The execution ran over `timeoutMs` and was stopped. */
   | 'timeout'

@@ -331,6 +331,8 @@ function describeEnd(outcome: JobOutcome): string {
       return outcome.memoryAtLimit ? 'the interpreter ran out of memory' : `the interpreter crashed (${outcome.end.message})`;
     case 'output-limit':
       return 'the session wrote more output than maxOutputBytes';
+    case 'result-limit':
+      return 'a call returned more than maxResultBytes';
     default:
       return `the interpreter stopped (${outcome.end.kind})`;
   }

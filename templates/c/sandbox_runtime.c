@@ -1154,6 +1154,7 @@ int main(int argc, char **argv) {
     if (!read_exact(header, 5)) break;
     size_t length = ((size_t)header[1] << 24) | ((size_t)header[2] << 16) | ((size_t)header[3] << 8) | header[4];
     char *body = (char *)sbx_alloc(length + 1);
+    strcpy(current_call, "null");
     if (!read_exact((unsigned char *)body, length)) {
       sbx_fail("ProxyError", "standard input ended inside a SIP frame", "", 0);
       break;
