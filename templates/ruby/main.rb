@@ -691,7 +691,9 @@ module SandboxExecutorProxy
     def send_frame(json)
       flush_user_streams
       # The call's number goes first, so that the host never takes this answer for another call's.
-      json = "{\"call\":#{@call_number.nil? ? "null" : @call_number.to_s}," + json.byteslice(1, json.bytesize - 1) if json.start_with?("{")
+      # (Only methods of Integer and String here: user code may define top-level methods such as nil?.)
+      number = ::Integer === @call_number ? @call_number.to_s : "null"
+      json = "{\"call\":" + number + "," + json.byteslice(1, json.bytesize - 1) if json.start_with?("{")
       # One write: each write to the device is a round trip to the host.
       @result.write(["R", json.bytesize, json].pack("a1Na*"))
     end
