@@ -4,7 +4,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createOutputRing, OutputRingReader, type OutputChannelId } from './output-ring.js';
+import { createOutputRing, DEFAULT_RING_BYTES, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
 import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
 import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
@@ -33,7 +33,7 @@ let nextWorkerId = 1;
  * streams (a flood of output, a large result frame) is read a slice at a time, with the event loop's
  * timers and I/O served in between: the host never freezes, and the call's time limit can fire.
  */
-const PUMP_SLICE_BYTES = 1 << 20;
+const PUMP_SLICE_BYTES = DEFAULT_RING_BYTES;
 
 export class WorkerHandle {
   readonly id = nextWorkerId++;
@@ -234,8 +234,9 @@ export class WorkerHandle {
 
   private die(reason: string): void {
     if (!this.alive) return;
-    // Output written before the end is still in the ring: deliver it first.
-    this.drain();
+    // Output written before the end is still in the ring: deliver it first. A worker being terminated
+    // may still be writing: take at most what the ring holds.
+    this.drain(PUMP_SLICE_BYTES);
     this.alive = false;
     this.ring.wake();
     this.control.close();
