@@ -28,6 +28,8 @@ static const char *current_function = "";
 /* Number of the call being served ("null" until its request is read), echoed first in its result frame
    so that the host never takes an answer for another call's. */
 static char current_call[24] = "null";
+/* Mode byte of the request being served ('A' or 'P'). */
+static char current_mode = 'A';
 
 /* --- start-up ---------------------------------------------------------------------------------------- */
 
@@ -442,7 +444,9 @@ static _Noreturn void fail_and_exit(const char *type, const char *message, const
   name = name ? name + 1 : (file ? file : "?");
   char *traceback = format_text("%s:%d: in %s(): %s: %s\n", name, line, function ? function : "?", type, message);
   sbx_fail(type, message, traceback, is_user_file(file) ? line : 0);
-  drain_input();
+  /* In a session, reading on would take the next call's request: the host sends it once the program
+     reads again after its answer. */
+  if (current_mode != 'P') drain_input();
   _Exit(1);
 }
 
@@ -1155,6 +1159,7 @@ int main(int argc, char **argv) {
     size_t length = ((size_t)header[1] << 24) | ((size_t)header[2] << 16) | ((size_t)header[3] << 8) | header[4];
     char *body = (char *)sbx_alloc(length + 1);
     strcpy(current_call, "null");
+    current_mode = (char)header[0];
     if (!read_exact((unsigned char *)body, length)) {
       sbx_fail("ProxyError", "standard input ended inside a SIP frame", "", 0);
       break;

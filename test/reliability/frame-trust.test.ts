@@ -109,6 +109,15 @@ ${after}
     expect(await rejection(session.invoke({ functionName: 'answer', args: ['second'] }))).toBeInstanceOf(SessionClosedError);
   });
 
+  it('C: a call that raises ends the program; the call queued behind it is refused, not blamed', async () => {
+    const code = '#include "sandbox.h"\nint check(int x) {\n  if (x < 0) sandbox_raise("ValueError", "negative");\n  return x * 2;\n}\n';
+    const session = await executor.createSession({ language: 'c', code });
+    const raised = session.invoke({ functionName: 'check', args: [-1] });
+    const queued = session.invoke({ functionName: 'check', args: [2] });
+    expect(await raised).toMatchObject({ status: 'error', error: { type: 'ValueError', message: 'negative' } });
+    expect(await rejection(queued)).toBeInstanceOf(SessionClosedError);
+  });
+
   it('honest calls keep working, each with its own number', async () => {
     const session = await executor.createSession({ language: 'python', code: SESSION('') });
     const results = await Promise.all(['a', 'b', 'c', 'd'].map((tag) => session.call('answer', [tag])));
