@@ -83,9 +83,9 @@ interface StandbyRecord extends Standby {
   sink?: OutputSink;
 }
 
+/** A started worker of the pool (slots are added once their worker is ready). */
 interface Slot {
   worker: WorkerHandle;
-  ready: boolean;
   leased: boolean;
   standby?: StandbyRecord;
 }
@@ -145,7 +145,7 @@ export class WorkerPool {
 
   /** Workers that are started (for sending them runtimes ahead of calls). */
   readyWorkers(): WorkerHandle[] {
-    return [...this.slots].filter((s) => s.ready && s.worker.isAlive).map((s) => s.worker);
+    return [...this.slots].filter((s) => s.worker.isAlive).map((s) => s.worker);
   }
 
   /**
@@ -241,7 +241,7 @@ export class WorkerPool {
     let plain: Slot | undefined;
     let evictable: Slot | undefined;
     for (const slot of this.slots) {
-      if (slot.leased || !slot.ready || !slot.worker.isAlive) continue;
+      if (slot.leased || !slot.worker.isAlive) continue;
       if (slot.standby) {
         if (standbyKey !== undefined && slot.standby.key === standbyKey && !slot.standby.cancelled) return slot;
         evictable ??= slot;
@@ -318,7 +318,7 @@ export class WorkerPool {
   private refill(): void {
     if (this.closed || this.waiters.length > 0) return;
     for (const slot of this.slots) {
-      if (slot.leased || slot.standby || !slot.ready || !slot.worker.isAlive) continue;
+      if (slot.leased || slot.standby || !slot.worker.isAlive) continue;
       const target = this.neediestTarget();
       if (!target) return;
       this.startStandby(slot, target.profile);
@@ -406,7 +406,8 @@ export class WorkerPool {
     try {
       worker = await this.startWorker();
     } catch (error) {
-      const failure = error instanceof RuntimeUnavailableError ? error : new RuntimeUnavailableError(String((error as Error)?.message ?? error), { cause: error });
+      if (error instanceof ExecutorClosedError) return undefined;
+      const failure = error as RuntimeUnavailableError;
       this.failWaiters(failure);
       return failure;
     }
@@ -414,7 +415,7 @@ export class WorkerPool {
       void worker.terminate();
       return undefined;
     }
-    const slot: Slot = { worker, ready: true, leased: false };
+    const slot: Slot = { worker, leased: false };
     this.slots.add(slot);
     worker.onExit = () => {
       if (!slot.leased) {
@@ -457,6 +458,6 @@ export class WorkerPool {
       }
     }
     const cause = (lastError as Error)?.message ?? String(lastError);
-    return Promise.reject(new RuntimeUnavailableError(`Cannot start a sandbox worker (${MAX_START_ATTEMPTS} attempts): ${cause}`, { cause: lastError }));
+    throw new RuntimeUnavailableError(`Cannot start a sandbox worker (${MAX_START_ATTEMPTS} attempts): ${cause}`, { cause: lastError });
   }
 }
