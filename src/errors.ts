@@ -285,6 +285,17 @@ export class SandboxCrashError extends ExecutionError {
   }
 }
 
+/**
+ * The program's result was larger than `maxResultBytes`: it was stopped as soon as its result frame
+ * announced the size, and nothing of the value was read. The result has status `error` and
+ * `error.type` `ResultTooLarge`.
+ */
+export class ResultTooLargeError extends ExecutionError {
+  constructor(result: ExecutionResult) {
+    super('RESULT_TOO_LARGE', result.error?.message ?? 'The result was larger than maxResultBytes.', result);
+  }
+}
+
 /** Picks the candidate closest to `name` (edit distance), if any is reasonably close. */
 function closestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;

@@ -17,13 +17,14 @@ import { describeFunction, type CodeDescription } from './introspection/describe
 import { validateArguments } from './introspection/validate-arguments.js';
 import { createModuleProxy, type LoadedModule } from './session/module-proxy.js';
 import { Session, type SessionHost, type SessionProgram } from './session/session.js';
-import { encodeSipFrameFromJson } from './protocol/sip.js';
+import { encodeSipCallFrame } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
 import { resolveFunction } from './request/resolve-function.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
 import { resultValue } from './result/result-value.js';
-import type { OutputListener } from './result/output-collector.js';
+import { MAX_TEXT_BYTES, type OutputListener } from './result/output-collector.js';
+import { WASM32_MAX_MEMORY_MB } from './runtime/memory-import.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { loadRuntimeAssets } from './runtime/runtime-assets.js';
 import { contentDigest } from './runtime/content-digest.js';
@@ -41,6 +42,7 @@ const DEFAULTS = {
   memoryLimitMb: 512,
   maxOutputBytes: 16 * MIB,
   maxPayloadBytes: 64 * MIB,
+  maxResultBytes: 64 * MIB,
   fsLimitBytes: 256 * MIB,
   maxFiles: 100_000,
   idleTimeoutMs: 60_000,
@@ -54,9 +56,12 @@ interface PreparedCall {
   signature: FunctionSignature;
   frame: Uint8Array;
   limits: JobLimits;
+  /** Number of the call in its request frame; its result frame must echo it. */
+  callNumber: number;
 }
 
 let nextExecutionId = 1;
+let nextCallNumber = 1;
 
 /**
  * Runs functions written in other languages inside a WebAssembly sandbox.
@@ -95,13 +100,17 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       maxPayloadBytes: option('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1),
       maxFsBytes: option('maxFsBytes', options.maxFsBytes, DEFAULTS.fsLimitBytes, 0, true),
       maxFiles: option('maxFiles', options.maxFiles, DEFAULTS.maxFiles, 1, true),
+      maxResultBytes: atMost('maxResultBytes', option('maxResultBytes', options.maxResultBytes, DEFAULTS.maxResultBytes, 1), MAX_TEXT_BYTES, 'the longest string Node can build'),
+      maxMemoryLimitMb: atMost('maxMemoryLimitMb', option('maxMemoryLimitMb', options.maxMemoryLimitMb, WASM32_MAX_MEMORY_MB, 1), WASM32_MAX_MEMORY_MB, 'what a wasm32 instance can address'),
       prewarm: options.prewarm,
       cacheDir: options.cacheDir,
     };
+    atMost('memoryLimitMb', this.settings.memoryLimitMb, this.settings.maxMemoryLimitMb, 'maxMemoryLimitMb');
+    atMost('maxOutputBytes', this.settings.maxOutputBytes, MAX_TEXT_BYTES, 'the longest string Node can build');
     if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
       throw new InvalidRequestError('cacheDir', 'cacheDir must be a non-empty directory path.');
     }
-    this.pool = new WorkerPool({ size: this.settings.poolSize, maxQueue: this.settings.maxQueue });
+    this.pool = new WorkerPool({ size: this.settings.poolSize, maxQueue: this.settings.maxQueue, dedicatedLimit: availableParallelism() });
     this.runner = new JobRunner(this.pool);
     this.tools = new ToolRunner(this.runner, this.settings.cacheDir);
   }
@@ -245,23 +254,22 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: this.settings.timeoutMs });
     const language = probe.language;
     const idleTimeoutMs = option('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0);
-    const memoryLimitMb = option('memoryLimitMb', options.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
-    const maxOutputBytes = option('maxOutputBytes', options.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    const { memoryLimitMb, maxOutputBytes, maxResultBytes } = this.callLimits(options, language);
     if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host: SessionHost = {
       prepare: (request) => {
         const call = this.prepare({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs }, 'P');
-        return { id: call.id, signature: call.signature, frame: call.frame, timeoutMs: call.request.timeoutMs };
+        return { id: call.id, signature: call.signature, frame: call.frame, timeoutMs: call.request.timeoutMs, callNumber: call.callNumber };
       },
-      invoke: (request) => this.invoke({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs, memoryLimitMb, maxOutputBytes }),
+      invoke: (request) => this.invoke({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs, memoryLimitMb, maxOutputBytes, maxResultBytes }),
       emitStart: (id, lang, functionName) => this.emit('execution:start', { id, language: lang, functionName }),
       emitOutput: (id, stream, data) => this.emit('execution:output', { id, stream, data }),
       emitEnd: (id, result) => this.emit('execution:end', { id, result }),
       closed: (session) => this.sessions.delete(session),
     };
     const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
-    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes };
+    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes, resultBytes: maxResultBytes };
     this.startingSessions++;
     try {
       return await this.startSession(session, limits);
@@ -325,8 +333,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private prepare(request: ExecutionRequest, mode: 'A' | 'P' = 'A'): PreparedCall {
     if (this.closed) throw new ExecutorClosedError();
     const normalized = normalizeRequest(request, { timeoutMs: this.settings.timeoutMs });
-    const memoryLimitMb = option('memoryLimitMb', request.memoryLimitMb, this.settings.memoryLimitMb, normalized.language.minMemoryMb ?? 1);
-    const maxOutputBytes = option('maxOutputBytes', request.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    const { memoryLimitMb, maxOutputBytes, maxResultBytes } = this.callLimits(request, normalized.language);
     if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
     if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
     if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
@@ -338,6 +345,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     normalized.language.checkArguments?.(signature, normalized.args, normalized.kwargs);
     const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, this.settings.maxPayloadBytes);
     const id = `exec-${nextExecutionId++}`;
+    const callNumber = nextCallNumber++;
     const files = planFiles(request, { maxBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles });
     if (files) {
       const afterSync = files.afterSync;
@@ -351,8 +359,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       request: normalized,
       files,
       signature,
-      frame: encodeSipFrameFromJson(mode, encoded.json),
-      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes },
+      frame: encodeSipCallFrame(mode, callNumber, encoded.json),
+      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes, resultBytes: maxResultBytes },
+      callNumber,
     };
   }
 
@@ -398,7 +407,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       language: language.id,
       functionName: signature.name,
       outcome: report.outcome,
-      frame: report.frames[report.frames.length - 1],
+      frames: report.frames,
+      callNumber: call.callNumber,
       collector: report.collector,
       durationMs: report.durationMs,
       timedOut: report.timedOut,
@@ -423,6 +433,17 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     return result;
   }
 
+  /** The memory, output and result limits of a call or session: its own, else the executor's, within the ceilings. */
+  private callLimits(source: Pick<ExecutionRequest, 'memoryLimitMb' | 'maxOutputBytes' | 'maxResultBytes'>, language: LanguageDefinition): { memoryLimitMb: number; maxOutputBytes: number; maxResultBytes: number } {
+    const memoryLimitMb = option('memoryLimitMb', source.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
+    const maxOutputBytes = option('maxOutputBytes', source.maxOutputBytes, this.settings.maxOutputBytes, 1);
+    const maxResultBytes = option('maxResultBytes', source.maxResultBytes, this.settings.maxResultBytes, 1);
+    atMost('memoryLimitMb', memoryLimitMb, this.settings.maxMemoryLimitMb, 'maxMemoryLimitMb');
+    atMost('maxOutputBytes', maxOutputBytes, MAX_TEXT_BYTES, 'the longest string Node can build');
+    atMost('maxResultBytes', maxResultBytes, MAX_TEXT_BYTES, 'the longest string Node can build');
+    return { memoryLimitMb, maxOutputBytes, maxResultBytes };
+  }
+
   /** The language's plan for `code` (after its one-time preparation); may build the program. */
   private async planProgram(language: LanguageDefinition, code: string, signature: FunctionSignature, limits: JobLimits): Promise<ProgramPlan> {
     const prepared = await this.languageReady(language);
@@ -442,7 +463,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
         if (language.prestart === false) return prepared;
         const emptySignature: FunctionSignature = { name: '', params: [], line: 0 };
-        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: this.settings.maxOutputBytes };
+        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: this.settings.maxOutputBytes, resultBytes: this.settings.maxResultBytes };
         const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature], { memoryBytes: limits.memoryBytes });
         const assets = await loadRuntimeAssets(plan.runtime);
         for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
@@ -491,6 +512,12 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     }
     return found;
   }
+}
+
+/** Refuses a limit above its ceiling (`what` names the ceiling for the message). */
+function atMost(name: string, value: number, ceiling: number, what: string): number {
+  if (value > ceiling) throw new InvalidRequestError(name, `${name} must be at most ${ceiling} (${what}), got ${value}.`);
+  return value;
 }
 
 /** Validates an optional numeric option and applies its default. */

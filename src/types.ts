@@ -20,7 +20,10 @@ export type LanguageInput = Language | (string & {});
 export type ExecutionStatus =
   /** The function returned; `result` holds its value. */
   | 'success'
-  /** The user's code raised an error, failed to compile, or returned a value that cannot be serialized. */
+  /**
+   * The user's code raised an error, failed to compile, or returned a value that cannot be serialized or
+   * is larger than `maxResultBytes`.
+   */
   | 'error'
   /** The execution ran over `timeoutMs` and was stopped. */
   | 'timeout'
@@ -60,10 +63,15 @@ export interface ExecutionRequest {
   timeoutMs?: number;
   /** Bytes fed to the program's standard input after the call request; the program sees end-of-input after them. */
   stdin?: string | Uint8Array;
-  /** Maximum memory of the sandboxed program in MiB (default: the executor's `memoryLimitMb`). */
+  /** Maximum memory of the sandboxed program in MiB (default: the executor's `memoryLimitMb`; at most its `maxMemoryLimitMb`). */
   memoryLimitMb?: number;
   /** Maximum bytes of stdout + stderr; the program is stopped when it writes more (default: the executor's). */
   maxOutputBytes?: number;
+  /**
+   * Largest result accepted, in bytes of its encoded (JSON) form. A program whose result announces more
+   * is stopped before sending it: status `error`, `error.type` `ResultTooLarge` (default: the executor's).
+   */
+  maxResultBytes?: number;
   /** Cancels the call, whether it is waiting for a worker or running. */
   signal?: AbortSignal;
   /** Receives standard output as the program writes it, before the call resolves. */
@@ -204,6 +212,8 @@ export interface SessionOptions {
   memoryLimitMb?: number;
   /** Limit of stdout + stderr over the whole session (default: the executor's `maxOutputBytes`). */
   maxOutputBytes?: number;
+  /** Largest result of each call, in bytes of its JSON (default: the executor's `maxResultBytes`); a call over it ends the session. */
+  maxResultBytes?: number;
 }
 
 /** What `SandboxExecutor.status()` reports. */
@@ -265,4 +275,14 @@ export interface SandboxExecutorOptions {
    * it is refused before running; creating one more fails with ENOSPC.
    */
   maxFiles?: number;
+  /**
+   * Default largest result of a call, in bytes of its encoded (JSON) form (default 64 MiB; at most the
+   * longest string Node can build, about 512 MiB). See `ExecutionRequest.maxResultBytes`.
+   */
+  maxResultBytes?: number;
+  /**
+   * Ceiling of `memoryLimitMb` for this executor and its requests (default and maximum 4096, what a wasm32
+   * instance can address); a request above it rejects with `InvalidRequestError`.
+   */
+  maxMemoryLimitMb?: number;
 }

@@ -6,8 +6,9 @@
  * including text that imitates a frame, can reach the result.
  *
  * A frame is the byte `R`, a big-endian u32 length, then UTF-8 JSON:
- * `{"ok":true,"value":<wire value>}` or
- * `{"ok":false,"error":{"type":…,"message":…,"traceback":…,"line":…}}`.
+ * `{"call":N,"ok":true,"value":<wire value>}` or
+ * `{"call":N,"ok":false,"error":{"type":…,"message":…,"traceback":…,"line":…}}`, where N echoes the call
+ * number of the request (see `encodeSipCallFrame`).
  */
 import { decodeWireJson } from './wire-value.js';
 import type { ExecutionErrorInfo } from '../types.js';
@@ -17,69 +18,96 @@ export const RESULT_FRAME_MARK = 0x52; // 'R'
 /** Length of the result frame header. */
 export const RESULT_HEADER_BYTES = 5;
 
-/** A decoded result frame. */
+/** A decoded result frame. `call` is the call number the proxy echoed (see `encodeSipCallFrame`). */
 export type ResultFrame =
-  | { ok: true; value: unknown }
-  | { ok: false; error: ExecutionErrorInfo; exitCode?: number };
+  | { ok: true; value: unknown; call?: number }
+  | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };
 
-/** Collects result-channel bytes and cuts them into frames. */
+/** A frame header announced a body larger than the reader's limit; nothing of that body is kept. */
+export class ResultFrameTooLarge extends Error {
+  constructor(
+    /** Body bytes the header announced. */
+    readonly announcedBytes: number,
+    /** The limit (`maxResultBytes`). */
+    readonly limitBytes: number,
+  ) {
+    super(`A result frame announced ${announcedBytes} bytes, more than the limit of ${limitBytes}`);
+  }
+}
+
+/**
+ * Collects result-channel bytes and cuts them into frames.
+ *
+ * The work is linear in the bytes received: a body is kept as the chunks it arrived in and joined once,
+ * when it is complete. A header that announces more than `maxBodyBytes` is refused at once.
+ */
 export class ResultFrameReader {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
+  private readonly header = new Uint8Array(RESULT_HEADER_BYTES);
+  private headerSeen = 0;
+  private bodyLength = 0;
+  private bodyChunks: Uint8Array[] = [];
+  private bodyReceived = 0;
+  private readonly complete: Uint8Array[] = [];
+  private failure: Error | undefined;
 
-  /** Total bytes received so far and not yet returned as frames. */
+  constructor(private readonly maxBodyBytes = Number.POSITIVE_INFINITY) {}
+
+  /** Bytes received that do not yet form a whole frame. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.headerSeen + this.bodyReceived;
   }
 
   /** Adds bytes written by the proxy. */
   push(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.byteLength;
+    let offset = 0;
+    while (offset < chunk.byteLength && !this.failure) {
+      if (this.headerSeen < RESULT_HEADER_BYTES) {
+        this.header[this.headerSeen++] = chunk[offset++];
+        if (this.headerSeen === 1 && this.header[0] !== RESULT_FRAME_MARK) {
+          this.failure = new SyntaxError('Corrupt result frame: bad marker byte');
+        } else if (this.headerSeen === RESULT_HEADER_BYTES) {
+          this.bodyLength = new DataView(this.header.buffer).getUint32(1, false);
+          if (this.bodyLength > this.maxBodyBytes) this.failure = new ResultFrameTooLarge(this.bodyLength, this.maxBodyBytes);
+          else if (this.bodyLength === 0) this.finishBody();
+        }
+        continue;
+      }
+      const take = Math.min(this.bodyLength - this.bodyReceived, chunk.byteLength - offset);
+      this.bodyChunks.push(chunk.subarray(offset, offset + take));
+      this.bodyReceived += take;
+      offset += take;
+      if (this.bodyReceived === this.bodyLength) this.finishBody();
+    }
   }
 
   /**
    * Returns the next whole frame, or `undefined` when more bytes are needed.
    *
-   * @throws SyntaxError when the bytes are not a valid frame
+   * @throws SyntaxError when the bytes are not a valid frame; ResultFrameTooLarge when a header announced
+   *   more than the limit
    */
   next(): ResultFrame | undefined {
-    if (this.buffered < RESULT_HEADER_BYTES) return undefined;
-    const head = this.peek(RESULT_HEADER_BYTES);
-    if (head[0] !== RESULT_FRAME_MARK) throw new SyntaxError('Corrupt result frame: bad marker byte');
-    const length = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(1, false);
-    if (this.buffered < RESULT_HEADER_BYTES + length) return undefined;
-    const whole = this.take(RESULT_HEADER_BYTES + length);
-    const json = Buffer.from(whole.buffer, whole.byteOffset + RESULT_HEADER_BYTES, length).toString('utf8');
-    return parseResultJson(json);
+    const body = this.complete.shift();
+    if (body) return parseResultJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    if (this.failure) throw this.failure;
+    return undefined;
   }
 
-  private peek(count: number): Uint8Array {
-    this.compact();
-    return this.chunks[0].subarray(0, count);
-  }
-
-  private take(count: number): Uint8Array {
-    this.compact();
-    const first = this.chunks[0];
-    const taken = first.subarray(0, count);
-    const rest = first.subarray(count);
-    this.chunks = rest.byteLength > 0 ? [rest] : [];
-    this.buffered -= count;
-    return taken;
-  }
-
-  private compact(): void {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+  private finishBody(): void {
+    this.complete.push(this.bodyChunks.length === 1 ? this.bodyChunks[0] : Buffer.concat(this.bodyChunks, this.bodyLength));
+    this.bodyChunks = [];
+    this.bodyReceived = 0;
+    this.bodyLength = 0;
+    this.headerSeen = 0;
   }
 }
 
 function parseResultJson(json: string): ResultFrame {
   // The frame object has several keys, so it is never taken for a wire tag; tags inside it are revived.
-  const raw = decodeWireJson(json) as { ok?: unknown; value?: unknown; error?: Record<string, unknown>; exitCode?: unknown };
+  const raw = decodeWireJson(json) as { ok?: unknown; value?: unknown; error?: Record<string, unknown>; exitCode?: unknown; call?: unknown };
   if (raw === null || typeof raw !== 'object') throw new SyntaxError('Corrupt result frame: not an object');
-  if (raw.ok === true) return { ok: true, value: raw.value ?? null };
+  const call = Number.isSafeInteger(raw.call) ? (raw.call as number) : undefined;
+  if (raw.ok === true) return call === undefined ? { ok: true, value: raw.value ?? null } : { ok: true, value: raw.value ?? null, call };
   const error = raw.error ?? {};
   const info: ExecutionErrorInfo = {
     type: typeof error.type === 'string' ? error.type : 'Error',
@@ -89,5 +117,6 @@ function parseResultJson(json: string): ResultFrame {
   if (typeof error.line === 'number' && error.line > 0) info.line = error.line;
   const frame: ResultFrame = { ok: false, error: info };
   if (typeof raw.exitCode === 'number') frame.exitCode = raw.exitCode;
+  if (call !== undefined) frame.call = call;
   return frame;
 }

@@ -19,6 +19,11 @@ export type SipMode = 'A' | 'P';
 
 /** JSON payload of a SIP call frame. */
 export interface SipCallPayload {
+  /**
+   * Number of the call, chosen by the host; the proxy echoes it in its result frame, so that an answer
+   * can never be taken for another call's.
+   */
+  call?: number;
   /** Function to call. */
   functionName: string;
   /** Positional arguments in wire form. */
@@ -47,6 +52,17 @@ export function encodeSipFrameFromJson(mode: SipMode, json: string): Uint8Array 
   new DataView(frame.buffer).setUint32(1, body.byteLength, false);
   frame.set(body, SIP_HEADER_BYTES);
   return frame;
+}
+
+/**
+ * Encodes the SIP frame of call number `callNumber` around its serialized payload (which must be a JSON
+ * object without a `call` key). The number goes first, so that a proxy finds it even in a payload it
+ * cannot decode.
+ */
+export function encodeSipCallFrame(mode: SipMode, callNumber: number, json: string): Uint8Array {
+  if (!Number.isSafeInteger(callNumber) || callNumber < 1) throw new RangeError(`Invalid call number ${callNumber}`);
+  if (!json.startsWith('{')) throw new SyntaxError('A SIP call payload must be a JSON object');
+  return encodeSipFrameFromJson(mode, json === '{}' ? `{"call":${callNumber}}` : `{"call":${callNumber},${json.slice(1)}`);
 }
 
 /** A decoded SIP frame. */
@@ -88,6 +104,13 @@ export class FrameTracker {
   /** Tag byte of the frame in progress or last completed. */
   tag = 0;
 
+  /**
+   * @param onHeader called as soon as a frame's header is complete, before any byte of its body is
+   *   counted; it may throw to refuse the frame (the result channel refuses one that announces more than
+   *   its limit without ever receiving it)
+   */
+  constructor(private readonly onHeader?: (tag: number, bodyBytes: number) => void) {}
+
   /** How many of the next `available` bytes belong to the current frame. */
   frameBytesWithin(available: number): number {
     if (this.headerSeen < SIP_HEADER_BYTES) return Math.min(available, SIP_HEADER_BYTES - this.headerSeen);
@@ -104,6 +127,7 @@ export class FrameTracker {
         if (this.headerSeen === 1) this.tag = this.header[0];
         if (this.headerSeen === SIP_HEADER_BYTES) {
           this.bodyLeft = new DataView(this.header.buffer).getUint32(1, false);
+          this.onHeader?.(this.tag, this.bodyLeft);
           if (this.bodyLeft === 0) {
             this.headerSeen = 0;
             completed++;

@@ -1,10 +1,20 @@
 /**
- * Turns how a job ended (exit, trap, timeout, result frame) into the one {@link ExecutionResult} shape.
+ * Turns how a job ended (exit, trap, timeout, result frames) into the one {@link ExecutionResult} shape.
+ *
+ * What the host observed beats what the guest claims: a result frame is written by code inside the
+ * sandbox (the proxy, or user code that reaches the proxy's open descriptor), so it counts only when it
+ * is the one frame of the call, answers the call's number, and the program then finishes normally
+ * (exits with 0, or, in a session, asks for its next call). Otherwise the observed end is reported.
  */
 import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, ExecutionUsage, Language } from '../types.js';
 import type { JobOutcome } from '../runtime/worker-handle.js';
-import type { ResultFrame } from '../protocol/result-frame.js';
+import { ResultFrameTooLarge, type ResultFrame } from '../protocol/result-frame.js';
 import type { OutputCollector } from './output-collector.js';
+
+/** `error.type` of a call whose result frame announced more than `maxResultBytes`. */
+export const RESULT_TOO_LARGE = 'ResultTooLarge';
+/** `error.type` of a call whose program broke the result protocol (frames that cannot be trusted). */
+export const PROTOCOL_ERROR = 'ProtocolError';
 
 /** Marker appended to stdout when the output limit cut a program off. */
 export const OUTPUT_TRUNCATED_MARKER = (limit: number): string => `\n[sandbox-executor: output truncated at ${limit} bytes]\n`;
@@ -15,7 +25,12 @@ export interface CallEnd {
   language: Language;
   functionName: string;
   outcome: JobOutcome | undefined;
-  frame: ResultFrame | undefined;
+  /** Every result frame the call's program wrote, oldest first. */
+  frames: readonly ResultFrame[];
+  /** The call number sent in the request frame; the frame must echo it. */
+  callNumber: number;
+  /** A session's program asked for its next call after this one (a normal end of the call). */
+  idle?: boolean;
   collector: OutputCollector;
   durationMs: number;
   timedOut: boolean;
@@ -43,19 +58,10 @@ export function buildResult(end: CallEnd): ExecutionResult {
   } else if (end.timedOut) {
     status = 'timeout';
     error = { type: 'Timeout', message: `The execution exceeded its time limit of ${end.timeoutMs} ms and was stopped.` };
-  } else if (end.frame?.ok === true) {
-    status = 'success';
-    value = end.frame.value;
-  } else if (end.frame && end.frame.ok === false) {
-    status = 'error';
-    error = end.frame.error;
-  } else if (outcome?.type === 'done' && outcome.end.kind === 'output-limit') {
-    status = 'error';
-    stdout += OUTPUT_TRUNCATED_MARKER(end.maxOutputBytes);
-    error = { type: 'OutputLimitExceeded', message: `The program wrote more than ${end.maxOutputBytes} bytes to stdout and stderr (maxOutputBytes) and was stopped.` };
   } else {
-    status = 'crash';
-    error = describeCrash(outcome, stderr, end.collector.frameError);
+    const verdict = judge(end, stderr);
+    ({ status, value, error } = verdict);
+    if (verdict.truncated) stdout += OUTPUT_TRUNCATED_MARKER(end.maxOutputBytes);
   }
 
   const result: ExecutionResult = {
@@ -105,8 +111,69 @@ export function emptyUsage(wallMs: number): ExecutionUsage {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-function describeCrash(outcome: JobOutcome | undefined, stderr: string, frameError: Error | undefined): ExecutionErrorInfo {
-  if (frameError) return { type: 'ProtocolError', message: `The result channel was corrupted: ${frameError.message}` };
+interface Verdict {
+  status: ExecutionStatus;
+  value?: unknown;
+  error?: ExecutionErrorInfo;
+  /** The output limit stopped the program (stdout gets the truncation marker). */
+  truncated?: boolean;
+}
+
+/** The status of a call that was neither cancelled nor timed out, from its frames and its end. */
+function judge(end: CallEnd, stderr: string): Verdict {
+  const outcome = end.outcome;
+  const frameError = end.collector.frameError;
+  const tooLarge = outcome?.type === 'done' && outcome.end.kind === 'result-limit' ? outcome.end : frameError instanceof ResultFrameTooLarge ? frameError : undefined;
+  if (tooLarge) {
+    return {
+      status: 'error',
+      error: {
+        type: RESULT_TOO_LARGE,
+        message: `The result was ${tooLarge.announcedBytes} bytes, more than maxResultBytes (${tooLarge.limitBytes}); the program was stopped before sending it.`,
+      },
+    };
+  }
+  if (frameError) return protocolError(`The result channel was corrupted: ${frameError.message}.`);
+  const frames = end.frames;
+  if (frames.length > 1) return protocolError(`The program wrote ${frames.length} result frames for one call; none of them is trusted.`);
+  const outputLimit = outcome?.type === 'done' && outcome.end.kind === 'output-limit';
+  if (frames.length === 0) {
+    if (outputLimit) return outputLimitError(end.maxOutputBytes);
+    return { status: 'crash', error: describeCrash(outcome, stderr) };
+  }
+  const frame = frames[0];
+  if (frame.call !== end.callNumber) {
+    return protocolError(`The program answered call ${frame.call ?? '(no number)'} while call ${end.callNumber} was running; the answer was dropped.`);
+  }
+  if (end.collector.partialFrameBytes > 0) return protocolError('The program began a second result frame after its answer; the answer is not trusted.');
+  // An error frame stands whatever follows: PHP ends with a trap after reporting a fatal error, and the
+  // C runtime exits with 1 after sandbox_raise(). Only a value needs the program to finish normally.
+  if (!frame.ok) return { status: 'error', error: frame.error };
+  const normal = end.idle === true || (outcome?.type === 'done' && outcome.end.kind === 'exit' && outcome.end.code === 0);
+  if (normal) return { status: 'success', value: frame.value };
+  if (outputLimit) return outputLimitError(end.maxOutputBytes);
+  const crash = describeCrash(outcome, stderr);
+  const dropped = 'It had written a result frame first, which was dropped: a result only counts when the program then finishes normally.';
+  if (outcome?.type === 'done' && outcome.end.kind === 'exit' && !outcome.memoryAtLimit) {
+    const tail = lastLines(stderr, 5);
+    return { status: 'crash', error: { type: crash.type, message: `The program exited with code ${outcome.end.code}. ${dropped}${tail ? `\n${tail}` : ''}` } };
+  }
+  return { status: 'crash', error: { type: crash.type, message: `${crash.message.split('\n')[0]} ${dropped}` } };
+}
+
+function protocolError(message: string): Verdict {
+  return { status: 'crash', error: { type: PROTOCOL_ERROR, message } };
+}
+
+function outputLimitError(limit: number): Verdict {
+  return {
+    status: 'error',
+    truncated: true,
+    error: { type: 'OutputLimitExceeded', message: `The program wrote more than ${limit} bytes to stdout and stderr (maxOutputBytes) and was stopped.` },
+  };
+}
+
+function describeCrash(outcome: JobOutcome | undefined, stderr: string): ExecutionErrorInfo {
   if (!outcome) return { type: 'Crash', message: 'The execution ended without an outcome.' };
   if (outcome.type === 'lost') return { type: 'WorkerLost', message: outcome.reason };
   const tail = lastLines(stderr, 5);

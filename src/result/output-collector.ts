@@ -2,9 +2,16 @@
  * Collects what a running program writes: stdout and stderr as raw bytes (decoded once at the end, so a
  * character split across writes survives), live text chunks for streaming listeners, and result frames.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputChannel, type OutputChannelId } from '../runtime/output-ring.js';
 import { ResultFrameReader, type ResultFrame } from '../protocol/result-frame.js';
+
+/**
+ * Largest `maxOutputBytes` and `maxResultBytes` accepted: stdout, stderr and a result frame's JSON each
+ * become one string, which V8 cannot make longer than this (with room left for the truncation marker).
+ */
+export const MAX_TEXT_BYTES = bufferConstants.MAX_STRING_LENGTH - 1024;
 
 /** Live output listener: receives decoded text in order. */
 export type OutputListener = (stream: 'stdout' | 'stderr', text: string) => void;
@@ -13,9 +20,9 @@ export class OutputCollector {
   private readonly stdoutChunks: Uint8Array[] = [];
   private readonly stderrChunks: Uint8Array[] = [];
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  private readonly frames = new ResultFrameReader();
+  private readonly frames: ResultFrameReader;
   private readonly results: ResultFrame[] = [];
-  /** Error met while reading result frames (a corrupted channel). */
+  /** Error met while reading result frames (a corrupted channel, a frame over the limit). */
   frameError: Error | undefined;
   /** First exception thrown by the output listener, if any. */
   listenerError: unknown;
@@ -26,7 +33,16 @@ export class OutputCollector {
     private readonly listener?: OutputListener,
     /** Called for each complete result frame (sessions use it to finish a call). */
     private readonly onResult?: (frame: ResultFrame) => void,
-  ) {}
+    /** Largest result frame body accepted (`maxResultBytes`); a header announcing more is refused unread. */
+    maxResultBytes?: number,
+  ) {
+    this.frames = new ResultFrameReader(maxResultBytes);
+  }
+
+  /** Bytes of a result frame begun and not finished. */
+  get partialFrameBytes(): number {
+    return this.frames.pendingBytes;
+  }
 
   /** The sink to give to the worker handle. */
   readonly sink = (channel: OutputChannelId, bytes: Uint8Array): void => {

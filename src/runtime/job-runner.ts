@@ -50,7 +50,7 @@ export class JobRunner {
   constructor(private readonly pool: WorkerPool) {}
 
   async run(spec: RunSpec): Promise<RunReport> {
-    const collector = new OutputCollector(spec.onOutput);
+    const collector = new OutputCollector(spec.onOutput, undefined, spec.limits.resultBytes);
     const queued = performance.now();
     const assets = await loadRuntimeAssets(spec.runtime);
     let lease: Lease;

@@ -14,6 +14,9 @@ export const MEMORY_IMPORT = { module: 'sandbox', name: 'memory' } as const;
 /** Size of a WebAssembly page in bytes. */
 export const WASM_PAGE_BYTES = 65_536;
 
+/** The most memory a wasm32 instance can address, in MiB (65 536 pages of 64 KiB). */
+export const WASM32_MAX_MEMORY_MB = 4096;
+
 /** A module whose memory has been turned into an import. */
 export interface MemoryImportingModule {
   /** The rewritten module bytes. */

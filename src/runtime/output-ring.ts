@@ -92,12 +92,16 @@ export class OutputRingWriter extends RingView {
 /** The host's end: drains records and waits asynchronously for more. */
 export class OutputRingReader extends RingView {
   /**
-   * Reads every complete record written so far. Each record is consumed before `onRecord` sees it, so a
-   * callback that drains again (re-entrantly) never sees a record twice.
+   * Reads the complete records written so far, up to about `budgetBytes` (at least one record), and
+   * returns the body bytes read. Each record is consumed before `onRecord` sees it, so a callback that
+   * drains again (re-entrantly) never sees a record twice.
+   *
+   * The budget matters while the writer keeps writing: without it one drain could go on for as long as
+   * the program streams, and the host would never get back to its event loop.
    */
-  drain(onRecord: (channel: OutputChannelId, bytes: Uint8Array) => void): number {
-    let count = 0;
-    for (;;) {
+  drain(onRecord: (channel: OutputChannelId, bytes: Uint8Array) => void, budgetBytes = Number.POSITIVE_INFINITY): number {
+    let drained = 0;
+    while (drained < budgetBytes) {
       const read = this.load(READ_POS);
       if (read === this.load(WRITE_POS)) break;
       const head = this.copyOut(read, RECORD_HEADER);
@@ -105,10 +109,15 @@ export class OutputRingReader extends RingView {
       const body = this.copyOut((read + RECORD_HEADER) >>> 0, length);
       Atomics.store(this.header, READ_POS, (read + RECORD_HEADER + length) | 0);
       Atomics.notify(this.header, READ_POS);
-      count++;
+      drained += length;
       onRecord(head[0] as OutputChannelId, body);
     }
-    return count;
+    return drained;
+  }
+
+  /** Whether records are waiting to be drained. */
+  hasData(): boolean {
+    return this.load(READ_POS) !== this.load(WRITE_POS);
   }
 
   /** Resolves when the writer has published something not yet drained (or when {@link wake} is called). */

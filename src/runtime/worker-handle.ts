@@ -2,8 +2,9 @@
  * Host side of one sandbox worker thread: starts it, sends it runtimes and jobs, feeds standard input,
  * pumps its output ring, and notices when it dies.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createOutputRing, OutputRingReader, type OutputChannelId } from './output-ring.js';
+import { createOutputRing, DEFAULT_RING_BYTES, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
 import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
 import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
@@ -27,6 +28,13 @@ export interface RunningJob {
 
 let nextWorkerId = 1;
 
+/**
+ * Most output bytes the host takes from a worker's ring in one turn of its event loop. A program that
+ * streams (a flood of output, a large result frame) is read a slice at a time, with the event loop's
+ * timers and I/O served in between: the host never freezes, and the call's time limit can fire.
+ */
+const PUMP_SLICE_BYTES = DEFAULT_RING_BYTES;
+
 export class WorkerHandle {
   readonly id = nextWorkerId++;
   private readonly worker: Worker;
@@ -43,6 +51,8 @@ export class WorkerHandle {
   readonly ready: Promise<void>;
   /** Called each time the running program has read a whole persistent (`P`) request frame. */
   onFrameRead: (() => void) | undefined;
+  /** Called when the running program asks for its next request after answering a persistent call. */
+  onAwaitingFrame: (() => void) | undefined;
   /** Called once when the worker dies for any reason. */
   onExit: ((handle: WorkerHandle) => void) | undefined;
 
@@ -54,11 +64,10 @@ export class WorkerHandle {
     this.signal = new Int32Array(signal);
     this.ring = new OutputRingReader(ring);
     const boot: WorkerBootData = { control: port2, signal, ring };
-    this.worker = new Worker(workerScriptPath(), {
+    this.worker = startWorker(workerScriptPath(), {
       workerData: boot,
       transferList: [port2],
       resourceLimits: options.resourceLimits,
-      execArgv: workerExecArgv(process.execArgv),
     });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: WorkerMessage): void => {
@@ -68,7 +77,11 @@ export class WorkerHandle {
         }
       };
       this.worker.on('message', onMessage);
-      this.worker.once('exit', (code) => reject(new Error(`The sandbox worker exited during start-up (code ${code})`)));
+      // An error thrown while the worker starts (a preloaded module failing in threads, say) comes before
+      // its exit: keep it, so that the failure names its cause.
+      let failure: Error | undefined;
+      this.worker.once('error', (error) => (failure ??= error));
+      this.worker.once('exit', (code) => reject(failure ?? new Error(`The sandbox worker exited during start-up (code ${code})`)));
     });
     this.ready.catch(() => undefined);
     this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
@@ -185,6 +198,11 @@ export class WorkerHandle {
       case 'frame-read':
         this.onFrameRead?.();
         return;
+      case 'awaiting-frame':
+        // The program wrote everything before it read again, and the ring holds it: deliver it first.
+        this.drain();
+        this.onAwaitingFrame?.();
+        return;
       case 'done':
         this.drain();
         this.finish(message);
@@ -200,21 +218,25 @@ export class WorkerHandle {
     current?.resolveDone(outcome);
   }
 
-  private drain(): void {
-    this.ring.drain((channel, bytes) => this.sink?.(channel, bytes));
+  /** Delivers what the ring holds; returns the bytes delivered. */
+  private drain(budgetBytes?: number): number {
+    return this.ring.drain((channel, bytes) => this.sink?.(channel, bytes), budgetBytes);
   }
 
   private async pump(): Promise<void> {
     while (this.alive) {
       await this.ring.waitForData();
-      this.drain();
+      // One slice per turn of the event loop: a program that writes without pause would otherwise keep
+      // this loop in microtasks, where no timer ever fires.
+      if (this.drain(PUMP_SLICE_BYTES) > 0) await nextTurn();
     }
   }
 
   private die(reason: string): void {
     if (!this.alive) return;
-    // Output written before the end is still in the ring: deliver it first.
-    this.drain();
+    // Output written before the end is still in the ring: deliver it first. A worker being terminated
+    // may still be writing: take at most what the ring holds.
+    this.drain(PUMP_SLICE_BYTES);
     this.alive = false;
     this.ring.wake();
     this.control.close();
@@ -224,9 +246,44 @@ export class WorkerHandle {
 }
 
 /**
- * The host's Node flags minus those that only make sense for the host's own entry point: a host started
- * with `node --input-type=module -e …` would otherwise pass `--input-type` to the worker, which refuses it.
+ * Node flags of the host that never go to a worker: the host's own entry point (`node --input-type=module
+ * -e …`) and the inspector (the host's inspector already reaches workers; `--inspect-brk` would stop each
+ * one until a debugger attaches).
  */
+const HOST_ONLY_FLAGS = /^--(eval|print|input-type|inspect|inspect-brk|inspect-port|inspect-wait|debug-port|debug|debug-brk)(=|$)/;
+
+/**
+ * The host's Node flags that workers accept: the host's flags minus {@link HOST_ONLY_FLAGS}, and minus
+ * those Node refuses in a worker (V8 and per-process flags such as `--max-old-space-size`, `--expose-gc`
+ * or `--no-liftoff`). Learnt on the first start that Node refuses, then reused.
+ */
+let acceptedExecArgv: string[] | undefined;
+
+function startWorker(script: string, options: Omit<ConstructorParameters<typeof Worker>[1] & object, 'execArgv'>): Worker {
+  const wanted = acceptedExecArgv ?? workerExecArgv(process.execArgv);
+  try {
+    const worker = new Worker(script, { ...options, execArgv: wanted });
+    acceptedExecArgv = wanted;
+    return worker;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    // "Initiated Worker with invalid execArgv flags: --expose-gc, --no-liftoff": drop those; if the
+    // message cannot be read, start with no flags at all.
+    const listed = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(', ') ?? [];
+    const kept = wanted.filter((flag) => !listed.includes(flag));
+    for (const execArgv of kept.length < wanted.length ? [kept, []] : [[]]) {
+      try {
+        const worker = new Worker(script, { ...options, execArgv });
+        acceptedExecArgv = execArgv;
+        return worker;
+      } catch (retryError) {
+        if ((retryError as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw retryError;
+      }
+    }
+    throw error;
+  }
+}
+
 function workerExecArgv(argv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -235,7 +292,7 @@ function workerExecArgv(argv: readonly string[]): string[] {
       i++;
       continue;
     }
-    if (/^--(eval|print|input-type)(=|$)/.test(arg)) continue;
+    if (HOST_ONLY_FLAGS.test(arg)) continue;
     kept.push(arg);
   }
   return kept;

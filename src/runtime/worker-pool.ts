@@ -7,8 +7,14 @@
  *   hands it the user's code and request, and skips the interpreter's start-up. Each instance serves
  *   exactly one call (full isolation); idle workers refill standbys in the background.
  * - A worker that dies (crash, timeout, cancellation) is replaced.
+ * - A worker that cannot start is tried again with a growing delay; after a few attempts, the calls
+ *   waiting for it fail with {@link RuntimeUnavailableError} naming the cause. The next call starts a new
+ *   round of attempts: a failure never turns into a loop that starts threads without end.
+ * - Size 0 starts a dedicated worker for each call, at most `dedicatedLimit` at a time; calls beyond wait
+ *   in the same bounded queue.
  * - Idle workers are unreferenced, so they never keep the process alive.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { ExecutorClosedError, QueueFullError, RuntimeUnavailableError } from '../errors.js';
 import type { OutputChannelId } from './output-ring.js';
 import type { RuntimeAssets } from './runtime-assets.js';
@@ -66,6 +72,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** Calls allowed to wait for a worker; more reject with {@link QueueFullError}. */
   maxQueue: number;
+  /** With size 0: dedicated workers running at once (default 1). */
+  dedicatedLimit?: number;
 }
 
 interface StandbyRecord extends Standby {
@@ -75,9 +83,9 @@ interface StandbyRecord extends Standby {
   sink?: OutputSink;
 }
 
+/** A started worker of the pool (slots are added once their worker is ready). */
 interface Slot {
   worker: WorkerHandle;
-  ready: boolean;
   leased: boolean;
   standby?: StandbyRecord;
 }
@@ -91,6 +99,10 @@ interface Waiter {
 
 /** A standby that ends before it is claimed this many times in a row disables its kind. */
 const MAX_STANDBY_FAILURES = 3;
+/** Attempts to start one worker before the calls waiting for it fail. */
+const MAX_START_ATTEMPTS = 3;
+/** Delay before the second attempt; each later one waits four times longer. */
+const START_RETRY_MS = 100;
 let nextStandbyJobId = -1;
 
 export class WorkerPool {
@@ -98,7 +110,12 @@ export class WorkerPool {
   private readonly waiters: Waiter[] = [];
   private readonly targets = new Map<string, { profile: StandbyProfile; count: number; failures: number }>();
   private closed = false;
-  private spawnFailure: unknown;
+  /** Workers being started for the pool (each resolves with its failure, if it failed). */
+  private readonly startups = new Set<Promise<RuntimeUnavailableError | undefined>>();
+  /** Dedicated workers (size 0) lent to calls. */
+  private readonly dedicated = new Set<WorkerHandle>();
+  /** Dedicated workers being started or lent (size 0). */
+  private dedicatedCount = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -113,19 +130,22 @@ export class WorkerPool {
       if (slot.leased) busy++;
       if (slot.standby && !slot.standby.cancelled) standbys[slot.standby.key] = (standbys[slot.standby.key] ?? 0) + 1;
     }
+    // Size 0: each call's dedicated worker is running and busy.
+    workers += this.dedicated.size;
+    busy += this.dedicated.size;
     return { size: this.options.size, workers, busy, queued: this.waiters.length, standbys };
   }
 
   /** Starts the pool's workers now instead of on first use; resolves when they are ready. */
   async fill(): Promise<void> {
     this.ensureWorkers();
-    await Promise.all([...this.slots].map((s) => s.worker.ready.catch(() => undefined)));
-    if (this.spawnFailure) throw this.spawnFailure;
+    const failure = (await Promise.all([...this.startups])).find((f) => f !== undefined);
+    if (failure) throw failure;
   }
 
   /** Workers that are started (for sending them runtimes ahead of calls). */
   readyWorkers(): WorkerHandle[] {
-    return [...this.slots].filter((s) => s.ready && s.worker.isAlive).map((s) => s.worker);
+    return [...this.slots].filter((s) => s.worker.isAlive).map((s) => s.worker);
   }
 
   /**
@@ -155,11 +175,12 @@ export class WorkerPool {
   acquire(options: { standbyKey?: string; signal?: AbortSignal } = {}): Promise<Lease> {
     if (this.closed) return Promise.reject(new ExecutorClosedError());
     if (options.signal?.aborted) return Promise.reject(new AcquireAborted(options.signal.reason));
-    if (this.spawnFailure) return Promise.reject(this.spawnFailure);
-    if (this.options.size === 0) return this.dedicatedWorker();
-
-    const slot = this.pick(options.standbyKey);
-    if (slot) return this.lease(slot, options.standbyKey);
+    if (this.options.size === 0) {
+      if (this.waiters.length === 0 && this.dedicatedCount < this.dedicatedLimit) return this.dedicatedWorker();
+    } else {
+      const slot = this.pick(options.standbyKey);
+      if (slot) return this.lease(slot, options.standbyKey);
+    }
     if (this.waiters.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     this.ensureWorkers();
     return new Promise<Lease>((resolve, reject) => {
@@ -183,7 +204,9 @@ export class WorkerPool {
   /** Gives a worker back after a call. A dead worker is dropped and replaced. */
   release(lease: Lease): void {
     if (this.options.size === 0) {
+      if (this.dedicated.delete(lease.worker)) this.dedicatedCount--;
       void lease.worker.terminate();
+      this.dispatch();
       return;
     }
     const slot = this.slotOf(lease.worker);
@@ -206,7 +229,7 @@ export class WorkerPool {
       waiter.reject(new ExecutorClosedError());
     }
     this.targets.clear();
-    const workers = [...this.slots].map((s) => s.worker);
+    const workers = [...this.slots].map((s) => s.worker).concat([...this.dedicated]);
     this.slots.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -218,7 +241,7 @@ export class WorkerPool {
     let plain: Slot | undefined;
     let evictable: Slot | undefined;
     for (const slot of this.slots) {
-      if (slot.leased || !slot.ready || !slot.worker.isAlive) continue;
+      if (slot.leased || !slot.worker.isAlive) continue;
       if (slot.standby) {
         if (standbyKey !== undefined && slot.standby.key === standbyKey && !slot.standby.cancelled) return slot;
         evictable ??= slot;
@@ -248,20 +271,39 @@ export class WorkerPool {
     }
   }
 
+  private get dedicatedLimit(): number {
+    return Math.max(1, this.options.dedicatedLimit ?? 1);
+  }
+
   private async dedicatedWorker(): Promise<Lease> {
-    const worker = new WorkerHandle();
+    this.dedicatedCount++;
+    let worker: WorkerHandle;
     try {
-      await worker.ready;
+      worker = await this.startWorker();
     } catch (error) {
-      void worker.terminate();
-      throw new RuntimeUnavailableError(`Cannot start a sandbox worker: ${(error as Error).message}`, { cause: error });
+      this.dedicatedCount--;
+      this.failWaiters(error as RuntimeUnavailableError);
+      throw error;
     }
+    if (this.closed) {
+      this.dedicatedCount--;
+      void worker.terminate();
+      throw new ExecutorClosedError();
+    }
+    this.dedicated.add(worker);
     return { worker };
   }
 
   /** Hands free workers to waiting calls (oldest first), then refills standbys. */
   private dispatch(): void {
     while (this.waiters.length > 0) {
+      if (this.options.size === 0) {
+        if (this.closed || this.dedicatedCount >= this.dedicatedLimit) break;
+        const waiter = this.waiters.shift()!;
+        waiter.cleanup();
+        this.dedicatedWorker().then(waiter.resolve, waiter.reject);
+        continue;
+      }
       const slot = this.pick(this.waiters[0].standbyKey);
       if (!slot) break;
       const waiter = this.waiters.shift()!;
@@ -276,7 +318,7 @@ export class WorkerPool {
   private refill(): void {
     if (this.closed || this.waiters.length > 0) return;
     for (const slot of this.slots) {
-      if (slot.leased || slot.standby || !slot.ready || !slot.worker.isAlive) continue;
+      if (slot.leased || slot.standby || !slot.worker.isAlive) continue;
       const target = this.neediestTarget();
       if (!target) return;
       this.startStandby(slot, target.profile);
@@ -349,20 +391,31 @@ export class WorkerPool {
   }
 
   private ensureWorkers(): void {
-    if (this.closed || this.spawnFailure || this.options.size === 0) return;
+    if (this.closed || this.options.size === 0) return;
     for (const slot of this.slots) if (!slot.worker.isAlive && !slot.leased) this.slots.delete(slot);
-    while (this.slots.size < this.options.size) this.spawn();
+    while (this.slots.size + this.startups.size < this.options.size) {
+      const startup = this.startSlot();
+      this.startups.add(startup);
+      void startup.then(() => this.startups.delete(startup));
+    }
   }
 
-  private spawn(): void {
+  /** Starts one worker of the pool; resolves with the failure (already reported to waiting calls), if any. */
+  private async startSlot(): Promise<RuntimeUnavailableError | undefined> {
     let worker: WorkerHandle;
     try {
-      worker = new WorkerHandle();
+      worker = await this.startWorker();
     } catch (error) {
-      this.fail(error);
-      return;
+      if (error instanceof ExecutorClosedError) return undefined;
+      const failure = error as RuntimeUnavailableError;
+      this.failWaiters(failure);
+      return failure;
     }
-    const slot: Slot = { worker, ready: false, leased: false };
+    if (this.closed) {
+      void worker.terminate();
+      return undefined;
+    }
+    const slot: Slot = { worker, leased: false };
     this.slots.add(slot);
     worker.onExit = () => {
       if (!slot.leased) {
@@ -372,26 +425,39 @@ export class WorkerPool {
         this.dispatch();
       }
     };
-    worker.ready.then(
-      () => {
-        slot.ready = true;
-        worker.unref();
-        if (this.closed) void worker.terminate();
-        else this.dispatch();
-      },
-      (error: unknown) => {
-        this.slots.delete(slot);
-        this.fail(error);
-      },
-    );
+    worker.unref();
+    this.dispatch();
+    return undefined;
   }
 
-  /** Workers cannot start at all (for example the worker script is missing): fail waiting calls. */
-  private fail(error: unknown): void {
-    this.spawnFailure = error instanceof RuntimeUnavailableError ? error : new RuntimeUnavailableError(`Cannot start a sandbox worker: ${(error as Error)?.message ?? error}`, { cause: error });
+  /** Nothing will start for the calls waiting now: fail them. A later call starts a new round of attempts. */
+  private failWaiters(failure: unknown): void {
     for (const waiter of this.waiters.splice(0)) {
       waiter.cleanup();
-      waiter.reject(this.spawnFailure);
+      waiter.reject(failure);
     }
+  }
+
+  /**
+   * Starts a worker and waits until it is ready, trying again after a growing delay when it cannot
+   * start; the last failure names its cause.
+   */
+  private async startWorker(): Promise<WorkerHandle> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= MAX_START_ATTEMPTS; attempt++) {
+      if (attempt > 1) await delay(START_RETRY_MS * 4 ** (attempt - 2));
+      if (this.closed) throw new ExecutorClosedError();
+      let worker: WorkerHandle | undefined;
+      try {
+        worker = new WorkerHandle();
+        await worker.ready;
+        return worker;
+      } catch (error) {
+        lastError = error;
+        void worker?.terminate();
+      }
+    }
+    const cause = (lastError as Error)?.message ?? String(lastError);
+    throw new RuntimeUnavailableError(`Cannot start a sandbox worker (${MAX_START_ATTEMPTS} attempts): ${cause}`, { cause: lastError });
   }
 }

@@ -73,6 +73,11 @@ export interface JobLimits {
   maxFiles?: number;
   /** Maximum stdout + stderr bytes; the program is stopped when it writes more. */
   outputBytes: number;
+  /**
+   * Largest body of one result frame; the program is stopped as soon as a frame header announces more
+   * (the body never leaves the sandbox). Unlimited when absent (tools write no frames).
+   */
+  resultBytes?: number;
 }
 
 /** Sent on the control port to hand a pre-started instance its call. */
@@ -105,6 +110,8 @@ export type RunEnd =
   | { kind: 'exit'; code: number }
   | { kind: 'trap'; message: string }
   | { kind: 'output-limit' }
+  /** A result frame header announced more than `JobLimits.resultBytes`. */
+  | { kind: 'result-limit'; announcedBytes: number; limitBytes: number }
   | { kind: 'released' }
   | { kind: 'failed'; message: string };
 
@@ -114,6 +121,12 @@ export type WorkerMessage =
   | { type: 'standby'; jobId: number }
   /** The program has read a whole persistent request frame (sessions count them). */
   | { type: 'frame-read'; jobId: number }
+  /**
+   * After answering a persistent call, the program asked for its next request (its first read of
+   * standard input since the result frame). Sessions settle a call only then: a frame written earlier by
+   * the call's own code cannot let that code read the next call's request.
+   */
+  | { type: 'awaiting-frame'; jobId: number }
   | {
       type: 'done';
       jobId: number;

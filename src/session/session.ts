@@ -2,6 +2,12 @@
  * A session keeps one interpreter alive on its own worker and feeds it calls in SIP persistent mode
  * (`P`), one at a time and in order. Module state persists between the calls of a session and nowhere
  * else. A call that raises leaves the session usable; a timeout, crash or cancellation ends it.
+ *
+ * Each call carries a number that its result frame must echo. A call is settled only once the program
+ * has answered it with exactly one frame and then asked for its next request (or ended): a frame that the
+ * call's own code writes early cannot make the host send the next request while that code still runs,
+ * and an answer that arrives for the wrong call, a second answer, or a frame between calls ends the
+ * session. No call ever receives another call's result.
  */
 import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
 import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
@@ -10,6 +16,7 @@ import { buildResult, emptyUsage } from '../result/build-result.js';
 import { OutputCollector, type OutputListener } from '../result/output-collector.js';
 import { resultValue } from '../result/result-value.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
+import { OutputChannel } from '../runtime/output-ring.js';
 import type { RuntimeAssets } from '../runtime/runtime-assets.js';
 import { WorkerHandle, type JobOutcome } from '../runtime/worker-handle.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
@@ -31,6 +38,8 @@ export interface SessionCall {
   signature: FunctionSignature;
   frame: Uint8Array;
   timeoutMs: number;
+  /** Number of the call in `frame`; its result frame must echo it. */
+  callNumber: number;
 }
 
 /** What a session needs from its executor. */
@@ -57,9 +66,11 @@ export interface SessionProgram {
 interface PendingCall {
   call: SessionCall;
   collector: OutputCollector;
+  /** Result frames received for this call. */
+  frames: ResultFrame[];
   started: number;
   timer?: NodeJS.Timeout;
-  settle: (end: { frame?: ResultFrame; outcome?: JobOutcome; timedOut?: boolean; cancelled?: boolean; reason?: unknown; closed?: string }) => void;
+  settle: (end: { idle?: boolean; outcome?: JobOutcome; timedOut?: boolean; cancelled?: boolean; reason?: unknown; closed?: string }) => ExecutionResult | undefined;
 }
 
 let nextSessionId = 1;
@@ -77,6 +88,7 @@ export class Session {
   private idleTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
   private outputLimit = Number.POSITIVE_INFINITY;
+  private resultLimit = Number.POSITIVE_INFINITY;
   private framesSent = 0;
   private framesRead = 0;
 
@@ -110,8 +122,10 @@ export class Session {
       const worker = new WorkerHandle();
       this.worker = worker;
       this.outputLimit = program.limits.outputBytes;
+      this.resultLimit = program.limits.resultBytes ?? Number.POSITIVE_INFINITY;
       worker.onExit = () => this.onWorkerGone();
       worker.onFrameRead = () => this.framesRead++;
+      worker.onAwaitingFrame = () => this.onAwaitingFrame();
       await worker.ready;
       worker.loadRuntime(program.assets);
       const running = worker.run(
@@ -126,7 +140,10 @@ export class Session {
           standby: false,
           collectChanges: false,
         },
-        (channel, bytes) => this.current?.collector.sink(channel, bytes),
+        (channel, bytes) => {
+          if (this.current) this.current.collector.sink(channel, bytes);
+          else if (channel === OutputChannel.RESULT) this.violation('the program wrote a result frame while no call was running');
+        },
       );
       void running.done.then((outcome) => this.onProgramEnd(outcome));
       worker.unref();
@@ -190,10 +207,11 @@ export class Session {
       let onAbort: (() => void) | undefined;
       const pending: PendingCall = {
         call,
+        frames: [],
         started: performance.now(),
-        collector: new OutputCollector(onOutput, (frame) => pending.settle({ frame })),
+        collector: new OutputCollector(onOutput, (frame) => this.onResultFrame(pending, frame), this.resultLimit),
         settle: (end) => {
-          if (this.current !== pending) return;
+          if (this.current !== pending) return undefined;
           this.current = undefined;
           clearTimeout(pending.timer);
           if (onAbort) request.signal?.removeEventListener('abort', onAbort);
@@ -202,14 +220,16 @@ export class Session {
           if (end.closed !== undefined) {
             // The program ended normally before reading this call: it never ran.
             reject(new SessionClosedError(end.closed));
-            return;
+            return undefined;
           }
           const result = buildResult({
             id: call.id,
             language: this.language,
             functionName: call.signature.name,
             outcome: end.outcome,
-            frame: end.frame,
+            frames: pending.frames,
+            callNumber: call.callNumber,
+            idle: end.idle,
             collector: pending.collector,
             durationMs: performance.now() - pending.started,
             timedOut: end.timedOut === true,
@@ -220,6 +240,7 @@ export class Session {
           this.host.emitEnd(call.id, result);
           if (end.cancelled) reject(new ExecutionCancelledError(result, end.reason));
           else resolve(result);
+          return result;
         },
       };
       if (request.signal?.aborted) {
@@ -245,6 +266,30 @@ export class Session {
       this.framesSent++;
       worker.writeStdin(call.frame);
     });
+  }
+
+  /** A result frame for the running call: the first one that answers its number is kept, anything else ends the session. */
+  private onResultFrame(pending: PendingCall, frame: ResultFrame): void {
+    if (this.current !== pending) return;
+    pending.frames.push(frame);
+    if (frame.call === pending.call.callNumber && pending.frames.length === 1) return;
+    // Settled as a crash (ProtocolError): a second answer, or an answer to another call, means the frames
+    // of this program can no longer be matched to calls.
+    pending.settle({});
+    this.violation(pending.frames.length > 1 ? 'the program answered a call twice' : `the program answered call ${frame.call ?? '(no number)'} while call ${pending.call.callNumber} was running`);
+  }
+
+  /** The program asks for its next request: the running call is over. */
+  private onAwaitingFrame(): void {
+    const result = this.current?.settle({ idle: true });
+    // Only a broken protocol (no readable answer) makes a crash here.
+    if (result?.status === 'crash') this.violation(result.error?.message ?? 'the program broke the result protocol');
+  }
+
+  /** The program broke the result protocol: nothing it sends can be trusted any more. */
+  private violation(reason: string): void {
+    this.current?.settle({});
+    this.end(reason);
   }
 
   private onProgramEnd(outcome: JobOutcome): void {
@@ -286,6 +331,8 @@ function describeEnd(outcome: JobOutcome): string {
       return outcome.memoryAtLimit ? 'the interpreter ran out of memory' : `the interpreter crashed (${outcome.end.message})`;
     case 'output-limit':
       return 'the session wrote more output than maxOutputBytes';
+    case 'result-limit':
+      return 'a call returned more than maxResultBytes';
     default:
       return `the interpreter stopped (${outcome.end.kind})`;
   }

@@ -25,6 +25,11 @@ void (*sbx_flush_hook)(void) = 0;
 
 static int result_fd = -1;
 static const char *current_function = "";
+/* Number of the call being served ("null" until its request is read), echoed first in its result frame
+   so that the host never takes an answer for another call's. */
+static char current_call[24] = "null";
+/* Mode byte of the request being served ('A' or 'P'). */
+static char current_mode = 'A';
 
 /* --- start-up ---------------------------------------------------------------------------------------- */
 
@@ -360,7 +365,9 @@ sbx_writer *sbx_begin_result(void) {
   result_writer.length = 0;
   object_depth = 0;
   writer_append(&result_writer, "R0000", 5);
-  writer_text(&result_writer, "{\"ok\":true,\"value\":");
+  writer_text(&result_writer, "{\"call\":");
+  writer_text(&result_writer, current_call);
+  writer_text(&result_writer, ",\"ok\":true,\"value\":");
   return &result_writer;
 }
 
@@ -374,7 +381,9 @@ int sbx_fail(const char *type, const char *message, const char *traceback, int l
   sbx_writer *w = &result_writer;
   w->length = 0;
   writer_append(w, "R0000", 5);
-  writer_text(w, "{\"ok\":false,\"error\":{\"type\":");
+  writer_text(w, "{\"call\":");
+  writer_text(w, current_call);
+  writer_text(w, ",\"ok\":false,\"error\":{\"type\":");
   sbx_write_cstring(w, type);
   writer_text(w, ",\"message\":");
   sbx_write_cstring(w, message ? message : "");
@@ -435,7 +444,9 @@ static _Noreturn void fail_and_exit(const char *type, const char *message, const
   name = name ? name + 1 : (file ? file : "?");
   char *traceback = format_text("%s:%d: in %s(): %s: %s\n", name, line, function ? function : "?", type, message);
   sbx_fail(type, message, traceback, is_user_file(file) ? line : 0);
-  drain_input();
+  /* In a session, reading on would take the next call's request: the host sends it once the program
+     reads again after its answer. */
+  if (current_mode != 'P') drain_input();
   _Exit(1);
 }
 
@@ -1095,7 +1106,13 @@ static void serve(const char *body, size_t length) {
   parser p = {body, body + length, NULL, 0};
   sbx_value payload;
   memset(&payload, 0, sizeof payload);
-  if (!parse_value(&p, &payload) || payload.kind != SBX_OBJECT) {
+  strcpy(current_call, "null");
+  int parsed = parse_value(&p, &payload) && payload.kind == SBX_OBJECT;
+  const sbx_value *call = parsed ? member(&payload, "call") : NULL;
+  if (call && call->kind == SBX_NUMBER && strlen(call->text) < sizeof current_call && strspn(call->text, "0123456789") == strlen(call->text)) {
+    strcpy(current_call, call->text);
+  }
+  if (!parsed) {
     char *message = format_text("cannot decode the call request: %s", p.error ? p.error : "not an object");
     sbx_fail("ProxyError", message, "", 0);
     free(message);
@@ -1141,6 +1158,8 @@ int main(int argc, char **argv) {
     if (!read_exact(header, 5)) break;
     size_t length = ((size_t)header[1] << 24) | ((size_t)header[2] << 16) | ((size_t)header[3] << 8) | header[4];
     char *body = (char *)sbx_alloc(length + 1);
+    strcpy(current_call, "null");
+    current_mode = (char)header[0];
     if (!read_exact((unsigned char *)body, length)) {
       sbx_fail("ProxyError", "standard input ended inside a SIP frame", "", 0);
       break;

@@ -699,14 +699,21 @@ function isStackOverflow(error) {
   return error instanceof Error && (error.name === "InternalError" || error.name === "RangeError") && /stack overflow|call stack/i.test(String(error.message));
 }
 
+// Number of the call being served, echoed first in its result frame so that the host never takes an
+// answer for another call's.
+let callNumber = null;
+
 function sendFrame(outcome) {
-  const text = outcome.ok ? outcome.text : JSON.stringify({ ok: false, error: outcome.error });
-  const body = text_encode(text);
-  const length = body.byteLength;
+  const json = outcome.ok ? outcome.text : JSON.stringify({ ok: false, error: outcome.error });
+  // The JSON's opening brace is replaced by the call number's: a large value is not copied again.
+  const prefix = text_encode('{"call":' + (Number.isSafeInteger(callNumber) ? callNumber : "null") + ",");
+  const body = text_encode(json);
+  const length = prefix.byteLength + body.byteLength - 1;
   flushUserStreams();
   const header = new Uint8Array([0x52, (length >>> 24) & 255, (length >>> 16) & 255, (length >>> 8) & 255, length & 255]);
   resultFile.write(header.buffer, 0, 5);
-  resultFile.write(body, 0, length);
+  resultFile.write(prefix, 0, prefix.byteLength);
+  resultFile.write(body, 1, body.byteLength - 1);
   resultFile.flush();
 }
 
@@ -968,10 +975,12 @@ async function serve() {
   for (;;) {
     const frame = readFrame();
     if (frame === null) return;
+    callNumber = null;
     let payload;
     try {
       // Tags are objects whose first key starts with "$": without one, no reviver is needed (it halves the speed).
       payload = frame.text.indexOf('{"$') >= 0 ? JSON.parse(frame.text, reviveWire) : JSON.parse(frame.text);
+      callNumber = payload.call;
     } catch (error) {
       sendFrame({ ok: false, error: { type: "ProxyError", message: "bad call payload: " + safeString(() => error.message), traceback: "", line: 0 } });
       if (frame.mode !== "P") return;

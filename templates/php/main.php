@@ -71,6 +71,8 @@ final class Proxy
     public static string $state = 'idle';
     public static bool $loaded = false;
     private static string $mode = '';
+    /** Number of the call being served, echoed in its result frame (the host never takes it for another call's). */
+    private static ?int $call = null;
     /** @var array{functionName: string, args: array, kwargs: array}|null */
     private static ?array $payload = null;
     /** @var array<string, string> functions found by {@see resolve()}, by requested name */
@@ -112,6 +114,7 @@ final class Proxy
         $length = \unpack('N', $header, 1)[1];
         $body = $length > 0 ? self::readExact($length) : '';
         self::$payload = null;
+        self::$call = null;
         self::$state = 'calling';
         if ($body === null) {
             self::sendError('ProxyError', 'standard input ended inside a SIP frame');
@@ -119,6 +122,7 @@ final class Proxy
         }
         try {
             $payload = \json_decode($body, true, self::JSON_DEPTH, \JSON_THROW_ON_ERROR);
+            if (\is_int($payload['call'] ?? null)) self::$call = $payload['call'];
             // Each argument is a wire value; the args list and the kwargs object themselves are not.
             $args = \array_values((array) ($payload['args'] ?? []));
             $kwargs = (array) ($payload['kwargs'] ?? []);
@@ -355,6 +359,7 @@ final class Proxy
     {
         // Output functions cannot be used inside an output handler, where fatal errors are reported.
         if ($flush) self::flushUserOutput();
+        $body = '{"call":' . (self::$call ?? 'null') . ',' . \substr($body, 1);
         \fwrite(self::$result, 'R' . \pack('N', \strlen($body)) . $body);
         self::$state = 'done';
     }

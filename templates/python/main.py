@@ -238,7 +238,13 @@ def _write_all(fd, data):
         view = view[written:]
 
 
+# Number of the call being served, echoed in its result frame so that the host never takes an answer
+# for another call's.
+_call_number = None
+
+
 def _send(frame):
+    frame["call"] = _call_number
     body = "".join(_encode_json(frame, 0)).encode("ascii")
     _flush_user_streams()
     _write_all(_result_fd, b"R" + len(body).to_bytes(4, "big") + body)
@@ -444,8 +450,11 @@ def _call(payload):
 
 
 def _serve_one(body):
+    global _call_number
+    _call_number = None
     try:
         payload = _decode_payload(body)
+        _call_number = payload.get("call")
     except BaseException as exc:
         _send(_error_frame(exc, "ProxyError"))
         return

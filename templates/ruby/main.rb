@@ -608,8 +608,10 @@ module SandboxExecutorProxy
 
     # Serves one call; false when the user's code could not be loaded (nothing more can be served).
     def serve_one(body)
+      @call_number = nil
       begin
         payload = WireReader.read_payload(body)
+        @call_number = payload["call"] if ::Hash === payload && ::Integer === payload["call"]
       rescue ::Exception => exception
         send_frame(error_frame(exception, type: "ProxyError"))
         return true
@@ -688,6 +690,10 @@ module SandboxExecutorProxy
 
     def send_frame(json)
       flush_user_streams
+      # The call's number goes first, so that the host never takes this answer for another call's.
+      # (Only methods of Integer and String here: user code may define top-level methods such as nil?.)
+      number = ::Integer === @call_number ? @call_number.to_s : "null"
+      json = "{\"call\":" + number + "," + json.byteslice(1, json.bytesize - 1) if json.start_with?("{")
       # One write: each write to the device is a round trip to the host.
       @result.write(["R", json.bytesize, json].pack("a1Na*"))
     end

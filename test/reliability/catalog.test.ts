@@ -130,6 +130,14 @@ const CASES: Case[] = [
   ['timeoutMs that is not a number', () => py(ECHO, { timeoutMs: 'soon' as never }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('timeoutMs'))],
   ['a negative memory limit', () => py(ECHO, { memoryLimitMb: -1 }), rejects(InvalidRequestError)],
   ['a signal that is not an AbortSignal', () => py(ECHO, { signal: {} as never }), rejects(InvalidRequestError)],
+  ['a memory limit above what wasm32 can address', () => py(ECHO, { memoryLimitMb: 5_000 }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('memoryLimitMb'))],
+  ['an output limit above the longest string Node can build', () => py(ECHO, { maxOutputBytes: 2 ** 30 }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('maxOutputBytes'))],
+  ['a result over maxResultBytes', () => py('def f():\n    return "x" * 5000\n', { maxResultBytes: 1_000 }), status('error', 'ResultTooLarge')],
+  [
+    'a forged result frame followed by a crash',
+    () => py('import os, __main__\ndef f():\n    body = b\'{"call":%d,"ok":true,"value":1}\' % getattr(__main__, "_call_number", 0)\n    os.write(__main__._result_fd, b"R" + len(body).to_bytes(4, "big") + body)\n    os.abort()\n'),
+    status('crash', 'Trap', (r) => expect(r.result).toBeUndefined()),
+  ],
 ];
 
 describe('bad-input catalog', () => {

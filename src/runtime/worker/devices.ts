@@ -16,6 +16,16 @@ export class OutputLimitExceeded extends Error {}
 /** Thrown from a blocked read when the host releases a pre-started instance; unwinds the program. */
 export class InstanceReleased extends Error {}
 
+/** Thrown from a write whose result frame header announces more than the limit; unwinds the program. */
+export class ResultLimitExceeded extends Error {
+  constructor(
+    readonly announcedBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`A result frame announced ${announcedBytes} bytes, more than the limit of ${limitBytes}`);
+  }
+}
+
 const EMPTY = new Uint8Array(0);
 const SIP_MODE_ATOMIC = 0x41; // 'A'
 
@@ -55,6 +65,8 @@ export class StdinStream implements Device {
   private readonly frames = new FrameTracker();
   private state: 'frame' | 'raw' | 'paused';
   private announcedStandby = false;
+  /** A persistent call was answered and the program has not read since. */
+  private answered = false;
 
   constructor(
     private readonly link: ControlLink,
@@ -63,6 +75,8 @@ export class StdinStream implements Device {
       onStandby?: () => void;
       /** A persistent (`P`) request frame has been read whole: its call is now running. */
       onPersistentFrame?: () => void;
+      /** After a persistent call's result frame, the program reads standard input again: it wants its next call. */
+      onAwaitingFrame?: () => void;
       /** Applies a claim; returns nothing. Until it arrives, a pre-started instance waits. */
       onClaim?: (claim: ClaimSpec) => void;
     },
@@ -76,11 +90,17 @@ export class StdinStream implements Device {
 
   /** Lets the next frame through (called when a result frame is complete). */
   resume(): void {
-    if (this.state === 'paused') this.state = 'frame';
+    if (this.state !== 'paused') return;
+    this.state = 'frame';
+    this.answered = true;
   }
 
   read(max: number): Uint8Array {
     if (this.state === 'paused') return EMPTY;
+    if (this.answered) {
+      this.answered = false;
+      this.hooks.onAwaitingFrame?.();
+    }
     while (this.chunks.length === 0 && !this.ended) {
       if (this.awaitingClaim && !this.announcedStandby) {
         this.announcedStandby = true;
@@ -126,12 +146,15 @@ export class StdinStream implements Device {
 
 /**
  * The result channel: only the first open succeeds (the proxy opens it before loading user code), and
- * each complete result frame resumes standard input.
+ * each complete result frame resumes standard input. A frame whose header announces more than
+ * `maxBodyBytes()` stops the program before any byte of its body leaves the sandbox.
  */
-export function resultDevice(ring: OutputRingWriter, onFrame: () => void, maxBytes: number): Device {
+export function resultDevice(ring: OutputRingWriter, onFrame: () => void, maxBodyBytes: () => number): Device {
   let opened = false;
-  let written = 0;
-  const frames = new FrameTracker();
+  const frames = new FrameTracker((_tag, bodyBytes) => {
+    const limit = maxBodyBytes();
+    if (bodyBytes > limit) throw new ResultLimitExceeded(bodyBytes, limit);
+  });
   return {
     open(): number {
       if (opened) return Errno.ACCES;
@@ -139,13 +162,10 @@ export function resultDevice(ring: OutputRingWriter, onFrame: () => void, maxByt
       return Errno.SUCCESS;
     },
     write(bytes: Uint8Array): number {
-      written += bytes.byteLength;
-      if (written > maxBytes) return Errno.FBIG;
+      // Checked before anything is sent: the tracker throws on a header over the limit.
+      const completed = frames.advance(bytes);
       ring.write(OutputChannel.RESULT, bytes);
-      if (frames.advance(bytes) > 0) {
-        written = 0;
-        onFrame();
-      }
+      if (completed > 0) onFrame();
       return Errno.SUCCESS;
     },
   };

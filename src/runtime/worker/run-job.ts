@@ -15,6 +15,7 @@ import {
   InstanceReleased,
   OutputBudget,
   OutputLimitExceeded,
+  ResultLimitExceeded,
   StdinStream,
   controlDevice,
   nullDevice,
@@ -36,9 +37,6 @@ export interface LoadedRuntime {
 /** Paths that belong to the sandbox machinery, never reported as changes. */
 const HIDDEN_ROOTS = ['/dev', '/sandbox'];
 const isHidden = (path: string): boolean => HIDDEN_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
-
-/** Largest result frame a program may write. */
-const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 export function buildRuntime(module: WebAssembly.Module, minPages: number, baseFiles: JobFile[], baseDirs: string[]): LoadedRuntime {
   const template = new VirtualFS();
@@ -82,6 +80,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
     {
       onStandby: () => parentPort!.postMessage({ type: 'standby', jobId: job.jobId } satisfies WorkerMessage),
       onPersistentFrame: () => parentPort!.postMessage({ type: 'frame-read', jobId } satisfies WorkerMessage),
+      onAwaitingFrame: () => parentPort!.postMessage({ type: 'awaiting-frame', jobId } satisfies WorkerMessage),
       onClaim: (claim: ClaimSpec) => {
         jobId = claim.jobId;
         limits = claim.limits;
@@ -105,7 +104,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   fs.addDevice('/dev/zero', zeroDevice);
   fs.addDevice('/dev/urandom', randomDevice(clock));
   fs.addDevice('/dev/random', randomDevice(clock));
-  fs.addDevice('/dev/sandbox/result', resultDevice(ring, () => stdin.resume(), MAX_RESULT_BYTES));
+  fs.addDevice('/dev/sandbox/result', resultDevice(ring, () => stdin.resume(), () => limits.resultBytes ?? Number.POSITIVE_INFINITY));
   fs.addDevice('/dev/sandbox/control', controlDevice(clock));
   if (!job.standby) takeSnapshot();
 
@@ -141,6 +140,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
 
 function describeFailure(error: unknown): RunEnd {
   if (error instanceof OutputLimitExceeded) return { kind: 'output-limit' };
+  if (error instanceof ResultLimitExceeded) return { kind: 'result-limit', announcedBytes: error.announcedBytes, limitBytes: error.limitBytes };
   if (error instanceof InstanceReleased) return { kind: 'released' };
   if (error instanceof WebAssembly.RuntimeError) return { kind: 'trap', message: error.message };
   if (error instanceof RangeError && /call stack/i.test(error.message)) return { kind: 'trap', message: 'call stack exhausted' };
