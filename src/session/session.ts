@@ -3,6 +3,7 @@
  * (`P`), one at a time and in order. Module state persists between the calls of a session and nowhere
  * else. A call that raises leaves the session usable; a timeout, crash or cancellation ends it.
  */
+import { inspect } from 'node:util';
 import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
 import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
 import type { FunctionSignature } from '../languages/signature.js';
@@ -177,6 +178,11 @@ export class Session {
   /** Same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** What `console.log(session)` prints: a summary, not the worker handle and timers. */
+  [inspect.custom](): string {
+    return `Session { id: ${this.id}, language: ${this.language}, mode: ${this.mode}, state: ${this.state}${this.closeReason === undefined ? '' : `, closedReason: ${JSON.stringify(this.closeReason)}`} }`;
   }
 
   private async runPersistent(request: ExecutionRequest): Promise<ExecutionResult> {
