@@ -2,13 +2,17 @@
  * "Did you mean …?": the candidate closest to a name that was not found (a function, an option key).
  */
 
-/** The candidate closest to `name` (case-insensitive edit distance), if any is reasonably close. */
+/**
+ * The candidate closest to `name` (case-insensitive edit distance), if any is reasonably close. A
+ * candidate that starts with `name` (`timeout` → `timeoutMs`) counts as one edit away.
+ */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   const wanted = name.toLowerCase();
   for (const candidate of candidates) {
-    const distance = editDistance(wanted, candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    const distance = wanted.length >= 3 && lower.startsWith(wanted) ? 1 : editDistance(wanted, lower);
     if (distance < bestDistance) {
       bestDistance = distance;
       best = candidate;
