@@ -33,12 +33,17 @@ describe('C/C++ compile cache', () => {
   it('shares one build between concurrent requests and serves repeats from memory', async () => {
     const cache = new BuildCache();
     let builds = 0;
+    // The build stays pending until all three requests are made.
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
     const build = async () => {
       builds++;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await gate;
       return bytes('wasm');
     };
-    const outputs = await Promise.all([1, 2, 3].map(() => cache.get('k', 'test', undefined, build)));
+    const pending = Promise.all([1, 2, 3].map(() => cache.get('k', 'test', undefined, build)));
+    finish();
+    const outputs = await pending;
     expect(outputs.map((o) => new TextDecoder().decode(o))).toEqual(['wasm', 'wasm', 'wasm']);
     await cache.get('k', 'test', undefined, build);
     expect(builds).toBe(1);
