@@ -1,14 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` runs in seconds and needs nothing built (`npm run test:unit`); `integration` runs the
+ * real WebAssembly runtimes, the examples, the documentation's samples and the packed tarball. `npm test`
+ * runs both.
+ */
 export default defineConfig({
   test: {
-    // Integration tests run the real WebAssembly runtimes in worker threads started from dist/worker.js,
-    // so the package is built once before any test runs.
-    globalSetup: ['test/helpers/build-once.ts'],
-    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     // Each integration file starts its own pool of sandbox workers; two files at a time fit two cores.
     maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/docs/**/*.test.ts', 'examples/**/*.test.ts'],
+          // Worker threads start from dist/worker.js, so the package is built once before any test runs.
+          globalSetup: ['test/helpers/build-once.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

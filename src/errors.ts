@@ -1,4 +1,5 @@
 import type { SyncReport } from './fs/fs-types.js';
+import { closestName } from './request/closest-name.js';
 import type { ExecutionResult } from './types.js';
 
 /**
@@ -16,6 +17,32 @@ export class SandboxError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+
+  /**
+   * `instanceof` that also recognizes errors thrown by this package's other build: a program can load
+   * both the ESM and the CommonJS copy (`import` in one module, `require` in another), and each copy has
+   * its own classes. An error of the other copy is an instance of the class of the same name here.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || isFromOtherCopy(this, value);
+  }
+}
+
+/** Marks the base class of every copy of this package (`Symbol.for`: the same symbol in each copy). */
+const BASE_CLASS = Symbol.for('sandbox-executor.SandboxError');
+Object.defineProperty(SandboxError, BASE_CLASS, { value: true });
+
+/** Whether `value`'s class chain holds a class named like `errorClass` that extends another copy's SandboxError. */
+function isFromOtherCopy(errorClass: { name: string }, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  let named = false;
+  for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && proto !== undefined; proto = Object.getPrototypeOf(proto)) {
+    const constructor = (proto as { constructor?: unknown }).constructor;
+    if (typeof constructor !== 'function') continue;
+    if (constructor.name === errorClass.name) named = true;
+    if (Object.hasOwn(constructor, BASE_CLASS)) return named;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,30 +321,4 @@ export class ResultTooLargeError extends ExecutionError {
   constructor(result: ExecutionResult) {
     super('RESULT_TOO_LARGE', result.error?.message ?? 'The result was larger than maxResultBytes.', result);
   }
-}
-
-/** Picks the candidate closest to `name` (edit distance), if any is reasonably close. */
-function closestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      bestDistance = distance;
-      best = candidate;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

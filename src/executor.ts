@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { inspect } from 'node:util';
 import { ArgumentValidationError, ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, SessionLimitError, UserCodeError } from './errors.js';
 import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './languages/language.js';
 import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
@@ -15,11 +16,12 @@ import type { FunctionSignature } from './languages/signature.js';
 import { CallFiles, planFiles, type FilePlan } from './fs/file-sync.js';
 import { describeFunction, type CodeDescription } from './introspection/describe.js';
 import { validateArguments } from './introspection/validate-arguments.js';
-import { createModuleProxy, type LoadedModule } from './session/module-proxy.js';
+import { createModuleProxy, type LoadedModule, type UntypedModule } from './session/module-proxy.js';
 import { Session, type SessionHost, type SessionProgram } from './session/session.js';
 import { encodeSipCallFrame } from './protocol/sip.js';
 import { encodeCall } from './request/encode-call.js';
 import { normalizeRequest, type NormalizedRequest } from './request/normalize-request.js';
+import { assertKnownKeys, DESCRIBE_KEYS, EXECUTOR_OPTION_KEYS, SESSION_CALL_KEYS, SESSION_OPTION_KEYS } from './request/option-keys.js';
 import { resolveFunction } from './request/resolve-function.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
 import { resultValue } from './result/result-value.js';
@@ -90,6 +92,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
 
   constructor(options: SandboxExecutorOptions = {}) {
     super();
+    if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'The SandboxExecutor options must be an object.');
+    assertKnownKeys(options, EXECUTOR_OPTION_KEYS, 'the SandboxExecutor options');
     this.settings = {
       poolSize: option('poolSize', options.poolSize, availableParallelism(), 0, true),
       maxQueue: option('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, true),
@@ -233,6 +237,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    */
   describe(options: { language: LanguageInput; code: string }): CodeDescription {
     if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'describe() takes { language, code }.');
+    assertKnownKeys(options, DESCRIBE_KEYS, 'the options of describe()');
+    if (options.code === undefined) throw new InvalidRequestError('code', 'code is missing: describe() reads the functions of { language, code }.');
     const normalized = normalizeRequest({ language: options.language, code: options.code }, { timeoutMs: this.settings.timeoutMs });
     return {
       language: normalized.language.id,
@@ -251,6 +257,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   async createSession(options: SessionOptions): Promise<Session> {
     if (this.closed) throw new ExecutorClosedError();
     if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'Session options must be an object.');
+    assertKnownKeys(options, SESSION_OPTION_KEYS, 'the session options');
     const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: this.settings.timeoutMs });
     const language = probe.language;
     const idleTimeoutMs = option('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0);
@@ -259,10 +266,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host: SessionHost = {
       prepare: (request) => {
+        assertKnownKeys(callOptions(request), SESSION_CALL_KEYS, 'the session call');
         const call = this.prepare({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs }, 'P');
         return { id: call.id, signature: call.signature, frame: call.frame, timeoutMs: call.request.timeoutMs, callNumber: call.callNumber };
       },
-      invoke: (request) => this.invoke({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs, memoryLimitMb, maxOutputBytes, maxResultBytes }),
+      invoke: (request) => {
+        assertKnownKeys(callOptions(request), SESSION_CALL_KEYS, 'the session call');
+        return this.invoke({ ...request, timeoutMs: request.timeoutMs ?? probe.timeoutMs, memoryLimitMb, maxOutputBytes, maxResultBytes });
+      },
       emitStart: (id, lang, functionName) => this.emit('execution:start', { id, language: lang, functionName }),
       emitOutput: (id, stream, data) => this.emit('execution:output', { id, stream, data }),
       emitEnd: (id, result) => this.emit('execution:end', { id, result }),
@@ -315,7 +326,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * await math.$close();
    * ```
    */
-  async load<T = Record<string, (...args: any[]) => Promise<any>>>(options: SessionOptions): Promise<LoadedModule<T>> {
+  async load<T = UntypedModule>(options: SessionOptions): Promise<LoadedModule<T>> {
     const session = await this.createSession(options);
     const functions = this.signatures(session.languageDefinition, session.code).map((s) => s.name);
     return createModuleProxy<T>(session, functions);
@@ -326,6 +337,17 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     this.closed = true;
     await Promise.all([...this.sessions].map((session) => session.close()));
     await this.pool.close();
+  }
+
+  /** Same as {@link close}, for `await using executor = new SandboxExecutor()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** What `console.log(executor)` prints: the pool's state, not its worker handles and timers. */
+  [inspect.custom](): string {
+    const { closed, poolSize, workers, busy, queued, sessions } = this.status();
+    return `SandboxExecutor { ${closed ? 'closed, ' : ''}poolSize: ${poolSize}, workers: ${workers}, busy: ${busy}, queued: ${queued}, sessions: ${sessions} }`;
   }
 
   // --- stages -------------------------------------------------------------------------------
@@ -527,4 +549,10 @@ function option(name: string, value: number | undefined, fallback: number, min: 
     throw new InvalidRequestError(name, `${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(value)}.`);
   }
   return value;
+}
+
+/** A session call's own options: what the session adds (its language and code) left out. */
+function callOptions(request: ExecutionRequest): object {
+  const { language: _language, code: _code, ...own } = request;
+  return own;
 }

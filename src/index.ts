@@ -7,7 +7,7 @@
 export { SandboxExecutor } from './executor.js';
 export { Session } from './session/session.js';
 export type { SessionCallRequest, SessionMode } from './session/session.js';
-export type { LoadedModule, ModuleFunction } from './session/module-proxy.js';
+export type { LoadedModule, ModuleFunction, UntypedModule } from './session/module-proxy.js';
 export * from './errors.js';
 export type {
   ExecutionErrorInfo,
@@ -18,6 +18,7 @@ export type {
   ExecutorEvents,
   ExecutorStatus,
   Language,
+  LanguageAlias,
   LanguageInput,
   SandboxExecutorOptions,
   SessionOptions,

@@ -13,8 +13,14 @@ import type { AfterSyncHook, BeforeSyncHook, FilesReport, MountOptions, Permissi
  */
 export type Language = 'python' | 'ruby' | 'javascript' | 'php' | 'c' | 'cpp';
 
-/** A language name as accepted in requests: a {@link Language} or one of its aliases. */
-export type LanguageInput = Language | (string & {});
+/** Other names accepted for the languages: `py` and `python3`, `rb`, `js`, `c++` and `cxx`. */
+export type LanguageAlias = 'py' | 'python3' | 'rb' | 'js' | 'c++' | 'cxx';
+
+/**
+ * A language name as accepted in requests: a {@link Language} or one of its aliases, so that a typo
+ * (`'pyhton'`) fails to compile. At run time names are also accepted in any letter case.
+ */
+export type LanguageInput = Language | LanguageAlias;
 
 /** Final state of an execution. */
 export type ExecutionStatus =

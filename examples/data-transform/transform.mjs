@@ -1,7 +1,13 @@
 // A data-transform script: mounts a folder of CSV files, lets a Python function summarize them, and syncs
 // the summary it writes back to the folder. Only `summary/` may be written; the inputs stay read-only.
 //
-// Usage: node examples/data-transform/transform.mjs [folder]   (default: examples/data-transform/data)
+// Usage: node examples/data-transform/transform.mjs [folder]
+// Without a folder, it works on a temporary copy of the sample data next to this file (data/), so that
+// running the example leaves this folder as it was.
+import { cp, mkdtemp } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxExecutor } from 'sandbox-executor';
 
@@ -38,9 +44,23 @@ export async function transform(folder) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const folder = process.argv[2] ?? fileURLToPath(new URL('./data', import.meta.url));
+/** Whether node was started with this file, whatever the path looked like (relative, a link, spaces…). */
+function startedDirectly() {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (startedDirectly()) {
+  let folder = process.argv[2];
+  if (folder === undefined) {
+    folder = await mkdtemp(join(tmpdir(), 'data-transform-'));
+    await cp(fileURLToPath(new URL('./data', import.meta.url)), folder, { recursive: true });
+  }
   const result = await transform(folder);
+  console.log('folder:', folder);
   console.log(result.status, result.result);
   console.log('written:', result.files?.sync.written);
 }

@@ -1,6 +1,8 @@
 // A serverless-style handler (AWS Lambda, Cloud Functions…) that runs user-submitted functions.
 // The executor is created once per container and reused across invocations: the first call pays for
 // loading the interpreter, later calls start from pre-started instances.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { SandboxExecutor, SandboxError } from 'sandbox-executor';
 
 const executor = new SandboxExecutor({ poolSize: 1, timeoutMs: 5_000, memoryLimitMb: 128 });
@@ -28,8 +30,17 @@ export async function handler(event) {
   }
 }
 
+/** Whether node was started with this file, whatever the path looked like (relative, a link, spaces…). */
+function startedDirectly() {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
 // Run directly: `node examples/serverless-handler/handler.mjs` calls the handler once and exits.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (startedDirectly()) {
   const response = await handler({
     body: JSON.stringify({ language: 'python', code: 'def area(w, h):\n    return w * h\n', args: [3, 4] }),
   });

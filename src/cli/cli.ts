@@ -12,7 +12,7 @@ import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
 import { isLoopback } from '../server/request-guard.js';
 import { resultToJson } from '../server/json-result.js';
-import type { ExecutionRequest, ExecutionResult } from '../types.js';
+import type { ExecutionRequest, ExecutionResult, LanguageInput } from '../types.js';
 
 /** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
 const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
@@ -121,7 +121,7 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
       return EXIT.usage;
     }
     if (error instanceof SandboxError) {
-      io.stderr.write(`sandbox-executor: ${error.name}: ${error.message}\n`);
+      io.stderr.write(`sandbox-executor: ${error.name}: ${commandLineTerms(error.message)}\n`);
       return EXIT.usage;
     }
     io.stderr.write(`sandbox-executor: ${(error as Error)?.stack ?? String(error)}\n`);
@@ -129,18 +129,24 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
   }
 }
 
+/** An error message of the library in the terms of the command line: `--fn` where it says `functionName`. */
+function commandLineTerms(message: string): string {
+  return message.replace(/\bfunctionName\b/g, '--fn');
+}
+
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
   return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
 }
 
-async function readSource(file: string | undefined, language: string | undefined): Promise<{ code: string; language: string }> {
+async function readSource(file: string | undefined, language: string | undefined): Promise<{ code: string; language: LanguageInput }> {
   if (!file) throw new UsageError('Missing <file>.');
   const code = await readFile(file, 'utf8').catch((error: Error) => {
     throw new UsageError(`Cannot read ${file}: ${error.message}`);
   });
   const detected = language ?? EXTENSIONS[extname(file).toLowerCase()];
   if (!detected) throw new UsageError(`Cannot tell the language of ${file} from its extension; pass --language.`);
-  return { code, language: detected };
+  // Checked by the executor, which lists the supported names.
+  return { code, language: detected as LanguageInput };
 }
 
 function json(text: string | undefined, what: string, fallback: unknown): unknown {

@@ -3,10 +3,11 @@
  * typed error and nothing is started.
  */
 import { InvalidRequestError } from '../errors.js';
-import { languageFor } from '../languages/registry.js';
+import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import type { LanguageDefinition } from '../languages/language.js';
 import type { DeterministicSpec } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest } from '../types.js';
+import { assertKnownKeys, REQUEST_KEYS } from './option-keys.js';
 
 /** A request whose fields have been checked. */
 export interface NormalizedRequest {
@@ -35,8 +36,15 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
   if (request === null || typeof request !== 'object') {
     throw new InvalidRequestError('request', 'The request must be an object.');
   }
+  assertKnownKeys(request, REQUEST_KEYS, 'the request');
+  if (request.language === undefined) {
+    throw new InvalidRequestError('language', `language is missing: say which language code is written in (${SUPPORTED_LANGUAGES.join(', ')}).`);
+  }
   const language = languageFor(request.language);
 
+  if (request.code === undefined) {
+    throw new InvalidRequestError('code', 'code is missing: pass the source code that defines the function to call.');
+  }
   if (typeof request.code !== 'string') {
     throw new InvalidRequestError('code', `code must be a string, got ${describe(request.code)}.`);
   }
@@ -48,11 +56,15 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
   }
 
   const args = request.args ?? [];
-  if (!Array.isArray(args)) throw new InvalidRequestError('args', `args must be an array, got ${describe(args)}.`);
+  if (!Array.isArray(args)) {
+    const byName = args !== null && typeof args === 'object' ? ' To pass arguments by name, put them in kwargs: { name: value }.' : '';
+    throw new InvalidRequestError('args', `args is the list of positional arguments and must be an array, got ${describe(args)}.${byName}`);
+  }
 
   const kwargs = request.kwargs ?? {};
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
-    throw new InvalidRequestError('kwargs', `kwargs must be a plain object, got ${describe(kwargs)}.`);
+    const positional = Array.isArray(kwargs) ? ' Positional arguments go in args.' : '';
+    throw new InvalidRequestError('kwargs', `kwargs takes arguments by name and must be a plain object such as { limit: 10 }, got ${describe(kwargs)}.${positional}`);
   }
   const prototype = Object.getPrototypeOf(kwargs);
   if (prototype !== Object.prototype && prototype !== null) {

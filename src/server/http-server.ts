@@ -164,7 +164,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       requireMethod(req, 'POST');
       requireJsonBody(req);
       const body = await readJson(req, maxBodyBytes);
-      return sendJson(res, 200, executor.describe(body as { language: string; code: string }));
+      return sendJson(res, 200, executor.describe(body as Parameters<typeof executor.describe>[0]));
     }
     if (route === '/exec') {
       requireMethod(req, 'POST');

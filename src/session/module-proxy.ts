@@ -2,7 +2,14 @@
  * A typed object over a session: `mod.add(1, 2)` calls `add` in the sandbox. Keyword arguments go
  * through `mod.add.withKwargs({ … })(…args)`.
  */
+import { inspect } from 'node:util';
 import type { Session } from './session.js';
+
+/**
+ * What `load()` gives without a type argument: every name is a function that takes any arguments and
+ * resolves with `unknown`, so results must be checked or cast before use (never `any`).
+ */
+export type UntypedModule = Record<string, (...args: unknown[]) => Promise<unknown>>;
 
 /** A function of a loaded module: call it with positional arguments, or bind keyword arguments first. */
 export type ModuleFunction<F> = F & {
@@ -43,6 +50,8 @@ export function createModuleProxy<T>(session: Session, functions: readonly strin
     $functions: functions,
     $close: () => session.close(),
     [Symbol.asyncDispose]: () => session.close(),
+    // util.inspect looks at a proxy's target: print the functions, not the session's worker and timers.
+    [inspect.custom]: () => `LoadedModule { language: ${session.language}, functions: [${functions.join(', ')}], session: ${session.state} }`,
   };
   return new Proxy(target, {
     get(object, property, receiver) {

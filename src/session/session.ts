@@ -9,6 +9,7 @@
  * and an answer that arrives for the wrong call, a second answer, or a frame between calls ends the
  * session. No call ever receives another call's result.
  */
+import { inspect } from 'node:util';
 import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
 import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
 import type { FunctionSignature } from '../languages/signature.js';
@@ -194,6 +195,11 @@ export class Session {
   /** Same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** What `console.log(session)` prints: a summary, not the worker handle and timers. */
+  [inspect.custom](): string {
+    return `Session { id: ${this.id}, language: ${this.language}, mode: ${this.mode}, state: ${this.state}${this.closeReason === undefined ? '' : `, closedReason: ${JSON.stringify(this.closeReason)}`} }`;
   }
 
   private async runPersistent(request: ExecutionRequest): Promise<ExecutionResult> {

@@ -5,6 +5,9 @@
  * line numbers. Its `main`, if any, is renamed: the program's `main` is the runtime's
  * (sandbox_runtime.c), which reads the call request and calls sbx_dispatch below.
  *
+ * Every name this file declares starts with sbx_ (reserved), so that none can hide or clash with a name
+ * of the user's code, which shares this translation unit.
+ *
  * Placeholders: {{USER_FILE}}, {{CALLS}} (one sbx_call_N per callable function), {{DISPATCH}}.
  */
 #define main sbx_user_main
@@ -14,6 +17,6 @@
 #include "sandbox_runtime.h"
 
 {{CALLS}}
-int sbx_dispatch(const char *name, const sbx_value *args, const sbx_value *kwargs) {
+int sbx_dispatch(const char *sbx_name, const sbx_value *sbx_args, const sbx_value *sbx_kwargs) {
 {{DISPATCH}}  return 0;
 }

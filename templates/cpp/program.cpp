@@ -5,6 +5,9 @@
  * line numbers and default arguments are visible at the calls below. Its `main`, if any, is renamed:
  * the program's `main` is the runtime's (sandbox_runtime.c), which calls sbx_dispatch below.
  *
+ * Every name this file declares starts with sbx_ (reserved), so that none can hide or clash with a name
+ * of the user's code, which shares this translation unit.
+ *
  * Placeholders: {{USER_FILE}}, {{HEADERS}} (standard headers of the types used, already included by
  * the user's code when it compiles), {{CALLS}}, {{DISPATCH}}.
  */
@@ -15,6 +18,6 @@
 {{HEADERS}}#include "sandbox_codec.hpp"
 
 {{CALLS}}
-extern "C" int sbx_dispatch(const char *name, const sbx_value *args, const sbx_value *kwargs) {
+extern "C" int sbx_dispatch(const char *sbx_name, const sbx_value *sbx_args, const sbx_value *sbx_kwargs) {
 {{DISPATCH}}  return 0;
 }

@@ -156,7 +156,7 @@ const FILES: Record<string, { code: string; functions: string[]; search: { name:
 
 describe.each(Object.entries(FILES))('describe() for %s', (language, file) => {
   it('finds the callable functions, their parameters, types and doc comment', () => {
-    const { functions } = executor.describe({ language, code: file.code });
+    const { functions } = executor.describe({ language: language as never, code: file.code });
     expect(functions.map((f) => f.name)).toEqual(file.functions);
     const search = functions[0]!;
     expect(search.parameters.map(({ name, kind, required, schema }) => ({ name, kind, required, schema }))).toEqual(file.search);

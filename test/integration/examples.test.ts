@@ -1,11 +1,12 @@
 /**
  * The examples in examples/ run as they are, through the package's own name (the built dist/).
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { command, ROOT } from '../helpers/packed-package.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 // By URL: the examples are plain JavaScript, loaded as a user would run them.
@@ -52,3 +53,37 @@ describe('examples/data-transform', () => {
     }
   });
 });
+
+describe('examples run directly', () => {
+  it('from any path (relative, with spaces, through a link), without writing next to themselves', async () => {
+    // A copy of examples/ in a folder whose name has a space, reached through a symbolic link, with the
+    // package installed next to it.
+    const dir = await mkdtemp(join(tmpdir(), 'examples run-'));
+    try {
+      const copy = join(dir, 'my examples');
+      await cp(EXAMPLES, copy, { recursive: true });
+      await mkdir(join(dir, 'node_modules'));
+      await symlink(ROOT, join(dir, 'node_modules', 'sandbox-executor'), 'dir');
+      await symlink(copy, join(dir, 'linked'), 'dir');
+      const before = await readdir(join(copy, 'data-transform', 'data'));
+
+      const transformOut = await command(process.execPath, [relative(dir, join(copy, 'data-transform', 'transform.mjs'))], { cwd: dir });
+      expect(transformOut).toMatch(/^success \{ /m);
+      expect(await readdir(join(copy, 'data-transform', 'data'))).toEqual(before);
+      // The temporary copy it worked on got the summary.
+      const folder = /^folder: (.*)$/m.exec(transformOut)![1]!;
+      try {
+        expect(JSON.parse(await readFile(join(folder, 'summary', 'totals.json'), 'utf8'))).toEqual({ east: 7.25, north: 12.5, south: 4 });
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+
+      const handlerOut = await command(process.execPath, [join(dir, 'linked', 'serverless-handler', 'handler.mjs')], { cwd: dir });
+      expect(handlerOut).toContain('statusCode: 200');
+      expect(handlerOut).toContain('"result":12');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+

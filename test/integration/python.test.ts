@@ -232,7 +232,7 @@ def f():
 
 describe('Python: requests that are wrong before anything runs', () => {
   it('unknown language', async () => {
-    await expect(executor.invoke({ language: 'cobol', code: 'x' })).rejects.toBeInstanceOf(UnsupportedLanguageError);
+    await expect(executor.invoke({ language: 'cobol' as never, code: 'x' })).rejects.toBeInstanceOf(UnsupportedLanguageError);
   });
 
   it('function not found lists the candidates', async () => {

@@ -103,9 +103,11 @@ describe('GET /exec/{id}/events', () => {
   });
 
   it('replays a finished execution to a late follower; unknown ids are 404', async () => {
+    // The call is the only one running: its end is the next one the executor reports.
+    const ended = new Promise((resolve) => executor.once('execution:end', resolve));
     const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("early")\n    return 1\n' });
     const { id } = await started.json() as any;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await ended;
     const received = await readEvents(await fetch(`${base}/exec/${id}/events`));
     expect(received.map((e) => e.event)).toEqual(['execution-output', 'execution-complete']);
     expect((await fetch(`${base}/exec/nope/events`)).status).toBe(404);

@@ -2,7 +2,7 @@
  * Sessions (one live interpreter per session, SIP persistent mode) and module proxies, with Python.
  * Every language's session support is checked in the conformance table.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   ExecutionCancelledError,
   ExecutorClosedError,
@@ -132,8 +132,10 @@ describe('sessions', () => {
   it('a cancelled call ends the session', async () => {
     const session = await executor.createSession({ language: 'python', code: COUNTER });
     const controller = new AbortController();
+    // Cancelled once it runs (the executor reports the start of a session's call like any other). After the
+    // event, not inside it: an abort from inside the listener comes before the session watches the signal.
+    executor.once('execution:start', () => queueMicrotask(() => controller.abort()));
     const running = session.invoke({ functionName: 'spin', signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
     const error = await rejection(running);
     expect(error).toBeInstanceOf(ExecutionCancelledError);
     expect(error.result.status).toBe('cancelled');
@@ -141,9 +143,17 @@ describe('sessions', () => {
   });
 
   it('close themselves when idle', async () => {
+    // The idle timer is the session's own setTimeout: fake timers fire it without waiting for real time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const session = await executor.createSession({ language: 'python', code: COUNTER, idleTimeoutMs: 150 });
-    expect(await session.call('inc')).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    try {
+      expect(await session.call('inc')).toBe(1);
+      vi.advanceTimersByTime(149);
+      expect(session.state).toBe('open');
+      vi.advanceTimersByTime(1);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(session.state).toBe('closed');
     expect(session.closedReason).toContain('idle');
     expect(await rejection(session.call('get'))).toBeInstanceOf(SessionClosedError);

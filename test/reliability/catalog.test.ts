@@ -56,7 +56,7 @@ let deep: unknown = 1;
 for (let i = 0; i < 1000; i++) deep = [deep];
 
 const CASES: Case[] = [
-  ['unknown language', () => executor.invoke({ language: 'cobol', code: ECHO }), rejects(UnsupportedLanguageError)],
+  ['unknown language', () => executor.invoke({ language: 'cobol' as never, code: ECHO }), rejects(UnsupportedLanguageError)],
   ['language that is not a string', () => executor.invoke({ language: 42 as never, code: ECHO }), rejects(UnsupportedLanguageError)],
   ['request that is not an object', () => executor.invoke(null as never), rejects(InvalidRequestError)],
   ['empty code', () => py('   \n'), rejects(InvalidRequestError, (e) => expect(e.field).toBe('code'))],

@@ -5,7 +5,7 @@
  * `__main__._result_fd`), with the call number the proxy would echo, so the frames are well-formed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ResultTooLargeError, SandboxExecutor, SessionClosedError, UserCodeError } from '../../src/index.js';
+import { ResultTooLargeError, SandboxExecutor, SessionClosedError, UserCodeError, type Language } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 
 const MIB = 1024 * 1024;
@@ -96,7 +96,7 @@ describe('maxResultBytes', () => {
     expect(result.result).toBeUndefined();
   });
 
-  it.each([
+  it.each<[Language, string]>([
     ['python', 'def big(n):\n    return "x" * n\n'],
     ['javascript', 'export function big(n) { return "x".repeat(n); }'],
   ])('is a request option, and call() throws ResultTooLargeError (%s)', async (language, code) => {

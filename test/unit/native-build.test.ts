@@ -33,12 +33,17 @@ describe('C/C++ compile cache', () => {
   it('shares one build between concurrent requests and serves repeats from memory', async () => {
     const cache = new BuildCache();
     let builds = 0;
+    // The build stays pending until all three requests are made.
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
     const build = async () => {
       builds++;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await gate;
       return bytes('wasm');
     };
-    const outputs = await Promise.all([1, 2, 3].map(() => cache.get('k', 'test', undefined, build)));
+    const pending = Promise.all([1, 2, 3].map(() => cache.get('k', 'test', undefined, build)));
+    finish();
+    const outputs = await pending;
     expect(outputs.map((o) => new TextDecoder().decode(o))).toEqual(['wasm', 'wasm', 'wasm']);
     await cache.get('k', 'test', undefined, build);
     expect(builds).toBe(1);
@@ -114,6 +119,15 @@ describe('C/C++ diagnostics', () => {
     expect(describeDiagnostics(text, 'user_code.c', 'int f(void) {\n  return 1;\n')).toEqual({ message: 'function definition is not allowed here', line: 1 });
   });
 
+  it('never points past the user code when the only error is in the generated code', () => {
+    const text = "program.cpp:31:16: error: called object type 'size_t' (aka 'unsigned long') is not a function or function pointer\n";
+    const code = 'int first(void) { return 1; }\nint second(void) { return 2; }\n';
+    const { message, line } = describeDiagnostics(text, 'user_code.cpp', code);
+    expect(line).toBe(2);
+    expect(message).toContain("called object type 'size_t'");
+    expect(message).toContain('generated');
+  });
+
   it('reads linker errors', () => {
     expect(describeDiagnostics('wasm-ld: error: /build/program.o: undefined symbol: helper\n', 'user_code.c', '', 'linker')).toEqual({ message: 'undefined symbol: helper' });
   });
@@ -124,8 +138,8 @@ describe('C/C++ dispatcher generation', () => {
     const source = generateDispatcher(inferNativeSignatures('int add(int a, int b) { return a + b; }\nstruct p { int x; };\nint skip(struct p v) { return 0; }\nvoid noop(void) {}\n', 'c'), 'c');
     expect(source.indexOf('#include "user_code.c"')).toBeLessThan(source.indexOf('int sbx_dispatch('));
     expect(source).toContain('#define main sbx_user_main');
-    expect(source).toContain('__builtin_strcmp(name, "add")');
-    expect(source).toContain('__builtin_strcmp(name, "noop")');
+    expect(source).toContain('__builtin_strcmp(sbx_name, "add")');
+    expect(source).toContain('__builtin_strcmp(sbx_name, "noop")');
     expect(source).not.toContain('"skip"');
     expect(source).not.toContain('{{');
   });
@@ -133,8 +147,25 @@ describe('C/C++ dispatcher generation', () => {
   it('calls C++ functions with fewer arguments when trailing ones are left out', () => {
     const source = generateDispatcher(inferNativeSignatures('#include <string>\nstd::string pad(std::string s, int n = 2, std::string e = "|") { return s; }\n', 'cpp'), 'cpp');
     expect(source).toContain('#include <string>');
-    expect(source).toContain('sbx_finish(pad(a0));');
-    expect(source).toContain('sbx_finish(pad(a0, a1, a2));');
-    expect(source).toContain('if (!v1 && count > 1) a1 = (2);');
+    expect(source).toContain('sbx_finish(::pad(sbx_a0));');
+    expect(source).toContain('sbx_finish(::pad(sbx_a0, sbx_a1, sbx_a2));');
+    expect(source).toContain('if (!sbx_v1 && sbx_count > 1) sbx_a1 = (2);');
+  });
+
+  // A generated name that is not reserved can hide one of the user's: a C++ function named `count` with a
+  // default argument failed to compile ("called object type 'size_t' is not a function").
+  it.each(['c', 'cpp'] as const)('every name the %s dispatcher adds after the user code is reserved (sbx_)', (dialect) => {
+    const code = [
+      'const int *count(const int *names, int args, double t)',
+      'bool r(bool kwargs, unsigned long long v0, char *p0, sandbox_json s0)',
+      ...(dialect === 'cpp' ? ['std::vector<std::map<std::string, int>> a0(const std::optional<std::string> &name, int start = 1, int end = 2)'] : []),
+    ].map((signature) => `${signature} { return 0; }\n`).join('');
+    const source = generateDispatcher(inferNativeSignatures(code, dialect), dialect);
+    const generated = source.slice(source.indexOf('#include "sandbox_'));
+    const words = new Set(generated.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\/\*[\s\S]*?\*\//g, '').match(/(?<!\w)[A-Za-z_]\w*/g));
+    const language = new Set(['include', 'static', 'void', 'const', 'char', 'int', 'long', 'unsigned', 'double', 'bool', '_Bool', 'if', 'else', 'return', 'switch', 'case', 'default', 'break', 'extern', 'nullptr', 'std', 'string', 'vector', 'map', 'optional', '__builtin_strcmp', 'size_t', 'define', 'hpp', 'decode' /* sbx_codec<T>::decode, a member */]);
+    const userFunctions = ['count', 'r', 'a0'];
+    const unreserved = [...words].filter((word) => !language.has(word) && !userFunctions.includes(word) && !/^(sbx_|SBX_)/.test(word));
+    expect(unreserved).toEqual([]);
   });
 });

@@ -217,11 +217,14 @@ export function describeDiagnostics(diagnostics: string, userFile: string, userC
   const errors = parsed.filter((d) => d.severity === 'error' || d.severity === 'fatal error');
   const first = errors.find(isUser) ?? errors[0];
   if (first) {
-    let line = isUser(first) ? first.line : undefined;
-    // An error in the dispatcher usually means the user's file ended inside something (an unclosed
-    // brace): point at the note in the user's file, or at its last line.
-    if (line === undefined) line = parsed.find((d) => d.severity === 'note' && isUser(d))?.line ?? userCode.split('\n').length;
-    return { message: first.message, line };
+    if (isUser(first)) return { message: first.message, line: first.line };
+    // An error outside the user's file (in the generated dispatcher or a header it includes after the
+    // user's code) usually means the user's file ended inside something (an unclosed brace) or used a
+    // reserved sbx_ name: point at the note in the user's file, or at its last line, never past it.
+    const note = parsed.find((d) => d.severity === 'note' && isUser(d));
+    if (note) return { message: first.message, line: note.line };
+    const lastLine = Math.max(1, userCode.replace(/\n$/, '').split('\n').length);
+    return { message: `${first.message} (in the code generated after ${userFile} to call its functions; names starting with sbx_ are reserved)`, line: lastLine };
   }
   // wasm-ld: "wasm-ld: error: program.o: undefined symbol: helper".
   const linkError = /(?:^|\n)wasm-ld: error: (?:[^:\n]*\.o: )?(.*)/.exec(diagnostics);

@@ -51,7 +51,7 @@ export function generateDispatcher(signatures: readonly FunctionSignature[], dia
   }
   const calls = callables.map((callable, index) => (dialect === 'c' ? cCall(callable, index) : cppCall(callable, index))).join('\n');
   const dispatch = callables
-    .map((callable, index) => `  if (__builtin_strcmp(name, "${callable.signature.name}") == 0) {\n    sbx_call_${index}(args, kwargs);\n    return 1;\n  }\n`)
+    .map((callable, index) => `  if (__builtin_strcmp(sbx_name, "${callable.signature.name}") == 0) {\n    sbx_call_${index}(sbx_args, sbx_kwargs);\n    return 1;\n  }\n`)
     .join('');
   const values: Record<string, string> = { USER_FILE: userFileName(dialect), CALLS: calls, DISPATCH: dispatch };
   if (dialect === 'cpp') {
@@ -86,11 +86,11 @@ function cSpelling(type: NativeType): string {
 function cDecode(type: NativeType, value: string, target: string, path: string): string {
   switch (type.kind) {
     case 'bool':
-      return `{ int t; if (!sbx_to_bool(${value}, ${path}, &t)) return; ${target} = t != 0; }`;
+      return `{ int sbx_t; if (!sbx_to_bool(${value}, ${path}, &sbx_t)) return; ${target} = sbx_t != 0; }`;
     case 'integer':
       return type.signed
-        ? `{ long long t; if (!sbx_to_signed(${value}, ${type.min}, ${type.max}, "${type.spelling}", ${path}, &t)) return; ${target} = (${type.spelling})t; }`
-        : `{ unsigned long long t; if (!sbx_to_unsigned(${value}, ${type.max}, "${type.spelling}", ${path}, &t)) return; ${target} = (${type.spelling})t; }`;
+        ? `{ long long sbx_t; if (!sbx_to_signed(${value}, ${type.min}, ${type.max}, "${type.spelling}", ${path}, &sbx_t)) return; ${target} = (${type.spelling})sbx_t; }`
+        : `{ unsigned long long sbx_t; if (!sbx_to_unsigned(${value}, ${type.max}, "${type.spelling}", ${path}, &sbx_t)) return; ${target} = (${type.spelling})sbx_t; }`;
     case 'float':
       return `if (!sbx_to_${type.spelling}(${value}, ${path}, &${target})) return;`;
     case 'cstring':
@@ -119,7 +119,7 @@ function cReturn(type: NativeType, expression: string): string {
       return `sbx_return_json(${expression});`;
     case 'pointer': {
       const target = type.target;
-      return `{\n    const ${cSpelling(target)} *r = ${expression};\n    if (!r) sbx_return_null();\n    else ${cReturn(target, '*r')}\n  }`;
+      return `{\n    const ${cSpelling(target)} *sbx_r = ${expression};\n    if (!sbx_r) sbx_return_null();\n    else ${cReturn(target, '*sbx_r')}\n  }`;
     }
     default:
       throw new Error(`no C return for ${type.kind}`);
@@ -130,12 +130,12 @@ function cReturn(type: NativeType, expression: string): string {
 function callPrologue(callable: CallableSignature, index: number, nullPointer: string): string[] {
   const { signature } = callable;
   const names = signature.params.map((p) => `"${p.name}"`).join(', ');
-  const lines = [`static void sbx_call_${index}(const sbx_value *args, const sbx_value *kwargs) {`];
-  if (signature.params.length > 0) lines.push(`  static const char *const names[] = {${names}};`);
-  lines.push(`  if (!sbx_check_call("${signature.name}", args, kwargs, ${signature.params.length}, ${signature.params.length > 0 ? 'names' : nullPointer})) return;`);
+  const lines = [`static void sbx_call_${index}(const sbx_value *sbx_args, const sbx_value *sbx_kwargs) {`];
+  if (signature.params.length > 0) lines.push(`  static const char *const sbx_names[] = {${names}};`);
+  lines.push(`  if (!sbx_check_call("${signature.name}", sbx_args, sbx_kwargs, ${signature.params.length}, ${signature.params.length > 0 ? 'sbx_names' : nullPointer})) return;`);
   signature.params.forEach((param, i) => {
-    lines.push(`  const sbx_value *v${i} = sbx_argument(args, kwargs, ${i}, "${param.name}");`);
-    lines.push(`  sbx_path p${i} = {${nullPointer}, "${param.name}", ${nullPointer}, 0};`);
+    lines.push(`  const sbx_value *sbx_v${i} = sbx_argument(sbx_args, sbx_kwargs, ${i}, "${param.name}");`);
+    lines.push(`  sbx_path sbx_p${i} = {${nullPointer}, "${param.name}", ${nullPointer}, 0};`);
   });
   return lines;
 }
@@ -146,14 +146,14 @@ function cCall(callable: CallableSignature, index: number): string {
   const argumentsText: string[] = [];
   params.forEach((type, i) => {
     const name = signature.params[i].name;
-    lines.push(`  if (!v${i}) { sbx_missing("${signature.name}", "${name}"); return; }`);
+    lines.push(`  if (!sbx_v${i}) { sbx_missing("${signature.name}", "${name}"); return; }`);
     if (type.kind === 'pointer') {
-      lines.push(`  ${cSpelling(type.target)} s${i};`, `  ${cSpelling(type.target)} *a${i} = 0;`);
-      lines.push(`  if (!sbx_is_null(v${i})) {\n    ${cDecode(type.target, `v${i}`, `s${i}`, `&p${i}`)}\n    a${i} = &s${i};\n  }`);
+      lines.push(`  ${cSpelling(type.target)} sbx_s${i};`, `  ${cSpelling(type.target)} *sbx_a${i} = 0;`);
+      lines.push(`  if (!sbx_is_null(sbx_v${i})) {\n    ${cDecode(type.target, `sbx_v${i}`, `sbx_s${i}`, `&sbx_p${i}`)}\n    sbx_a${i} = &sbx_s${i};\n  }`);
     } else {
-      lines.push(`  ${cSpelling(type)} a${i};`, `  ${cDecode(type, `v${i}`, `a${i}`, `&p${i}`)}`);
+      lines.push(`  ${cSpelling(type)} sbx_a${i};`, `  ${cDecode(type, `sbx_v${i}`, `sbx_a${i}`, `&sbx_p${i}`)}`);
     }
-    argumentsText.push(`a${i}`);
+    argumentsText.push(`sbx_a${i}`);
   });
   lines.push(`  ${cReturn(result, `${signature.name}(${argumentsText.join(', ')})`)}`, '}', '');
   return lines.join('\n');
@@ -169,18 +169,19 @@ function cppCall(callable: CallableSignature, index: number): string {
     const param = signature.params[i];
     if (type.kind === 'pointer') {
       const target = cppSpelling(type.target);
-      lines.push(`  ${target} s${i}{};`, `  ${target} *a${i} = nullptr;`);
-      lines.push(`  if (v${i} && !sbx_is_null(v${i})) {\n    if (!sbx_codec<${target}>::decode(v${i}, s${i}, &p${i})) return;\n    a${i} = &s${i};\n  }`);
+      lines.push(`  ${target} sbx_s${i}{};`, `  ${target} *sbx_a${i} = nullptr;`);
+      lines.push(`  if (sbx_v${i} && !sbx_is_null(sbx_v${i})) {\n    if (!sbx_codec<${target}>::decode(sbx_v${i}, sbx_s${i}, &sbx_p${i})) return;\n    sbx_a${i} = &sbx_s${i};\n  }`);
     } else if (type.kind === 'json') {
-      lines.push(`  char *a${i} = nullptr;`, `  if (v${i} && !sbx_to_json(v${i}, &p${i}, &a${i})) return;`);
+      lines.push(`  char *sbx_a${i} = nullptr;`, `  if (sbx_v${i} && !sbx_to_json(sbx_v${i}, &sbx_p${i}, &sbx_a${i})) return;`);
     } else {
       const spelling = cppSpelling(type);
-      lines.push(`  ${spelling} a${i}{};`, `  if (v${i} && !sbx_codec<${spelling}>::decode(v${i}, a${i}, &p${i})) return;`);
+      lines.push(`  ${spelling} sbx_a${i}{};`, `  if (sbx_v${i} && !sbx_codec<${spelling}>::decode(sbx_v${i}, sbx_a${i}, &sbx_p${i})) return;`);
     }
-    if (param.default === undefined) lines.push(`  if (!v${i}) { sbx_missing("${signature.name}", "${param.name}"); return; }`);
+    if (param.default === undefined) lines.push(`  if (!sbx_v${i}) { sbx_missing("${signature.name}", "${param.name}"); return; }`);
   });
   const call = (count: number) => {
-    const expression = `${signature.name}(${params.slice(0, count).map((_, i) => `a${i}`).join(', ')})`;
+    // `::name`: the user's function at file scope, whatever the call's own scope holds.
+    const expression = `::${signature.name}(${params.slice(0, count).map((_, i) => `sbx_a${i}`).join(', ')})`;
     if (result.kind === 'void') return `${expression};\n    sbx_return_null();`;
     // sandbox_json is a typedef of const char*: overloads cannot tell it from a string.
     return result.kind === 'json' ? `sbx_return_json(${expression});` : `sbx_finish(${expression});`;
@@ -190,15 +191,14 @@ function cppCall(callable: CallableSignature, index: number): string {
   } else {
     // Trailing arguments left out take the function's own defaults: call with fewer arguments. A left-out
     // argument followed by a given one (possible with keyword arguments) gets its default's source text.
-    lines.push('  size_t count = 0;');
-    params.forEach((_, i) => lines.push(`  if (v${i}) count = ${i + 1};`));
-    params.forEach((type, i) => {
+    lines.push('  size_t sbx_count = 0;');
+    params.forEach((_, i) => lines.push(`  if (sbx_v${i}) sbx_count = ${i + 1};`));
+    params.forEach((_, i) => {
       const fallback = signature.params[i].default;
       if (fallback === undefined) return;
-      const target = type.kind === 'pointer' ? `a${i}` : `a${i}`;
-      lines.push(`  if (!v${i} && count > ${i}) ${target} = (${fallback});`);
+      lines.push(`  if (!sbx_v${i} && sbx_count > ${i}) sbx_a${i} = (${fallback});`);
     });
-    lines.push('  switch (count) {');
+    lines.push('  switch (sbx_count) {');
     for (let count = required; count <= params.length; count++) {
       const label = count === required ? `  default:\n` : '';
       lines.push(`${label}  case ${count}:\n    ${call(count)}\n    break;`);

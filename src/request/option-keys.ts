@@ -1,0 +1,95 @@
+/**
+ * The keys each options object accepts. An unknown key is refused with `InvalidRequestError` naming it
+ * and the closest valid one: silently ignoring `{ timeout: 500 }` would let a call run for 30 s.
+ *
+ * Each list `satisfies Record<keyof Options, true>`, so TypeScript refuses a list that misses an option
+ * of its type (or names one the type does not have): adding an option means adding its key here.
+ */
+import { InvalidRequestError } from '../errors.js';
+import type { SessionCallRequest } from '../session/session.js';
+import type { ExecutionRequest, SandboxExecutorOptions, SessionOptions } from '../types.js';
+import { closestName } from './closest-name.js';
+
+/** Keys of `new SandboxExecutor(options)`. */
+export const EXECUTOR_OPTION_KEYS = {
+  poolSize: true,
+  maxQueue: true,
+  maxSessions: true,
+  prewarm: true,
+  cacheDir: true,
+  timeoutMs: true,
+  memoryLimitMb: true,
+  maxOutputBytes: true,
+  maxPayloadBytes: true,
+  maxResultBytes: true,
+  maxMemoryLimitMb: true,
+  maxFsBytes: true,
+  maxFiles: true,
+} as const satisfies Record<keyof SandboxExecutorOptions, true>;
+
+/** Keys of a request to `invoke()`, `call()` and `stream()`. */
+export const REQUEST_KEYS = {
+  language: true,
+  code: true,
+  functionName: true,
+  args: true,
+  kwargs: true,
+  timeoutMs: true,
+  stdin: true,
+  memoryLimitMb: true,
+  maxOutputBytes: true,
+  maxResultBytes: true,
+  signal: true,
+  onStdout: true,
+  onStderr: true,
+  files: true,
+  mounts: true,
+  permissions: true,
+  sync: true,
+  returnFileContents: true,
+  beforeSync: true,
+  afterSync: true,
+  deterministic: true,
+  validateArgs: true,
+} as const satisfies Record<keyof ExecutionRequest, true>;
+
+/** Keys of `createSession()` and `load()`. */
+export const SESSION_OPTION_KEYS = {
+  language: true,
+  code: true,
+  idleTimeoutMs: true,
+  timeoutMs: true,
+  memoryLimitMb: true,
+  maxOutputBytes: true,
+  maxResultBytes: true,
+} as const satisfies Record<keyof SessionOptions, true>;
+
+/** Keys of a call on a session (`session.invoke()`). */
+export const SESSION_CALL_KEYS = {
+  functionName: true,
+  args: true,
+  kwargs: true,
+  timeoutMs: true,
+  signal: true,
+  onStdout: true,
+  onStderr: true,
+} as const satisfies Record<keyof SessionCallRequest, true>;
+
+/** Keys of `describe()`. */
+export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;
+
+/**
+ * Refuses the first key of `options` that `known` does not list.
+ *
+ * @param what how the message names the options object, for example `the request` or `SandboxExecutor options`
+ * @throws InvalidRequestError naming the key and the closest valid one
+ */
+export function assertKnownKeys(options: object, known: Readonly<Record<string, true>>, what: string): void {
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(known, key)) continue;
+    const valid = Object.keys(known);
+    const suggestion = closestName(key, valid);
+    const hint = suggestion ? ` Did you mean ${suggestion}?` : ` Valid keys: ${valid.join(', ')}.`;
+    throw new InvalidRequestError(key, `Unknown option ${JSON.stringify(key)} in ${what}.${hint}`);
+  }
+}
