@@ -49,6 +49,7 @@ const CHECKS = `
     const { port } = await server.listen(0);
     const response = await fetch('http://127.0.0.1:' + port + '/api/sandbox/exec', {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ language: 'python', code: 'def add(a, b):\\n    return a + b\\n', functionName: 'ad' }),
     });
     statuses[label] = [response.status, (await response.json()).error.name];
