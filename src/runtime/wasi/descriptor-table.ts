@@ -39,9 +39,9 @@ export interface OpenDevice {
 export type Descriptor = OpenFile | OpenDir | OpenDevice;
 
 /** The descriptor of the preopened root directory. */
-export const PREOPEN_FD = 3;
+const PREOPEN_FD = 3;
 /** Most descriptors open at once (EMFILE beyond). */
-export const MAX_FDS = 1024;
+const MAX_FDS = 1024;
 
 const STDIO_NAMES = ['stdin', 'stdout', 'stderr'];
 

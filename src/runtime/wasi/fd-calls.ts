@@ -7,7 +7,7 @@ import { FsError, type VirtualFS, type VNode } from '../../fs/virtual-fs.js';
 import { Errno, FdFlags, FileType, MAX_ADVICE, Rights, TimeFlags, whenceFor, type AbiFlavor } from './abi.js';
 import { encodeDirent, fileTypeOf, writeFdstat, writeFilestat, writePrestatDir } from './abi-structs.js';
 import type { Descriptor, DescriptorTable, OpenFile } from './descriptor-table.js';
-import type { GuestMemory } from './guest-memory.js';
+import type { GuestMemory, IoVec } from './guest-memory.js';
 
 /** Streams cannot seek or tell. */
 const STREAM_RIGHTS = Rights.ALL & ~(Rights.FD_SEEK | Rights.FD_TELL);
@@ -254,7 +254,7 @@ export class FdCalls {
     return entry;
   }
 
-  private readAt(entry: OpenFile, offset: number, vecs: { ptr: number; len: number }[]): number {
+  private readAt(entry: OpenFile, offset: number, vecs: IoVec[]): number {
     let position = offset;
     for (const vec of vecs) {
       const chunk = this.vfs.read(entry.node, position, vec.len);
