@@ -52,9 +52,17 @@ export const FdFlags = { APPEND: 1, DSYNC: 2, NONBLOCK: 4, RSYNC: 8, SYNC: 16 } 
 /** Rights bits the sandbox looks at. */
 export const Rights = {
   FD_READ: 1n << 1n,
+  FD_SEEK: 1n << 2n,
+  FD_TELL: 1n << 5n,
   FD_WRITE: 1n << 6n,
   ALL: 0x1fffffffn,
 } as const;
+
+/** Largest `advice` value of `fd_advise` (`noreuse`). */
+export const MAX_ADVICE = 5;
+
+/** `preopentype` of a preopened directory. */
+export const PREOPEN_TYPE_DIR = 0;
 
 /** `fstflags` of the set-times calls. */
 export const TimeFlags = { ATIM: 1, ATIM_NOW: 2, MTIM: 4, MTIM_NOW: 8 } as const;
