@@ -7,8 +7,7 @@ import { defineConfig, type Options } from 'tsup';
  *   script (`worker`) share chunks, so the error classes and the executor exist once for all of them.
  * - CJS: `index` and `server` share one chunk too (tsup's code splitting for CJS), so an executor from
  *   `require('sandbox-executor')` and the adapter from `require('sandbox-executor/server')` agree on
- *   `instanceof`. The worker is ESM only: it imports the ESM-only `@runno/wasi`, and it runs in its own
- *   thread, whichever module system started it.
+ *   `instanceof`. The worker is ESM only: it runs in its own thread, whichever module system started it.
  *
  * `keepNames`: esbuild renames a class that refers to itself (`_FunctionNotFoundError`); error names are
  * part of the API (`error.name`, the CLI, HTTP bodies). No sourcemaps: they doubled the tarball.
