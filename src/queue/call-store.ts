@@ -118,6 +118,9 @@ return 1`,
 type ScriptName = keyof typeof SCRIPTS;
 type ScriptClient = IORedis & Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
 
+/** An event as written: JSON with its `type`; `final` ends the call. */
+export type CallEvent = { type: string; final?: boolean; [field: string]: unknown };
+
 /** What a claim found. */
 export type Claim =
   | { kind: 'missing' | 'done' }
@@ -186,7 +189,7 @@ export class CallStore {
    * Appends an event if `token` still owns the call (`''`: take the call over). A final event ends the
    * call: its keys expire the queue's `retainMs` later. Resolves with whether it was written.
    */
-  async append(id: string, token: string, event: object & { final?: boolean }): Promise<boolean> {
+  async append(id: string, token: string, event: CallEvent): Promise<boolean> {
     const keys = this.keys(id);
     const body = JSON.stringify(event);
     return (await this.redis.sandboxCallAppend(keys.state, keys.events, token, event.final ? '1' : '0', body, inline(body))) !== null;

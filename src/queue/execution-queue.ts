@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Redis as IORedis } from 'ioredis';
 import { ExecutionCancelledError, InvalidRequestError, type ExecutionRequest } from '../index.js';
 import { CallFollowers } from './call-follower.js';
-import { CallStore } from './call-store.js';
+import { CallStore, type CallEvent } from './call-store.js';
 import { createRedisClient, type QueueConnection } from './connection.js';
 import { loadQueueDependencies } from './dependencies.js';
 import { encodeEnvelope, type QueueEnvelope } from './envelope.js';
@@ -175,7 +175,7 @@ interface QueueInternals {
   replay(id: string): AsyncIterableIterator<QueuedCallEvent>;
   cancel(id: string, reason: string): Promise<void>;
   /** Takes the call off the queue if it is waiting, and writes its final event. Resolves with whether it did. */
-  endWaiting(id: string, event: (queuedMs: number, request: QueueEnvelope['request'] | undefined) => object & { final?: boolean }): Promise<boolean>;
+  endWaiting(id: string, event: (queuedMs: number, request: QueueEnvelope['request'] | undefined) => CallEvent): Promise<boolean>;
 }
 
 /** Counts of the queue's calls by state. */

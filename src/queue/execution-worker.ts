@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import { ExecutionCancelledError, InvalidRequestError, SandboxExecutor, type ExecutionRequest, type ExecutionResult } from '../index.js';
 import type { MountRoot } from '../server/index.js';
-import { CallStore, cancelChannel, type Claim } from './call-store.js';
+import { CallStore, cancelChannel, type CallEvent, type Claim } from './call-store.js';
 import { createRedisClient, type QueueConnection } from './connection.js';
 import { loadQueueDependencies } from './dependencies.js';
 import { decodeEnvelope } from './envelope.js';
@@ -174,7 +174,7 @@ export async function createExecutionWorker(options: ExecutionWorkerOptions): Pr
     events.emit('call:start', { callId: id, attempt });
     let deadline: NodeJS.Timeout | undefined;
     if (claim.deadlineInMs !== undefined) deadline = setTimeout(() => controller.abort(new DeadlineReached()), claim.deadlineInMs);
-    let final: object & { final?: boolean };
+    let final: CallEvent;
     let status: ExecutionResult['status'] | 'failed';
     try {
       const result = await executor.invoke({
@@ -281,7 +281,7 @@ class OutputWriter {
     this.pending = [];
   }
 
-  send(event: object): void {
+  send(event: CallEvent): void {
     this.writes.push(
       this.store.append(this.id, this.token, event).then(
         (written) => written || this.lost(),
