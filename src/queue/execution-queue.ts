@@ -44,6 +44,12 @@ export interface ExecutionQueueOptions {
   callTtlMs?: number;
 }
 
+/**
+ * A request as it can travel on a queue: an `ExecutionRequest` without what stays in the submitting
+ * process (its `signal`, output callbacks and sync hooks; use the handle's events and `cancel()`).
+ */
+export type QueueRequest = Omit<ExecutionRequest, 'signal' | 'onStdout' | 'onStderr' | 'beforeSync' | 'afterSync'>;
+
 /** Options of {@link ExecutionQueue.submit}. */
 export interface SubmitOptions {
   /**
@@ -198,7 +204,7 @@ export interface ExecutionQueue {
    * @throws UnserializableValueError for an argument that cannot travel
    * @throws QueueRequestTooLargeError over `maxRequestBytes`
    */
-  submit<T = unknown>(request: ExecutionRequest, options?: SubmitOptions): Promise<QueuedCall<T>>;
+  submit<T = unknown>(request: QueueRequest, options?: SubmitOptions): Promise<QueuedCall<T>>;
   /**
    * A handle on a call submitted by any process, to get its result, follow its events or cancel it.
    *
@@ -266,14 +272,14 @@ export async function createExecutionQueue(options: ExecutionQueueOptions): Prom
 
   return {
     name,
-    async submit<T>(request: ExecutionRequest, submitOptions: SubmitOptions = {}): Promise<QueuedCall<T>> {
+    async submit<T>(request: QueueRequest, submitOptions: SubmitOptions = {}): Promise<QueuedCall<T>> {
       if (closed) throw new QueueClosedError();
       const id = submitOptions.jobId ?? randomUUID();
       if (typeof id !== 'string' || !JOB_ID.test(id)) throw new InvalidRequestError('jobId', `jobId must be 1 to 128 letters, digits, '_', '.' or '-', and not only digits; got ${JSON.stringify(id)}.`);
       const priority = submitOptions.priority;
       if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_151)) throw new InvalidRequestError('priority', `priority must be an integer from 1 (first) to 2097151, got ${String(priority)}.`);
       const deadline = submitOptions.timeoutMs === undefined ? undefined : count('timeoutMs', submitOptions.timeoutMs, 0, 1);
-      const { envelope } = encodeEnvelope(request, { retries: count('retries', submitOptions.retries, retries), maxRequestBytes, allowMounts: options.allowMounts === true });
+      const { envelope } = encodeEnvelope(request as ExecutionRequest, { retries: count('retries', submitOptions.retries, retries), maxRequestBytes, allowMounts: options.allowMounts === true });
       const created = await store.create(id, { ttlMs: callTtlMs, retainMs, deadlineMs: deadline });
       if (!created) return new QueuedCall<T>(id, internals);
       const handle = new QueuedCall<T>(id, internals);
