@@ -280,15 +280,19 @@ export async function createExecutionQueue(options: ExecutionQueueOptions): Prom
       if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_151)) throw new InvalidRequestError('priority', `priority must be an integer from 1 (first) to 2097151, got ${String(priority)}.`);
       const deadline = submitOptions.timeoutMs === undefined ? undefined : count('timeoutMs', submitOptions.timeoutMs, 0, 1);
       const { envelope } = encodeEnvelope(request as ExecutionRequest, { retries: count('retries', submitOptions.retries, retries), maxRequestBytes, allowMounts: options.allowMounts === true });
-      const created = await store.create(id, { ttlMs: callTtlMs, retainMs, deadlineMs: deadline });
-      if (!created) return new QueuedCall<T>(id, internals);
+      // Both commands go out at once, in this order on one connection (one round trip less per call). When
+      // the id is taken, BullMQ ignores the job if the call's job still exists; if that call already ended,
+      // the new job finds it done when a worker claims it, and nothing runs twice.
+      const creating = store.create(id, { ttlMs: callTtlMs, retainMs, deadlineMs: deadline });
+      const adding = bull.add(envelope.kind, envelope, { jobId: id, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+      const [created, added] = await Promise.allSettled([creating, adding]);
+      if (created.status === 'rejected') throw created.reason;
       const handle = new QueuedCall<T>(id, internals);
-      try {
-        await bull.add(envelope.kind, envelope, { jobId: id, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 });
-      } catch (error) {
+      if (!created.value) return handle;
+      if (added.status === 'rejected') {
         // Followers of the call must see it end.
-        await store.append(id, '', storedFailure(error)).catch(() => undefined);
-        throw error;
+        await store.append(id, '', storedFailure(added.reason)).catch(() => undefined);
+        throw added.reason;
       }
       if (deadline !== undefined) handle.setDeadline(deadline, request.language, request.functionName);
       return handle;
