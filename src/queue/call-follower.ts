@@ -112,8 +112,10 @@ export class CallFollowers {
       try {
         const start = follower.lastId === '0-0' ? '-' : `(${follower.lastId}`;
         const entries = await this.commands.xrange(channel, start, '+');
-        if (first && entries.length === 0) {
-          follower.fail(new CallNotFoundError(channel.replace(/^.*:call:\{(.*)\}:events$/, '$1')));
+        // Nothing at all (first reading), or nothing left after a reconnection (Redis restarted without
+        // persistence): without its state the call is gone, and its followers must not wait for ever.
+        if (entries.length === 0 && (first || !(await this.store.exists(this.idOf(channel))))) {
+          follower.fail(new CallNotFoundError(this.idOf(channel)));
           return;
         }
         for (const [id, fields] of entries) this.take(follower, id, fields[1]!);
@@ -124,6 +126,10 @@ export class CallFollowers {
         follower.fail(error);
       }
     });
+  }
+
+  private idOf(channel: string): string {
+    return channel.replace(/^.*:call:\{(.*)\}:events$/, '$1');
   }
 
   /** Stops every follower. */
