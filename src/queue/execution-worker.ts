@@ -110,17 +110,34 @@ export async function createExecutionWorker(options: ExecutionWorkerOptions): Pr
   const running = new Map<string, AbortController>();
   subscriber.on('message', (_channel: string, id: string) => running.get(id)?.abort(new CancelRequest()));
   const subscribed = subscriber.subscribe(cancelChannel(prefix, name));
+  let subscribedOnce = false;
+  subscriber.on('ready', () => {
+    // A cancellation announced while this connection was down is still in the call's state.
+    if (subscribedOnce) {
+      for (const [id, controller] of running) {
+        store.cancelReason(id).then((reason) => reason !== undefined && controller.abort(new CancelRequest()), report);
+      }
+    }
+    subscribedOnce = true;
+  });
 
   const processCall = async (job: Job): Promise<{ status: string }> => {
     const id = job.id!;
     // Registered before the claim: a cancellation published after the claim read the state finds it.
     const controller = new AbortController();
     running.set(id, controller);
+    let claim: Claim | undefined;
     try {
-      const claim = await store.claim(id, workerName);
+      claim = await store.claim(id, workerName);
       const status = await runClaimed(job, id, claim, controller);
       events.emit('call:end', { callId: id, status });
       return { status };
+    } catch (error) {
+      // Not expected (Redis commands of a worker wait out outages): still, the call's followers must see
+      // it end rather than wait for a job BullMQ has failed.
+      report(error);
+      if (claim?.kind === 'claimed') await store.append(id, claim.token, storedFailure(error)).catch(report);
+      throw error;
     } finally {
       running.delete(id);
     }

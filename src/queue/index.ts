@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-export { createExecutionQueue, QueuedCall } from './execution-queue.js';
-export type { ExecutionQueue, ExecutionQueueOptions, QueueCounts, QueuedCallEventMap, QueueRequest, SubmitOptions } from './execution-queue.js';
+export { createExecutionQueue } from './execution-queue.js';
+export type { ExecutionQueue, QueuedCall, ExecutionQueueOptions, QueueCounts, QueuedCallEventMap, QueueRequest, SubmitOptions } from './execution-queue.js';
 export { createExecutionWorker } from './execution-worker.js';
 export type { ExecutionWorker, ExecutionWorkerEvents, ExecutionWorkerOptions } from './execution-worker.js';
 export type { QueueConnection } from './connection.js';

@@ -1,7 +1,7 @@
 /**
  * Faults of a queue deployment, for real: worker processes killed with SIGKILL in the middle of a call,
  * a call that every worker dies on, and the ownership rule that keeps a lost attempt from writing over a
- * newer one. Workers use a short lock (lockDurationMs 1500) so that a lost worker is noticed quickly;
+ * newer one. Workers use a short lock (lockDurationMs 3000, against the default 30 000) so that a lost worker is noticed quickly;
  * every wait is on an event.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,7 +29,7 @@ describe.skipIf(REDIS_MISSING !== undefined)(`queue faults${REDIS_MISSING ? ` (s
 
   /** Worker processes on queue `name`, with Python warmed up (no long start-up work while a lock is held). */
   async function workers(name: string, names: string[]): Promise<WorkerProcess[]> {
-    const list = await Promise.all(names.map((workerName) => startWorker({ port: redis.port, name, workerName, lockDurationMs: 1500, stalledIntervalMs: 500, warmup: ['python'] })));
+    const list = await Promise.all(names.map((workerName) => startWorker({ port: redis.port, name, workerName, lockDurationMs: 3000, stalledIntervalMs: 1000, warmup: ['python'] })));
     started.push(...list);
     return list;
   }
