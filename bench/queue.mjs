@@ -117,6 +117,9 @@ async function main() {
     rows.push(['throughput, in-process executor, pool 2', `${direct[2].toFixed(2)} calls/s`, `${(direct[2] / direct[1]).toFixed(2)}×`]);
     rows.push(['throughput, queue, 1 worker process', `${queued[1].toFixed(2)} calls/s`, `${(queued[1] / direct[1]).toFixed(2)}×`]);
     rows.push(['throughput, queue, 2 worker processes', `${queued[2].toFixed(2)} calls/s`, `${(queued[2] / direct[1]).toFixed(2)}× (${(queued[2] / queued[1]).toFixed(2)}× one process)`]);
+    // What two processes gain, next to what a second sandbox worker gains in one process on this machine
+    // now (on a shared machine the second core may not be free for either).
+    rows.push(['scaling 1 → 2 worker processes, relative to pool 1 → 2 in-process', `${((queued[2] / queued[1]) / (direct[2] / direct[1])).toFixed(2)}`, '']);
 
     // Latency: one call at a time, direct and queued alternately so that both see the same load.
     const list = await startWorkers('bench-latency', 1);
