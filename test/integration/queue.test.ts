@@ -3,7 +3,7 @@
  * package, calls submitted from this process (and through two HTTP servers). Nothing is mocked; every
  * wait is on an event (a worker's report, a call's event, a line of redis-server's log).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,32 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
     expect(await refused({ args: [new Map()] })).toBeInstanceOf(UnserializableValueError);
     expect(await refused({}, { jobId: '12' })).toMatchObject({ field: 'jobId' });
     expect(await refused({ files: { 'big.bin': new Uint8Array(17 * 1024 * 1024) } })).toBeInstanceOf(QueueRequestTooLargeError);
+  });
+
+  it('mounts: refused by a worker without allowedMountRoots; within its roots, read-only unless the root says more', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'sandbox-queue-mount-'));
+    await writeFile(join(shared, 'input.txt'), 'from the worker disk');
+    const mounting = await createExecutionQueue({ connection: { port: redis.port }, name: 'calls', allowMounts: true });
+    const rooted = await startWorker({ port: redis.port, name: 'mounts', workerName: 'rooted', allowedMountRoots: [shared] });
+    const toRooted = await createExecutionQueue({ connection: { port: redis.port }, name: 'mounts', allowMounts: true });
+    try {
+      const code = 'def read():\n    with open("/data/input.txt") as fh:\n        text = fh.read()\n    with open("/data/output.txt", "w") as fh:\n        fh.write("x")\n    return text\n';
+      const request = { language: 'python' as const, code, mounts: [{ hostPath: shared, virtualPath: '/data' }], sync: { onDenied: 'skip' as const } };
+      // The workers of 'calls' have no mount roots.
+      const refused = await (await mounting.submit(request)).result().catch((e: unknown) => e);
+      expect(refused).toMatchObject({ name: 'InvalidRequestError', field: 'mounts', message: expect.stringContaining('allowedMountRoots') });
+      const outside = await (await toRooted.submit({ ...request, mounts: [{ hostPath: cacheDir, virtualPath: '/data' }] })).result().catch((e: unknown) => e);
+      expect(outside).toMatchObject({ name: 'InvalidRequestError', field: 'mounts[0].hostPath' });
+      const result = await (await toRooted.submit(request)).result();
+      expect(result.status).toBe('success');
+      expect(result.result).toBe('from the worker disk');
+      // The root is read-only: the file the call created was not written to the worker's disk.
+      expect(result.files?.sync.denied.map((change) => change.virtualPath)).toEqual(['/data/output.txt']);
+      await expect(readFile(join(shared, 'output.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await Promise.all([mounting.close(), toRooted.close(), rooted.stop()]);
+      await rm(shared, { recursive: true, force: true });
+    }
   });
 
   it('two server instances on one queue: one accepts the call, the other streams its events', async () => {
