@@ -34,6 +34,8 @@ import { JobSlots } from './job-slots.js';
 import { errorToJson, resultToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import { checkRequest, resolveMountRoots, type MountRoot, type RequestCeilings } from './request-limits.js';
+import { execThroughQueue, followQueuedCall } from './queue-routes.js';
+import type { ExecutionQueue } from '../queue/index.js';
 
 export type { MountRoot } from './request-limits.js';
 
@@ -43,6 +45,13 @@ const MIB = 1024 * 1024;
 export interface SandboxServerOptions {
   /** The executor that runs requests (default: a new one, closed with the server). */
   executor?: SandboxExecutor;
+  /**
+   * Run calls on a queue's workers instead of in this process (`sandbox-executor/queue`): `POST /exec`
+   * submits, and any server of the same queue answers `/exec/{id}/events` for any call. The server does
+   * not close the queue. Mounts are then the workers' business (their `allowedMountRoots`), so
+   * `allowedMountRoots` cannot be set here.
+   */
+  queue?: ExecutionQueue;
   /** Path prefix of every route (default `/api/sandbox`). */
   basePath?: string;
   /**
@@ -124,6 +133,10 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     maxFsBytes: positive('maxFsBytes', options.maxFsBytes, 256 * MIB),
   };
   const mountRoots = resolveMountRoots(options.allowedMountRoots);
+  const queue = options.queue;
+  if (queue !== undefined && mountRoots.length > 0) {
+    throw new InvalidRequestError('allowedMountRoots', "allowedMountRoots name this server's folders, but with a queue calls run on the workers: give the workers allowedMountRoots and the queue allowMounts: true.");
+  }
   const guard = new RequestGuard(options);
   const slots = new JobSlots(
     positive('maxConcurrentJobs', options.maxConcurrentJobs, executor.status().poolSize || availableParallelism()),
@@ -158,7 +171,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     if (!path.startsWith(`${base}/`)) throw new HttpError(404, 'NOT_FOUND', `No route ${path}.`);
     const route = path.slice(base.length);
 
-    if (route === '/health') return sendJson(res, 200, { ok: true, status: executor.status() }, req.method);
+    if (route === '/health') return sendJson(res, 200, queue ? { ok: true, queue: await queue.counts() } : { ok: true, status: executor.status() }, req.method);
     if (route === '/languages') return sendJson(res, 200, { languages: SUPPORTED_LANGUAGES }, req.method);
     if (route === '/describe') {
       requireMethod(req, 'POST');
@@ -169,8 +182,12 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     if (route === '/exec') {
       requireMethod(req, 'POST');
       requireJsonBody(req);
-      const request = await checkRequest(await readJson(req, maxBodyBytes), ceilings, mountRoots);
+      const request = await checkRequest(await readJson(req, maxBodyBytes), ceilings, mountRoots, queue !== undefined);
       const background = url.searchParams.get('wait') === 'false';
+      if (queue) {
+        const answer = await execThroughQueue(queue, request, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
+        return sendJson(res, answer.status, answer.body);
+      }
       const controller = new AbortController();
       // Refused now, while the client is still waiting for an answer, rather than accepted and failed later.
       const ticket = slots.admit(controller.signal);
@@ -222,6 +239,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       } catch {
         throw new HttpError(400, 'BAD_REQUEST', 'The execution id in the path is not validly escaped.');
       }
+      if (queue) return followQueuedCall(queue, id, res, streams);
       if (!log.has(id)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
       return followEvents(res, id);
     }
@@ -334,6 +352,9 @@ function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof QueueFullError || error instanceof ExecutorClosedError) return 503;
+  // The queue adapter's errors, known by code (the server does not load the queue's module).
+  if (error instanceof SandboxError && error.code === 'QUEUE_REQUEST_TOO_LARGE') return 413;
+  if (error instanceof SandboxError && error.code === 'QUEUE_CLOSED') return 503;
   if (error instanceof ExecutionCancelledError) return 499;
   if (error instanceof SandboxError) return error.code === 'RUNTIME_UNAVAILABLE' ? 500 : 400;
   return 500;

@@ -67,9 +67,10 @@ export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): 
 /**
  * Takes the accepted fields of a JSON body and applies the server's limits: the time limit is lowered to
  * the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
- * mounts must lie in an allowed root and get that root's operations at most.
+ * mounts must lie in an allowed root and get that root's operations at most (unless `mountsCheckedElsewhere`:
+ * a queue's workers check them against their own roots).
  */
-export async function checkRequest(body: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[]): Promise<ExecutionRequest> {
+export async function checkRequest(body: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[], mountsCheckedElsewhere = false): Promise<ExecutionRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -89,7 +90,8 @@ export async function checkRequest(body: unknown, ceilings: RequestCeilings, mou
   if (sync && typeof sync === 'object' && sync.mode === 'manual') {
     throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the same process; use 'auto', 'none' or dryRun over HTTP.");
   }
-  if (request.mounts !== undefined) await checkMounts(request.mounts, ceilings, mountRoots);
+  // With a queue, mounts name the workers' folders: the queue and the workers check them.
+  if (request.mounts !== undefined && !mountsCheckedElsewhere) await checkMounts(request.mounts, ceilings, mountRoots);
   return request as unknown as ExecutionRequest;
 }
 

@@ -43,3 +43,11 @@ export function errorNamesOf(api: Record<string, unknown>, table: Record<string,
   }
   return names;
 }
+
+/** The same for the error classes of `sandbox-executor/queue`. */
+export const QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS: Record<string, readonly unknown[]> = {
+  QueueDependencyError: [['bullmq']],
+  QueueRequestTooLargeError: [10, 5],
+  CallNotFoundError: ['call-1'],
+  QueueClosedError: [],
+};

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRuntimeAssets } from '../../src/runtime/runtime-assets.js';
-import { ERROR_CONSTRUCTOR_ARGUMENTS, errorNamesOf } from '../helpers/error-classes.js';
+import { ERROR_CONSTRUCTOR_ARGUMENTS, errorNamesOf, QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS } from '../helpers/error-classes.js';
 import { command, installInto, packFreshCopy, removePacked, ROOT, type PackedPackage } from '../helpers/packed-package.js';
 
 let packed: PackedPackage;
@@ -79,7 +79,7 @@ function expectChecks(report: any): void {
 describe('the packed tarball', () => {
   it('ships dist/ built by prepack, one copy of the code per module system, no sourcemaps, demo or generated API docs', async () => {
     const { files } = packed;
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/server.js', 'dist/server.cjs', 'dist/cli.js', 'dist/worker.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/server.d.ts', 'dist/server.d.cts', 'templates/python/main.py', 'README.md', 'package.json']) {
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/server.js', 'dist/server.cjs', 'dist/queue.js', 'dist/queue.cjs', 'dist/queue.d.ts', 'dist/queue.d.cts', 'dist/cli.js', 'dist/worker.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/server.d.ts', 'dist/server.d.cts', 'templates/python/main.py', 'README.md', 'package.json']) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
@@ -164,6 +164,42 @@ describe('the packed tarball', () => {
     expect(await runScript(packed.dir, join(esmProject, 'out', 'external.mjs'))).toBe(3);
     expect(await runScript(packed.dir, join(esmProject, 'out', 'bundled.mjs'))).toBe(3);
     expect(await runScript(packed.dir, join(cjsProject, 'out', 'bundled.cjs'))).toBe(5);
+  });
+
+  it('sandbox-executor/queue loads without its optional peers, and says which to install when a queue is created', async () => {
+    // The projects have no bullmq or ioredis: the entry loads in both module systems, its error classes
+    // keep their names, and creating a queue or a worker rejects with QueueDependencyError.
+    const script = `
+      const table = JSON.parse(process.argv[2]);
+      const errorNamesOf = ${errorNamesOf.toString()};
+      const report = { names: { ...errorNamesOf(esmQueue, table), ...errorNamesOf(cjsQueue, table) }, errors: [] };
+      for (const create of [esmQueue.createExecutionQueue, cjsQueue.createExecutionWorker]) {
+        const error = await create({ connection: { port: 1 }, name: 'calls' }).catch((e) => e);
+        report.errors.push([error.name, error.code, error.missing, error instanceof esmQueue.QueueDependencyError && error instanceof cjsQueue.QueueDependencyError && error instanceof esm.SandboxError, /npm install bullmq/.test(error.message)]);
+      }
+      console.log(JSON.stringify(report));`;
+    await writeFile(
+      join(esmProject, 'queue.mjs'),
+      `import * as esm from 'sandbox-executor';
+       import * as esmQueue from 'sandbox-executor/queue';
+       import { createRequire } from 'node:module';
+       const cjsQueue = createRequire(import.meta.url)('sandbox-executor/queue');
+       ${script}`,
+    );
+    await writeFile(join(cjsProject, 'queue.cjs'), `const cjsQueue = require('sandbox-executor/queue');
+       (async () => {
+         const esm = await import('sandbox-executor');
+         const esmQueue = await import('sandbox-executor/queue');
+         ${script}
+       })();`);
+    for (const [project, file] of [[esmProject, 'queue.mjs'], [cjsProject, 'queue.cjs']] as const) {
+      const report = await runScript(project, file, [JSON.stringify(QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS)]);
+      expect(report.names).toEqual(Object.fromEntries(Object.keys(QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS).map((name) => [name, name])));
+      expect(report.errors).toEqual([
+        ['QueueDependencyError', 'QUEUE_DEPENDENCY_MISSING', ['bullmq', 'ioredis'], true, true],
+        ['QueueDependencyError', 'QUEUE_DEPENDENCY_MISSING', ['bullmq', 'ioredis'], true, true],
+      ]);
+    }
   });
 
   it('its command runs a function', async () => {

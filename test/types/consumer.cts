@@ -17,3 +17,10 @@ export async function typed(): Promise<void> {
   await executor.close();
   console.log(wrong);
 }
+
+import { createExecutionQueue, QueueDependencyError } from 'sandbox-executor/queue';
+
+export async function queued(): Promise<void> {
+  const error: unknown = await createExecutionQueue({ connection: { port: 6379 }, name: 'calls' }).catch((caught: unknown) => caught);
+  if (error instanceof QueueDependencyError) console.log(error.missing.join(', '));
+}

@@ -57,3 +57,23 @@ export async function typed(): Promise<void> {
   await server.close();
   console.log(value, sum, unchecked, checked, total, greeting);
 }
+
+/** The queue adapter's declarations compile without bullmq or ioredis installed (they are optional peers). */
+import { createExecutionQueue, createExecutionWorker, QueueDependencyError, type QueuedExecutionResult } from 'sandbox-executor/queue';
+
+export async function queued(): Promise<void> {
+  const queue = await createExecutionQueue({ connection: 'redis://127.0.0.1:6379', name: 'calls' });
+  const call = await queue.submit<number>({ language: 'python', code, args: [1, 2] }, { priority: 1, timeoutMs: 5000 });
+  call.on('output', (event) => process.stdout.write(event.data));
+  // @ts-expect-error a function cannot travel on a queue (listen to the handle's output events)
+  await queue.submit({ language: 'python', code, onStdout: (chunk: string) => console.log(chunk) });
+  const result: QueuedExecutionResult<number> = await call.result();
+  const attempt: number = result.queue.attempt;
+  const worker = await createExecutionWorker({ connection: { host: 'redis', port: 6379 }, name: 'calls', concurrency: 2 });
+  const server = createSandboxServer({ queue });
+  await server.close();
+  await worker.close();
+  await queue.close();
+  const missing = new QueueDependencyError(['bullmq']);
+  console.log(attempt, missing.missing);
+}
