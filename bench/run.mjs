@@ -8,7 +8,14 @@ import { SandboxExecutor } from '../dist/index.js';
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
-const N = { ours: quick ? 10 : 30, theirs: quick ? 2 : 5, session: quick ? 300 : 2000, throughput: quick ? 16 : 40, theirsThroughput: quick ? 2 : 4, compile: quick ? 3 : 8 };
+const N = {
+  ours: quick ? 10 : 30,
+  theirs: quick ? 2 : 5,
+  session: quick ? 300 : 2000,
+  throughput: quick ? 16 : 40,
+  theirsThroughput: quick ? 2 : 4,
+  compile: quick ? 3 : 8,
+};
 
 /** One row per language: the same `add(1, 2)` as a function for us and as a program for runCode. */
 const LANGUAGES = [
@@ -76,7 +83,8 @@ function check(result) {
 async function theirsOnce(runtime, script) {
   const r = await runCode(runtime, script);
   // php-cgi prints CGI headers first: the answer is the last line.
-  if (r.resultType !== 'complete' || r.stdout.trim().split(/\r?\n/).pop() !== '3') throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
+  if (r.resultType !== 'complete' || r.stdout.trim().split(/\r?\n/).pop() !== '3')
+    throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
 }
 
 const ms = (v) => (v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
@@ -112,7 +120,11 @@ for (const { language, runtime, code, script, compiled } of LANGUAGES) {
     // calls the pool refills, as it does when calls are not back to back.
     const warm = new SandboxExecutor();
     await warm.warmup([language]);
-    const warmStats = await sample(N.ours, async () => check(await warm.invoke(request)), () => warm.warmup([language]));
+    const warmStats = await sample(
+      N.ours,
+      async () => check(await warm.invoke(request)),
+      () => warm.warmup([language]),
+    );
     await warm.close();
 
     latencyRows.push([`${language}: fresh interpreter per call`, coldStats, theirs]);

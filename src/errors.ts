@@ -68,10 +68,7 @@ export class UnsupportedLanguageError extends SandboxError {
   readonly supported: readonly string[];
 
   constructor(language: string, supported: readonly string[]) {
-    super(
-      'UNSUPPORTED_LANGUAGE',
-      `Unsupported language ${JSON.stringify(language)}. Supported: ${supported.join(', ')}.`,
-    );
+    super('UNSUPPORTED_LANGUAGE', `Unsupported language ${JSON.stringify(language)}. Supported: ${supported.join(', ')}.`);
     this.language = language;
     this.supported = supported;
   }
@@ -104,10 +101,7 @@ export class AmbiguousFunctionError extends SandboxError {
   readonly candidates: readonly string[];
 
   constructor(candidates: readonly string[]) {
-    super(
-      'AMBIGUOUS_FUNCTION',
-      `The code defines several functions (${candidates.join(', ')}); pass functionName to choose one.`,
-    );
+    super('AMBIGUOUS_FUNCTION', `The code defines several functions (${candidates.join(', ')}); pass functionName to choose one.`);
     this.candidates = candidates;
   }
 }
@@ -120,10 +114,7 @@ export class UnserializableValueError extends SandboxError {
   readonly valueType: string;
 
   constructor(path: string, valueType: string, hint?: string) {
-    super(
-      'UNSERIALIZABLE_VALUE',
-      `Cannot send ${path} into the sandbox: ${valueType} is not serializable.${hint ? ` ${hint}` : ''}`,
-    );
+    super('UNSERIALIZABLE_VALUE', `Cannot send ${path} into the sandbox: ${valueType} is not serializable.${hint ? ` ${hint}` : ''}`);
     this.path = path;
     this.valueType = valueType;
   }

@@ -33,7 +33,17 @@ import { contentDigest } from './runtime/content-digest.js';
 import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool, type StandbyProfile } from './runtime/worker-pool.js';
 import type { JobLimits } from './runtime/worker-protocol.js';
-import type { ExecutionRequest, ExecutionResult, ExecutorEvents, ExecutorStatus, Language, LanguageInput, SandboxExecutorOptions, SessionOptions, StreamEvent } from './types.js';
+import type {
+  ExecutionRequest,
+  ExecutionResult,
+  ExecutorEvents,
+  ExecutorStatus,
+  Language,
+  LanguageInput,
+  SandboxExecutorOptions,
+  SessionOptions,
+  StreamEvent,
+} from './types.js';
 
 const MIB = 1024 * 1024;
 const DEFAULTS = {
@@ -104,8 +114,18 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       maxPayloadBytes: option('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1),
       maxFsBytes: option('maxFsBytes', options.maxFsBytes, DEFAULTS.fsLimitBytes, 0, true),
       maxFiles: option('maxFiles', options.maxFiles, DEFAULTS.maxFiles, 1, true),
-      maxResultBytes: atMost('maxResultBytes', option('maxResultBytes', options.maxResultBytes, DEFAULTS.maxResultBytes, 1), MAX_TEXT_BYTES, 'the longest string Node can build'),
-      maxMemoryLimitMb: atMost('maxMemoryLimitMb', option('maxMemoryLimitMb', options.maxMemoryLimitMb, WASM32_MAX_MEMORY_MB, 1), WASM32_MAX_MEMORY_MB, 'what a wasm32 instance can address'),
+      maxResultBytes: atMost(
+        'maxResultBytes',
+        option('maxResultBytes', options.maxResultBytes, DEFAULTS.maxResultBytes, 1),
+        MAX_TEXT_BYTES,
+        'the longest string Node can build',
+      ),
+      maxMemoryLimitMb: atMost(
+        'maxMemoryLimitMb',
+        option('maxMemoryLimitMb', options.maxMemoryLimitMb, WASM32_MAX_MEMORY_MB, 1),
+        WASM32_MAX_MEMORY_MB,
+        'what a wasm32 instance can address',
+      ),
       prewarm: options.prewarm,
       cacheDir: options.cacheDir,
     };
@@ -280,7 +300,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       closed: (session) => this.sessions.delete(session),
     };
     const session = new Session(language.id, language, options.code, mode, host, idleTimeoutMs);
-    const limits: JobLimits = { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes, resultBytes: maxResultBytes };
+    const limits: JobLimits = {
+      memoryBytes: memoryLimitMb * MIB,
+      fsBytes: this.settings.maxFsBytes,
+      maxFiles: this.settings.maxFiles,
+      outputBytes: maxOutputBytes,
+      resultBytes: maxResultBytes,
+    };
     this.startingSessions++;
     try {
       return await this.startSession(session, limits);
@@ -300,7 +326,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         plan = await this.planProgram(language, session.code, signature, limits);
       } catch (error) {
         if (!(error instanceof ProgramBuildError)) throw error;
-        const result = buildFailureResult({ id: session.id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: 0 });
+        const result = buildFailureResult({
+          id: session.id,
+          language: language.id,
+          functionName: signature.name,
+          error: error.info,
+          stderr: error.stderr,
+          durationMs: 0,
+        });
         throw new UserCodeError(result);
       }
       program = { plan, assets: await loadRuntimeAssets(plan.runtime), limits };
@@ -382,7 +415,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       files,
       signature,
       frame: encodeSipCallFrame(mode, callNumber, encoded.json),
-      limits: { memoryBytes: memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: maxOutputBytes, resultBytes: maxResultBytes },
+      limits: {
+        memoryBytes: memoryLimitMb * MIB,
+        fsBytes: this.settings.maxFsBytes,
+        maxFiles: this.settings.maxFiles,
+        outputBytes: maxOutputBytes,
+        resultBytes: maxResultBytes,
+      },
       callNumber,
     };
   }
@@ -398,7 +437,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     } catch (error) {
       if (!(error instanceof ProgramBuildError)) throw error;
       this.emit('execution:start', { id, language: language.id, functionName: signature.name });
-      const result = buildFailureResult({ id, language: language.id, functionName: signature.name, error: error.info, stderr: error.stderr, durationMs: performance.now() - planning });
+      const result = buildFailureResult({
+        id,
+        language: language.id,
+        functionName: signature.name,
+        error: error.info,
+        stderr: error.stderr,
+        durationMs: performance.now() - planning,
+      });
       this.emit('execution:end', { id, result });
       return result;
     }
@@ -456,7 +502,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /** The memory, output and result limits of a call or session: its own, else the executor's, within the ceilings. */
-  private callLimits(source: Pick<ExecutionRequest, 'memoryLimitMb' | 'maxOutputBytes' | 'maxResultBytes'>, language: LanguageDefinition): { memoryLimitMb: number; maxOutputBytes: number; maxResultBytes: number } {
+  private callLimits(
+    source: Pick<ExecutionRequest, 'memoryLimitMb' | 'maxOutputBytes' | 'maxResultBytes'>,
+    language: LanguageDefinition,
+  ): { memoryLimitMb: number; maxOutputBytes: number; maxResultBytes: number } {
     const memoryLimitMb = option('memoryLimitMb', source.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
     const maxOutputBytes = option('maxOutputBytes', source.maxOutputBytes, this.settings.maxOutputBytes, 1);
     const maxResultBytes = option('maxResultBytes', source.maxResultBytes, this.settings.maxResultBytes, 1);
@@ -485,7 +534,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         const prepared = language.prepare ? await language.prepare(this.tools).catch(() => undefined) : undefined;
         if (language.prestart === false) return prepared;
         const emptySignature: FunctionSignature = { name: '', params: [], line: 0 };
-        const limits: JobLimits = { memoryBytes: this.settings.memoryLimitMb * MIB, fsBytes: this.settings.maxFsBytes, maxFiles: this.settings.maxFiles, outputBytes: this.settings.maxOutputBytes, resultBytes: this.settings.maxResultBytes };
+        const limits: JobLimits = {
+          memoryBytes: this.settings.memoryLimitMb * MIB,
+          fsBytes: this.settings.maxFsBytes,
+          maxFiles: this.settings.maxFiles,
+          outputBytes: this.settings.maxOutputBytes,
+          resultBytes: this.settings.maxResultBytes,
+        };
         const plan = await language.planProgram('', emptySignature, prepared, this.tools, [emptySignature], { memoryBytes: limits.memoryBytes });
         const assets = await loadRuntimeAssets(plan.runtime);
         for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);

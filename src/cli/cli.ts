@@ -117,7 +117,9 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`sandbox-executor: ${(error as Error).message}\n${command && command in HELP ? `Run "sandbox-executor ${command} --help".` : 'Run "sandbox-executor --help".'}\n`);
+      io.stderr.write(
+        `sandbox-executor: ${(error as Error).message}\n${command && command in HELP ? `Run "sandbox-executor ${command} --help".` : 'Run "sandbox-executor --help".'}\n`,
+      );
       return EXIT.usage;
     }
     if (error instanceof SandboxError) {
@@ -229,7 +231,9 @@ function printResult(result: ExecutionResult, io: { stdout: NodeJS.WritableStrea
     return;
   }
   const error = result.error;
-  const summary = error?.traceback?.trim() ? error.traceback.trimEnd() : `${error?.type ?? 'Error'}: ${error?.message ?? ''}${error?.line ? ` (line ${error.line})` : ''}`;
+  const summary = error?.traceback?.trim()
+    ? error.traceback.trimEnd()
+    : `${error?.type ?? 'Error'}: ${error?.message ?? ''}${error?.line ? ` (line ${error.line})` : ''}`;
   io.stderr.write(`${result.status === 'error' ? '' : `[${result.status}] `}${summary}\n`);
 }
 
@@ -283,7 +287,8 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
     );
   }
   const maxPending = values['max-pending'] === undefined ? undefined : Number(values['max-pending']);
-  if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0)) throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
+  if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0))
+    throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
   const server = createSandboxServer({
     token,
     insecure: values.insecure,

@@ -106,11 +106,16 @@ async function findConflicts(changes: readonly DiskChange[]): Promise<Map<string
     const existing = await lstatOrNull(target).catch(() => null);
     let problem: string | undefined;
     if (change.unloaded && existing && !(change.kind === 'dir' && existing.isDirectory())) {
-      const what = existing.isSymbolicLink() ? 'a symbolic link' : existing.isFile() ? 'a file that was not loaded into the sandbox' : 'something that was not loaded into the sandbox';
+      const what = existing.isSymbolicLink()
+        ? 'a symbolic link'
+        : existing.isFile()
+          ? 'a file that was not loaded into the sandbox'
+          : 'something that was not loaded into the sandbox';
       throw new DiskSyncFailure(`Writing ${target} failed: ${what} is there, and a sync never replaces it; nothing of this call was written`, target, []);
     }
     if (change.kind === 'dir') {
-      if (existing && !existing.isDirectory()) problem = change.operation === 'create' ? 'something that is not a folder is already there' : 'it is no longer a folder';
+      if (existing && !existing.isDirectory())
+        problem = change.operation === 'create' ? 'something that is not a folder is already there' : 'it is no longer a folder';
     } else if (change.operation === 'create') {
       if (existing) problem = 'a file already exists there on disk (it was not loaded into the sandbox, so it is not overwritten)';
     } else if (!existing) {
@@ -118,7 +123,8 @@ async function findConflicts(changes: readonly DiskChange[]): Promise<Map<string
     } else if (!existing.isFile()) {
       problem = 'it is no longer a regular file';
     } else if (change.expected) {
-      if (existing.size !== change.expected.size || (await digestOf(target)) !== contentDigest(change.expected.data)) problem = 'the file changed on disk after it was loaded';
+      if (existing.size !== change.expected.size || (await digestOf(target)) !== contentDigest(change.expected.data))
+        problem = 'the file changed on disk after it was loaded';
       observed.set(target, existing.mtimeMs);
     }
     if (problem) {
@@ -225,7 +231,10 @@ async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMa
           } else {
             await rename(temp, target);
             // Already gone is what the undo wants.
-            undo.push({ describe: `remove ${target}`, run: () => unlink(target).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))) });
+            undo.push({
+              describe: `remove ${target}`,
+              run: () => unlink(target).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))),
+            });
           }
         } catch (error) {
           await unlink(temp).catch(() => undefined);

@@ -8,15 +8,7 @@ import type { ExecutionErrorInfo, ExecutionRequest } from '../types.js';
 import type { FsChange } from './virtual-fs.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import { applyDiskChanges, DiskSyncFailure, type DiskChange } from './disk-sync.js';
-import type {
-  AfterSyncHook,
-  BeforeSyncHook,
-  FileChange,
-  FilesReport,
-  PendingChanges,
-  SyncOptions,
-  SyncReport,
-} from './fs-types.js';
+import type { AfterSyncHook, BeforeSyncHook, FileChange, FilesReport, PendingChanges, SyncOptions, SyncReport } from './fs-types.js';
 import { checkMountOptions, loadMounts, type LoadedMounts, type ResolvedMount } from './mounts.js';
 import { PermissionResolver } from './permissions.js';
 import { isSafeName, isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
@@ -68,13 +60,15 @@ export function planFiles(options: FileOptions, limits: FsLimits): FilePlan | un
   if (files === undefined && mounts === undefined && permissions === undefined && sync === undefined && !returnFileContents) return undefined;
   const extraFiles: JobFile[] = [];
   if (files !== undefined) {
-    if (files === null || typeof files !== 'object' || Array.isArray(files)) throw new InvalidRequestError('files', 'files must be an object mapping paths to contents.');
+    if (files === null || typeof files !== 'object' || Array.isArray(files))
+      throw new InvalidRequestError('files', 'files must be an object mapping paths to contents.');
     const paths = new Set<string>();
     let bytes = 0;
     for (const [path, content] of Object.entries(files)) {
       const field = `files[${JSON.stringify(path)}]`;
       const virtualPath = virtualPathOf(path, field);
-      if (SANDBOX_FOLDERS.includes(virtualPath)) throw new InvalidRequestError(field, `${field} names the folder ${virtualPath}, which every sandbox has; give a file path such as "data.txt".`);
+      if (SANDBOX_FOLDERS.includes(virtualPath))
+        throw new InvalidRequestError(field, `${field} names the folder ${virtualPath}, which every sandbox has; give a file path such as "data.txt".`);
       if (paths.has(virtualPath)) throw new InvalidRequestError(field, `${field} names ${virtualPath}, like another key of files.`);
       paths.add(virtualPath);
       if (typeof content === 'string') extraFiles.push({ path: virtualPath, data: encoder.encode(content) });
@@ -86,15 +80,22 @@ export function planFiles(options: FileOptions, limits: FsLimits): FilePlan | un
       const parent = ancestors(path).find((folder) => paths.has(folder));
       if (parent) throw new InvalidRequestError(`files[${JSON.stringify(parent)}]`, `${parent} cannot be both a file and the folder of ${path}.`);
     }
-    if (bytes > limits.maxBytes) throw new InvalidRequestError('files', `files hold ${bytes} bytes, over the sandbox's filesystem limit of ${limits.maxBytes} bytes (maxFsBytes).`);
-    if (paths.size > limits.maxFiles) throw new InvalidRequestError('files', `files has ${paths.size} entries, over the sandbox's limit of ${limits.maxFiles} files and folders (maxFiles).`);
+    if (bytes > limits.maxBytes)
+      throw new InvalidRequestError('files', `files hold ${bytes} bytes, over the sandbox's filesystem limit of ${limits.maxBytes} bytes (maxFsBytes).`);
+    if (paths.size > limits.maxFiles)
+      throw new InvalidRequestError('files', `files has ${paths.size} entries, over the sandbox's limit of ${limits.maxFiles} files and folders (maxFiles).`);
   }
   if (sync !== undefined && (sync === null || typeof sync !== 'object')) throw new InvalidRequestError('sync', 'sync must be an object.');
   const mode = sync?.mode ?? 'auto';
-  if (!['auto', 'manual', 'none'].includes(mode)) throw new InvalidRequestError('sync.mode', `sync.mode must be 'auto', 'manual' or 'none', got ${JSON.stringify(mode)}.`);
+  if (!['auto', 'manual', 'none'].includes(mode))
+    throw new InvalidRequestError('sync.mode', `sync.mode must be 'auto', 'manual' or 'none', got ${JSON.stringify(mode)}.`);
   const onDenied = sync?.onDenied ?? 'error';
-  if (!['error', 'skip', 'rollback'].includes(onDenied)) throw new InvalidRequestError('sync.onDenied', `sync.onDenied must be 'error', 'skip' or 'rollback', got ${JSON.stringify(onDenied)}.`);
-  for (const [name, hook] of [['beforeSync', beforeSync], ['afterSync', afterSync]] as const) {
+  if (!['error', 'skip', 'rollback'].includes(onDenied))
+    throw new InvalidRequestError('sync.onDenied', `sync.onDenied must be 'error', 'skip' or 'rollback', got ${JSON.stringify(onDenied)}.`);
+  for (const [name, hook] of [
+    ['beforeSync', beforeSync],
+    ['afterSync', afterSync],
+  ] as const) {
     if (hook !== undefined && typeof hook !== 'function') throw new InvalidRequestError(name, `${name} must be a function.`);
   }
   return {
@@ -171,14 +172,22 @@ export class CallFiles {
     report.sync.denied = denied;
 
     if (!succeeded) {
-      report.sync.message = changes === undefined ? 'The call did not finish; its changes are unknown and nothing was written.' : 'The call did not succeed; nothing was written.';
+      report.sync.message =
+        changes === undefined ? 'The call did not finish; its changes are unknown and nothing was written.' : 'The call did not succeed; nothing was written.';
       return { report };
     }
     if (changes === undefined) {
       // The function returned, then the sandbox died before it reported what it changed (say, a worker
       // lost while listing a huge tree): whatever was written in it is unknown, so this is no success.
-      report.sync.message = 'The sandbox ended before it reported the call\'s file changes; they are unknown and nothing was written.';
-      return { report, crashed: true, error: { type: 'WorkerLost', message: `The sandbox worker ended after the function returned, before it reported the call's file changes; nothing was written.` } };
+      report.sync.message = "The sandbox ended before it reported the call's file changes; they are unknown and nothing was written.";
+      return {
+        report,
+        crashed: true,
+        error: {
+          type: 'WorkerLost',
+          message: `The sandbox worker ended after the function returned, before it reported the call's file changes; nothing was written.`,
+        },
+      };
     }
     if (this.plan.mode === 'none') {
       report.sync.message = 'sync.mode is none: changes are reported, never written.';
@@ -293,7 +302,15 @@ export class CallFiles {
     record.permitted = true;
     return {
       record,
-      disk: { hostRoot: mount.hostRoot, relativePath, kind: change.kind, operation, data: change.data, expected: loadedState, unloaded: this.mounts.unloaded.has(change.path) },
+      disk: {
+        hostRoot: mount.hostRoot,
+        relativePath,
+        kind: change.kind,
+        operation,
+        data: change.data,
+        expected: loadedState,
+        unloaded: this.mounts.unloaded.has(change.path),
+      },
     };
   }
 
@@ -355,7 +372,10 @@ function ancestors(path: string): string[] {
 }
 
 function permissionDenied(denied: readonly FileChange[]): ExecutionErrorInfo {
-  const list = denied.slice(0, 10).map((c) => `${c.change} ${c.virtualPath} (${c.reason})`).join('; ');
+  const list = denied
+    .slice(0, 10)
+    .map((c) => `${c.change} ${c.virtualPath} (${c.reason})`)
+    .join('; ');
   return {
     type: 'PermissionDenied',
     message: `${denied.length} change${denied.length === 1 ? ' is' : 's are'} not permitted and ${denied.length === 1 ? 'was' : 'were'} not written: ${list}${denied.length > 10 ? '; …' : ''}.`,

@@ -117,7 +117,10 @@ export async function loadMounts(mounts: readonly MountOptions[], permissions: P
   const count = (mount: ResolvedMount): void => {
     allNodes += 1;
     if (allNodes > budget.maxFiles) {
-      throw new MountError(mount.hostRoot, `The mounted folders hold more than ${budget.maxFiles} files and folders (the sandbox's maxFiles, less the request's files); exclude what the call does not need.`);
+      throw new MountError(
+        mount.hostRoot,
+        `The mounted folders hold more than ${budget.maxFiles} files and folders (the sandbox's maxFiles, less the request's files); exclude what the call does not need.`,
+      );
     }
   };
   for (const options of mounts) {
@@ -148,10 +151,16 @@ export async function loadMounts(mounts: readonly MountOptions[], permissions: P
           total += file.data.byteLength;
           allBytes += file.data.byteLength;
           if (total > mount.maxTotalBytes) {
-            throw new MountError(mount.hostRoot, `The mounted folder ${mount.hostRoot} holds more than ${mount.maxTotalBytes} bytes (maxTotalBytes); exclude what the call does not need.`);
+            throw new MountError(
+              mount.hostRoot,
+              `The mounted folder ${mount.hostRoot} holds more than ${mount.maxTotalBytes} bytes (maxTotalBytes); exclude what the call does not need.`,
+            );
           }
           if (allBytes > budget.maxBytes) {
-            throw new MountError(mount.hostRoot, `The mounted folders hold more than ${budget.maxBytes} bytes (the sandbox's maxFsBytes, less the request's files); exclude what the call does not need.`);
+            throw new MountError(
+              mount.hostRoot,
+              `The mounted folders hold more than ${budget.maxBytes} bytes (the sandbox's maxFsBytes, less the request's files); exclude what the call does not need.`,
+            );
           }
           loaded.files.push({ path: virtualPath, data: file.data, mtimeMs: file.mtimeMs });
           loaded.loaded.set(virtualPath, { size: file.data.byteLength, mtimeMs: file.mtimeMs, data: file.data });
@@ -234,7 +243,8 @@ async function readHostFile(path: string, maxBytes: number): Promise<{ data: Uin
     const info = await handle.stat();
     if (!info.isFile()) throw new MountError(path, `${path} is not a regular file.`);
     if (info.nlink > 1) return undefined;
-    if (info.size > maxBytes) throw new MountError(path, `${path} is ${info.size} bytes, over the mount's maxFileBytes of ${maxBytes}; exclude it or raise the limit.`);
+    if (info.size > maxBytes)
+      throw new MountError(path, `${path} is ${info.size} bytes, over the mount's maxFileBytes of ${maxBytes}; exclude it or raise the limit.`);
     const data = await handle.readFile();
     if (data.byteLength > maxBytes) throw new MountError(path, `${path} grew over the mount's maxFileBytes of ${maxBytes} while being read.`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtimeMs: info.mtimeMs };

@@ -63,7 +63,10 @@ export interface LanguageToolbox {
  * error): the call then ends with status `error` and this error, without running anything.
  */
 export class ProgramBuildError extends Error {
-  constructor(readonly info: ExecutionErrorInfo, readonly stderr = '') {
+  constructor(
+    readonly info: ExecutionErrorInfo,
+    readonly stderr = '',
+  ) {
     super(info.message);
     this.name = 'ProgramBuildError';
   }

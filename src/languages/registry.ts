@@ -12,14 +12,7 @@ import { python } from './python/index.js';
 import { ruby } from './ruby/index.js';
 
 // `any`: each language has its own type of prepared data, opaque to the registry.
-const LANGUAGES: readonly LanguageDefinition<any>[] = [
-  python,
-  ruby,
-  javascript,
-  php,
-  c,
-  cpp,
-];
+const LANGUAGES: readonly LanguageDefinition<any>[] = [python, ruby, javascript, php, c, cpp];
 
 const byName = new Map<string, LanguageDefinition>();
 for (const language of LANGUAGES) {

@@ -52,5 +52,8 @@ export function splitTopLevel<T extends SpannedToken>(tokens: readonly T[], sepa
 /** The source text that `tokens` span, with runs of white space folded to one space. */
 export function sourceText(source: string, tokens: readonly SpannedToken[]): string {
   if (tokens.length === 0) return '';
-  return source.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ').trim();
+  return source
+    .slice(tokens[0].start, tokens[tokens.length - 1].end)
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -19,9 +19,7 @@ export const RESULT_FRAME_MARK = 0x52; // 'R'
 export const RESULT_HEADER_BYTES = 5;
 
 /** A decoded result frame. `call` is the call number the proxy echoed (see `encodeSipCallFrame`). */
-export type ResultFrame =
-  | { ok: true; value: unknown; call?: number }
-  | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };
+export type ResultFrame = { ok: true; value: unknown; call?: number } | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };
 
 /** A frame header announced a body larger than the reader's limit; nothing of that body is kept. */
 export class ResultFrameTooLarge extends Error {

@@ -64,7 +64,10 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
   const kwargs = request.kwargs ?? {};
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     const positional = Array.isArray(kwargs) ? ' Positional arguments go in args.' : '';
-    throw new InvalidRequestError('kwargs', `kwargs takes arguments by name and must be a plain object such as { limit: 10 }, got ${describe(kwargs)}.${positional}`);
+    throw new InvalidRequestError(
+      'kwargs',
+      `kwargs takes arguments by name and must be a plain object such as { limit: 10 }, got ${describe(kwargs)}.${positional}`,
+    );
   }
   const prototype = Object.getPrototypeOf(kwargs);
   if (prototype !== Object.prototype && prototype !== null) {
@@ -90,7 +93,8 @@ function deterministicSpec(value: ExecutionRequest['deterministic']): Determinis
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object') throw new InvalidRequestError('deterministic', 'deterministic must be an object { seed?, now? }.');
   const seed = value.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new InvalidRequestError('deterministic.seed', `deterministic.seed must be an integer, got ${describe(seed)}.`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new InvalidRequestError('deterministic.seed', `deterministic.seed must be an integer, got ${describe(seed)}.`);
   const now = value.now ?? DETERMINISTIC_EPOCH_MS;
   const nowMs = now instanceof Date ? now.getTime() : now;
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || nowMs < 0) {

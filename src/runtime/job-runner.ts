@@ -59,7 +59,16 @@ export class JobRunner {
       lease = await this.pool.acquire({ standbyKey: spec.deterministic ? undefined : spec.standbyKey, signal: spec.signal });
     } catch (error) {
       if (!(error instanceof AcquireAborted)) throw error;
-      return { outcome: undefined, collector, frames: [], timedOut: false, cancelled: true, cancelReason: error.reason, durationMs: 0, queueMs: performance.now() - queued };
+      return {
+        outcome: undefined,
+        collector,
+        frames: [],
+        timedOut: false,
+        cancelled: true,
+        cancelReason: error.reason,
+        durationMs: 0,
+        queueMs: performance.now() - queued,
+      };
     }
 
     const worker = lease.worker;

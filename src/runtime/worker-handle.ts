@@ -7,7 +7,16 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createOutputRing, DEFAULT_RING_BYTES, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
 import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
-import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
+import {
+  SIGNAL_CONTROL,
+  type ClaimSpec,
+  type ControlMessage,
+  type HostMessage,
+  type JobSpec,
+  type RuntimeId,
+  type WorkerBootData,
+  type WorkerMessage,
+} from './worker-protocol.js';
 
 /** How a job ended, as the host sees it. */
 export type JobOutcome =
@@ -125,7 +134,14 @@ export class WorkerHandle {
     }
     if (this.loaded.has(assets.id)) return;
     this.loaded.add(assets.id);
-    this.post({ type: 'runtime', runtime: assets.id, module: assets.module, minPages: assets.minPages, baseFiles: assets.baseFiles, baseDirs: assets.baseDirs });
+    this.post({
+      type: 'runtime',
+      runtime: assets.id,
+      module: assets.module,
+      minPages: assets.minPages,
+      baseFiles: assets.baseFiles,
+      baseDirs: assets.baseDirs,
+    });
   }
 
   /** Starts a job. The worker must be idle and have the job's runtime. */

@@ -17,14 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import {
-  ExecutionCancelledError,
-  ExecutorClosedError,
-  InvalidRequestError,
-  PayloadTooLargeError,
-  QueueFullError,
-  SandboxError,
-} from '../errors.js';
+import { ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, PayloadTooLargeError, QueueFullError, SandboxError } from '../errors.js';
 import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
@@ -342,6 +335,7 @@ function statusOf(error: unknown): number {
 /** A numeric option, checked, or its default. */
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new InvalidRequestError(name, `${name} must be a number >= ${min}, got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
+    throw new InvalidRequestError(name, `${name} must be a number >= ${min}, got ${String(value)}.`);
   return value;
 }

@@ -55,10 +55,14 @@ const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'd
 export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): Required<MountRoot>[] {
   return roots.map((root, index) => {
     const entry = typeof root === 'string' ? { path: root } : root;
-    if (typeof entry?.path !== 'string' || entry.path === '') throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
+    if (typeof entry?.path !== 'string' || entry.path === '')
+      throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
     const operations = entry.operations ?? ['read'];
     if (!Array.isArray(operations) || operations.some((op) => !ALL_OPERATIONS.includes(op))) {
-      throw new InvalidRequestError(`allowedMountRoots[${index}].operations`, `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`);
+      throw new InvalidRequestError(
+        `allowedMountRoots[${index}].operations`,
+        `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`,
+      );
     }
     return { path: resolve(entry.path), operations: [...operations] };
   });
@@ -82,7 +86,8 @@ export async function checkRequest(body: unknown, ceilings: RequestCeilings, mou
   atMost('maxOutputBytes', request.maxOutputBytes, ceilings.maxOutputBytes, 'maxOutputBytes');
   if (request.files !== null && typeof request.files === 'object' && !Array.isArray(request.files)) {
     let bytes = 0;
-    for (const content of Object.values(request.files)) bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+    for (const content of Object.values(request.files))
+      bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
     atMost('files', bytes, ceilings.maxFsBytes, 'maxFsBytes');
   }
   const sync = request.sync as { mode?: string } | undefined;
@@ -99,7 +104,8 @@ async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoot
   const realRoots = await Promise.all(mountRoots.map(async (root) => ({ ...root, real: await realpath(root.path).catch(() => root.path) })));
   for (const [index, mount] of (mounts as Record<string, unknown>[]).entries()) {
     const field = `mounts[${index}]`;
-    if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string') throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
+    if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string')
+      throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
     const real = await realpath(mount.hostPath).catch(() => undefined);
     // The innermost root decides, so an operator can open a subfolder wider (or narrower) than its parent.
     const root = real === undefined ? undefined : realRoots.filter((r) => within(real, r.real)).sort((a, b) => b.real.length - a.real.length)[0];

@@ -71,7 +71,14 @@ interface PendingCall {
   frames: ResultFrame[];
   started: number;
   timer?: NodeJS.Timeout;
-  settle: (end: { idle?: boolean; outcome?: JobOutcome; timedOut?: boolean; cancelled?: boolean; reason?: unknown; closed?: string }) => ExecutionResult | undefined;
+  settle: (end: {
+    idle?: boolean;
+    outcome?: JobOutcome;
+    timedOut?: boolean;
+    cancelled?: boolean;
+    reason?: unknown;
+    closed?: string;
+  }) => ExecutionResult | undefined;
 }
 
 let nextSessionId = 1;
@@ -282,7 +289,11 @@ export class Session {
     // Settled as a crash (ProtocolError): a second answer, or an answer to another call, means the frames
     // of this program can no longer be matched to calls.
     pending.settle({});
-    this.violation(pending.frames.length > 1 ? 'the program answered a call twice' : `the program answered call ${frame.call ?? '(no number)'} while call ${pending.call.callNumber} was running`);
+    this.violation(
+      pending.frames.length > 1
+        ? 'the program answered a call twice'
+        : `the program answered call ${frame.call ?? '(no number)'} while call ${pending.call.callNumber} was running`,
+    );
   }
 
   /** The program asks for its next request: the running call is over. */

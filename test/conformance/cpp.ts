@@ -3,7 +3,8 @@ import type { ConformanceColumn } from './column.js';
 export const column: ConformanceColumn = {
   language: 'cpp',
   add: 'double add(double a, double b) {\n  return a + b;\n}\n',
-  greet: '#include <string>\n\nstd::string greet(const std::string &name, const std::string &greeting = "Hello") {\n  return greeting + ", " + name + "!";\n}\n',
+  greet:
+    '#include <string>\n\nstd::string greet(const std::string &name, const std::string &greeting = "Hello") {\n  return greeting + ", " + name + "!";\n}\n',
   total: 'double total() {\n  return 0;\n}\n',
   // sandbox_json (sandbox.h) carries any value as JSON text, for mixed data no C++ type describes.
   echo: '#include <sandbox.h>\n\nsandbox_json echo(sandbox_json value) {\n  return value;\n}\n',

@@ -13,7 +13,8 @@ export const column: ConformanceColumn = {
   chatty: 'function chatty() {\n  console.log("hello stdout");\n  console.error("hello stderr");\n  return 42;\n}\n',
   spin: 'function spin() {\n  for (;;) {}\n}\n',
   // QuickJS starts in "/" and cannot change directory (no os.chdir): paths name the working directory.
-  writeFile: 'import * as std from "std";\n\nfunction write_file(name, text) {\n  const file = std.open("/workspace/" + name, "w");\n  file.puts(text);\n  file.close();\n  return true;\n}\n',
+  writeFile:
+    'import * as std from "std";\n\nfunction write_file(name, text) {\n  const file = std.open("/workspace/" + name, "w");\n  file.puts(text);\n  file.close();\n  return true;\n}\n',
   counter: 'let count = 0;\n\nfunction inc() {\n  count += 1;\n  return count;\n}\n',
   entropy: 'function entropy() {\n  return [Math.random(), Date.now() / 1000];\n}\n',
   bigIntegers: true,

@@ -39,7 +39,14 @@ describe('describe()', () => {
     expect(search!.parameters).toEqual([
       { name: 'query', kind: 'positional', required: true, type: 'str', schema: { type: 'string' } },
       { name: 'limit', kind: 'positional', required: false, default: '10', type: 'int', schema: { type: 'integer', default: 10 } },
-      { name: 'tags', kind: 'keyword', required: false, default: 'None', type: 'Optional[list[str]]', schema: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null } },
+      {
+        name: 'tags',
+        kind: 'keyword',
+        required: false,
+        default: 'None',
+        type: 'Optional[list[str]]',
+        schema: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null },
+      },
     ]);
     expect(search!.schema).toEqual({
       type: 'object',

@@ -29,7 +29,7 @@ describe('limits', () => {
     await until(() => executor.status().workers === 2);
   });
 
-  it('an allocation bomb stops at memoryLimitMb with Python\'s own MemoryError', async () => {
+  it("an allocation bomb stops at memoryLimitMb with Python's own MemoryError", async () => {
     const code = 'def bomb():\n    hoard = []\n    while True:\n        hoard.append(bytearray(8 * 1024 * 1024))\n';
     const r = await executor.invoke({ language: 'python', code, memoryLimitMb: 64 });
     expect(r.status).toBe('error');
@@ -52,7 +52,11 @@ describe('limits', () => {
   it('time.sleep really sleeps, without spinning a core', async () => {
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
-    const r = await executor.invoke({ language: 'python', code: 'import time\n\ndef nap(s):\n    t = time.monotonic()\n    time.sleep(s)\n    return time.monotonic() - t\n', args: [0.8] });
+    const r = await executor.invoke({
+      language: 'python',
+      code: 'import time\n\ndef nap(s):\n    t = time.monotonic()\n    time.sleep(s)\n    return time.monotonic() - t\n',
+      args: [0.8],
+    });
     const elapsed = Date.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     expect(r.status).toBe('success');

@@ -27,13 +27,19 @@ const wireValue = fc.letrec((tie) => ({
 describe('SIP and wire values', () => {
   it('a frame decodes to the payload it encodes', () => {
     fc.assert(
-      fc.property(fc.string(), fc.array(fc.jsonValue()), fc.dictionary(fc.string({ minLength: 1 }), fc.jsonValue()), fc.constantFrom('A' as const, 'P' as const), (functionName, args, kwargs, mode) => {
-        const frame = encodeSipFrame(mode, { functionName, args: args as never, kwargs: kwargs as never });
-        const decoded = decodeSipFrame(frame);
-        expect(decoded?.mode).toBe(mode);
-        expect(decoded?.consumed).toBe(frame.byteLength);
-        expect(decoded?.payload).toEqual(JSON.parse(JSON.stringify({ functionName, args, kwargs })));
-      }),
+      fc.property(
+        fc.string(),
+        fc.array(fc.jsonValue()),
+        fc.dictionary(fc.string({ minLength: 1 }), fc.jsonValue()),
+        fc.constantFrom('A' as const, 'P' as const),
+        (functionName, args, kwargs, mode) => {
+          const frame = encodeSipFrame(mode, { functionName, args: args as never, kwargs: kwargs as never });
+          const decoded = decodeSipFrame(frame);
+          expect(decoded?.mode).toBe(mode);
+          expect(decoded?.consumed).toBe(frame.byteLength);
+          expect(decoded?.payload).toEqual(JSON.parse(JSON.stringify({ functionName, args, kwargs })));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -68,14 +74,29 @@ const CAPABILITIES: Record<Language, { arbitrary: fc.Arbitrary<unknown>; code: s
         fc.double({ noNaN: false }),
         fc.string({ unit: 'grapheme' }),
         fc.array(tie('value'), { maxLength: 5 }),
-        fc.dictionary(fc.string().filter((k) => !/^(0|-?[1-9]\d*)$/.test(k)), tie('value'), { minKeys: 1, maxKeys: 5 }),
+        fc.dictionary(
+          fc.string().filter((k) => !/^(0|-?[1-9]\d*)$/.test(k)),
+          tie('value'),
+          { minKeys: 1, maxKeys: 5 },
+        ),
       ),
     })).value,
     code: '<?php\nfunction echo_value($value) {\n  return $value;\n}\n',
     runs: 30,
   },
-  c: { arbitrary: fc.option(fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')), { nil: null }), code: 'const char* echo(const char* value) {\n  return value;\n}\n', runs: 30 },
-  cpp: { arbitrary: fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')), code: '#include <string>\nstd::string echo(std::string value) {\n  return value;\n}\n', runs: 30 },
+  c: {
+    arbitrary: fc.option(
+      fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+      { nil: null },
+    ),
+    code: 'const char* echo(const char* value) {\n  return value;\n}\n',
+    runs: 30,
+  },
+  cpp: {
+    arbitrary: fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+    code: '#include <string>\nstd::string echo(std::string value) {\n  return value;\n}\n',
+    runs: 30,
+  },
 };
 
 describe('values round-trip through each interpreter', () => {

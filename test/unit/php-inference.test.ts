@@ -100,7 +100,13 @@ function after() {}
       ['square', 3],
       ['after', 7],
     ]);
-    expect(sigs[1]).toMatchObject({ returnType: 'int', params: [{ name: 'x', kind: 'positional', type: 'int' }, { name: 'power', kind: 'positional', default: '2' }] });
+    expect(sigs[1]).toMatchObject({
+      returnType: 'int',
+      params: [
+        { name: 'x', kind: 'positional', type: 'int' },
+        { name: 'power', kind: 'positional', default: '2' },
+      ],
+    });
   });
 
   it('skips text outside PHP tags, stops at __halt_compiler, and sees keywords used as names for what they are', () => {
@@ -121,7 +127,20 @@ function halted() {}
   });
 
   it('never throws on broken or random input', () => {
-    const samples = ['function', 'function f(', 'function f($a, $b', '"unterminated {$x', "<<<EOT\nnever closed", '/** doc', '#[', '<?php ?>', '$f = fn(', ')))}}}', 'function f(...$) {}', '$ = function'];
+    const samples = [
+      'function',
+      'function f(',
+      'function f($a, $b',
+      '"unterminated {$x',
+      '<<<EOT\nnever closed',
+      '/** doc',
+      '#[',
+      '<?php ?>',
+      '$f = fn(',
+      ')))}}}',
+      'function f(...$) {}',
+      '$ = function',
+    ];
     for (const code of samples) expect(() => inferPhpSignatures(code)).not.toThrow();
     const alphabet = 'function $a(){}[]<>?"\'`#/*\\\n =>.,;:&|!@-+%^~0123456789abcEOT<<<?php';
     let seed = 12345;

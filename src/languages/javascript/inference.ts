@@ -34,11 +34,30 @@ const OPEN = new Set(['(', '[', '{']);
 const CLOSE = new Set([')', ']', '}']);
 /** Keywords that start a statement after a line break (so a declaration before them has ended). */
 const STATEMENT_KEYWORDS = new Set([
-  'async', 'break', 'class', 'const', 'continue', 'debugger', 'do', 'export', 'for', 'function', 'if', 'import', 'let',
-  'return', 'switch', 'throw', 'try', 'var', 'while', 'with',
+  'async',
+  'break',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'do',
+  'export',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'return',
+  'switch',
+  'throw',
+  'try',
+  'var',
+  'while',
+  'with',
 ]);
 /** Tokens after which a line break cannot end a statement (the expression goes on). */
-const CONTINUING_PUNCTUATION = /^(?:[=+\-*/%&|^!~?:<>.,]|[=!<>]=|===|!==|&&|\|\||\?\?|\*\*|<<|>>|>>>|=>|\?\.|\.\.\.|[+\-*/%&|^]=|\*\*=|<<=|>>=|>>>=|&&=|\|\|=|\?\?=)$/;
+const CONTINUING_PUNCTUATION =
+  /^(?:[=+\-*/%&|^!~?:<>.,]|[=!<>]=|===|!==|&&|\|\||\?\?|\*\*|<<|>>|>>>|=>|\?\.|\.\.\.|[+\-*/%&|^]=|\*\*=|<<=|>>=|>>>=|&&=|\|\|=|\?\?=)$/;
 
 /** Finds the callable top-level functions of JavaScript `source`, in order of definition. Never throws. */
 export function inferJavaScriptSignatures(source: string): FunctionSignature[] {
@@ -104,7 +123,10 @@ class ModuleScanner {
 
   private continuesExpression(previous: Token): boolean {
     if (previous.type === 'punct') return CONTINUING_PUNCTUATION.test(previous.value) || OPEN.has(previous.value);
-    return previous.type === 'name' && ['new', 'typeof', 'void', 'delete', 'await', 'yield', 'in', 'of', 'instanceof', 'extends', 'return', 'throw'].includes(previous.value);
+    return (
+      previous.type === 'name' &&
+      ['new', 'typeof', 'void', 'delete', 'await', 'yield', 'in', 'of', 'instanceof', 'extends', 'return', 'throw'].includes(previous.value)
+    );
   }
 
   /** Index after the token at `i`, skipping whole bracketed groups. */
@@ -360,7 +382,10 @@ class ModuleScanner {
 
   private text(tokens: Token[]): string {
     if (tokens.length === 0) return '';
-    return this.source.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ').trim();
+    return this.source
+      .slice(tokens[0].start, tokens[tokens.length - 1].end)
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 }
 

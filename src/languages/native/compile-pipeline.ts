@@ -31,7 +31,21 @@ const OPTIMIZATION = '-O2';
 
 // `-mthread-model single` (what the clang driver passes for wasm without threads) lowers thread-locals
 // such as the C library's `errno` to plain globals; without it clang 8 cannot compile them.
-const COMMON_FLAGS = ['-cc1', '-triple', 'wasm32-unknown-wasi', '-mthread-model', 'single', '-emit-obj', OPTIMIZATION, '-isysroot', '/sys', '-ferror-limit', '20', '-fmessage-length', '0'];
+const COMMON_FLAGS = [
+  '-cc1',
+  '-triple',
+  'wasm32-unknown-wasi',
+  '-mthread-model',
+  'single',
+  '-emit-obj',
+  OPTIMIZATION,
+  '-isysroot',
+  '/sys',
+  '-ferror-limit',
+  '20',
+  '-fmessage-length',
+  '0',
+];
 const C_INCLUDES = ['-internal-isystem', '/sys/include', '-internal-isystem', '/sys/lib/clang/8.0.1/include', '-I', INCLUDE_DIR];
 const CPP_INCLUDES = ['-internal-isystem', '/sys/include/c++/v1', ...C_INCLUDES];
 
@@ -49,7 +63,19 @@ export function compilerFlags(dialect: NativeDialect): string[] {
  */
 export function linkerFlags(dialect: NativeDialect): string[] {
   const libraries = dialect === 'c' ? ['-lc'] : ['-lc', '-lc++', '-lc++abi'];
-  return ['--no-threads', '-z', 'stack-size=1048576', '--stack-first', '-L/sys/lib/wasm32-wasi', '/sys/lib/wasm32-wasi/crt1.o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/sandbox_runtime.o`, ...libraries, '-o', `${BUILD_DIR}/program.wasm`];
+  return [
+    '--no-threads',
+    '-z',
+    'stack-size=1048576',
+    '--stack-first',
+    '-L/sys/lib/wasm32-wasi',
+    '/sys/lib/wasm32-wasi/crt1.o',
+    `${BUILD_DIR}/program.o`,
+    `${BUILD_DIR}/sandbox_runtime.o`,
+    ...libraries,
+    '-o',
+    `${BUILD_DIR}/program.wasm`,
+  ];
 }
 
 /** Headers every build sees in its include directory. */
@@ -207,7 +233,12 @@ export function cleanDiagnostics(text: string, userFile: string): string {
 }
 
 /** The message and user line of the first error in `diagnostics`. */
-export function describeDiagnostics(diagnostics: string, userFile: string, userCode: string, tool: 'compiler' | 'linker' = 'compiler'): { message: string; line?: number } {
+export function describeDiagnostics(
+  diagnostics: string,
+  userFile: string,
+  userCode: string,
+  tool: 'compiler' | 'linker' = 'compiler',
+): { message: string; line?: number } {
   const parsed: Diagnostic[] = [];
   for (const text of diagnostics.split('\n')) {
     const match = DIAGNOSTIC.exec(text);
@@ -224,7 +255,10 @@ export function describeDiagnostics(diagnostics: string, userFile: string, userC
     const note = parsed.find((d) => d.severity === 'note' && isUser(d));
     if (note) return { message: first.message, line: note.line };
     const lastLine = Math.max(1, userCode.replace(/\n$/, '').split('\n').length);
-    return { message: `${first.message} (in the code generated after ${userFile} to call its functions; names starting with sbx_ are reserved)`, line: lastLine };
+    return {
+      message: `${first.message} (in the code generated after ${userFile} to call its functions; names starting with sbx_ are reserved)`,
+      line: lastLine,
+    };
   }
   // wasm-ld: "wasm-ld: error: program.o: undefined symbol: helper".
   const linkError = /(?:^|\n)wasm-ld: error: (?:[^:\n]*\.o: )?(.*)/.exec(diagnostics);

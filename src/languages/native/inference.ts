@@ -109,7 +109,12 @@ function skipGroup(tokens: NativeToken[], open: number): number {
  * `undefined` for a definition that is not a candidate (static, main, template, member…), or
  * `'not-a-function'` when the brace opens something else (a struct body, an initializer).
  */
-function parseDefinition(source: string, head: NativeToken[], comments: NativeComment[], dialect: NativeDialect): FunctionSignature | undefined | 'not-a-function' {
+function parseDefinition(
+  source: string,
+  head: NativeToken[],
+  comments: NativeComment[],
+  dialect: NativeDialect,
+): FunctionSignature | undefined | 'not-a-function' {
   if (head.length === 0) return 'not-a-function';
   // Find the parameter list: the first top-level '(' that follows the function's name.
   let open = -1;
@@ -262,7 +267,13 @@ function parseParameter(source: string, tokens: NativeToken[], index: number, di
   }
   const last = declarator[end - 1];
   const beforeLast = declarator[end - 2];
-  if (last?.type === 'identifier' && end > 1 && !TYPE_WORDS.has(last.value) && beforeLast?.value !== '::' && !(beforeLast?.value === 'struct' || beforeLast?.value === 'enum' || beforeLast?.value === 'union' || beforeLast?.value === 'class')) {
+  if (
+    last?.type === 'identifier' &&
+    end > 1 &&
+    !TYPE_WORDS.has(last.value) &&
+    beforeLast?.value !== '::' &&
+    !(beforeLast?.value === 'struct' || beforeLast?.value === 'enum' || beforeLast?.value === 'union' || beforeLast?.value === 'class')
+  ) {
     name = last.value;
     typeTokens = declarator.slice(0, end - 1);
   } else if (declarator.some((t) => t.value === '(')) {
@@ -290,9 +301,37 @@ const NOT_NAMES = new Set<string>([...ATTRIBUTE_WORDS]);
 
 /** Words that can end a type, so that they are never taken for a parameter's name. */
 const TYPE_WORDS = new Set([
-  'int', 'long', 'short', 'char', 'unsigned', 'signed', 'float', 'double', 'bool', '_Bool', 'void', 'const', 'volatile',
-  'size_t', 'ssize_t', 'ptrdiff_t', 'intptr_t', 'uintptr_t', 'string', 'auto', 'wchar_t', 'char16_t', 'char32_t',
-  'int8_t', 'int16_t', 'int32_t', 'int64_t', 'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t',
+  'int',
+  'long',
+  'short',
+  'char',
+  'unsigned',
+  'signed',
+  'float',
+  'double',
+  'bool',
+  '_Bool',
+  'void',
+  'const',
+  'volatile',
+  'size_t',
+  'ssize_t',
+  'ptrdiff_t',
+  'intptr_t',
+  'uintptr_t',
+  'string',
+  'auto',
+  'wchar_t',
+  'char16_t',
+  'char32_t',
+  'int8_t',
+  'int16_t',
+  'int32_t',
+  'int64_t',
+  'uint8_t',
+  'uint16_t',
+  'uint32_t',
+  'uint64_t',
 ]);
 
 /**
@@ -307,7 +346,10 @@ export function typeText(_source: string, tokens: readonly NativeToken[]): strin
     if (previous) {
       const word = t.type === 'identifier' || t.type === 'number';
       const previousWord = previous.type === 'identifier' || previous.type === 'number';
-      if ((word && (previousWord || previous.value === '*' || previous.value === '&' || previous.value === '&&' || previous.value === '>')) || previous.value === ',') {
+      if (
+        (word && (previousWord || previous.value === '*' || previous.value === '&' || previous.value === '&&' || previous.value === '>')) ||
+        previous.value === ','
+      ) {
         out += ' ';
       }
     }

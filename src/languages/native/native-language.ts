@@ -49,7 +49,7 @@ const TYPE_VOCABULARY: TypeVocabulary = {
   'unsigned short': 'integer',
   'signed int': 'integer',
   'char*': 'string',
-  'sandbox_json': 'any',
+  sandbox_json: 'any',
   string: 'string',
   'std::string': 'string',
   vector: 'array',

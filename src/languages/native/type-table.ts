@@ -73,7 +73,8 @@ const INTEGER_TYPEDEFS: Record<string, string> = {
 
 /** What a message lists as supported. */
 export function supportedTypesText(dialect: NativeDialect): string {
-  const scalars = 'bool, char* / const char*, signed/unsigned char, short, int, long, long long (and unsigned), float, double, int8_t…uint64_t, size_t, const T* of a number or bool (nullable), sandbox_json (any value as JSON text, from sandbox.h)';
+  const scalars =
+    'bool, char* / const char*, signed/unsigned char, short, int, long, long long (and unsigned), float, double, int8_t…uint64_t, size_t, const T* of a number or bool (nullable), sandbox_json (any value as JSON text, from sandbox.h)';
   return dialect === 'c'
     ? `${scalars}; void as a return type`
     : `${scalars}, std::string, std::vector<T>, std::map<std::string, T>, std::unordered_map<std::string, T>, std::optional<T> of these; void as a return type`;
@@ -113,7 +114,8 @@ function readTokens(input: string[], dialect: NativeDialect): NativeType | strin
     const pointee = target.filter((t) => t !== 'const' && t !== 'volatile');
     if (pointee.length === 1 && pointee[0] === 'char') return { kind: 'cstring', constant };
     const base = readTokens(pointee, dialect);
-    if (typeof base !== 'string' && (base.kind === 'bool' || base.kind === 'integer' || base.kind === 'float')) return { kind: 'pointer', target: base, constant };
+    if (typeof base !== 'string' && (base.kind === 'bool' || base.kind === 'integer' || base.kind === 'float'))
+      return { kind: 'pointer', target: base, constant };
     return 'is a pointer to a type other than char, a number or bool';
   }
   tokens = tokens.filter((t) => t !== 'const' && t !== 'volatile');
@@ -148,7 +150,8 @@ function readTokens(input: string[], dialect: NativeDialect): NativeType | strin
       }
       if (name === 'optional' && args?.length === 1) {
         const value = readTokens(args[0], dialect);
-        if (typeof value === 'string' || value.kind === 'void' || value.kind === 'pointer' || value.kind === 'cstring' || value.kind === 'json') return 'holds an unsupported type';
+        if (typeof value === 'string' || value.kind === 'void' || value.kind === 'pointer' || value.kind === 'cstring' || value.kind === 'json')
+          return 'holds an unsupported type';
         return { kind: 'optional', value };
       }
     }

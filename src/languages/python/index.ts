@@ -94,9 +94,7 @@ export const python: LanguageDefinition<PythonPrepared> = {
   },
 
   planProgram(code: string, _signature, prepared): ProgramPlan {
-    const proxyFile = prepared
-      ? { path: PROXY_BYTECODE_PATH, data: prepared.proxyBytecode }
-      : { path: PROXY_SOURCE_PATH, data: proxySource() };
+    const proxyFile = prepared ? { path: PROXY_BYTECODE_PATH, data: prepared.proxyBytecode } : { path: PROXY_SOURCE_PATH, data: proxySource() };
     return {
       runtime: 'python',
       argv: ['python', ...FLAGS, proxyFile.path],

@@ -25,7 +25,23 @@ interface Opening {
 const CALLABLE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*[?!]?$/u;
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 /** Tokens after which `if`/`unless`/`while`/`until` are modifiers (`x = 1 if y`, `return if done`). */
-const STATEMENT_END_KEYWORDS = new Set(['end', 'self', 'true', 'false', 'nil', '__FILE__', '__LINE__', '__ENCODING__', 'return', 'break', 'next', 'redo', 'retry', 'yield', 'super']);
+const STATEMENT_END_KEYWORDS = new Set([
+  'end',
+  'self',
+  'true',
+  'false',
+  'nil',
+  '__FILE__',
+  '__LINE__',
+  '__ENCODING__',
+  'return',
+  'break',
+  'next',
+  'redo',
+  'retry',
+  'yield',
+  'super',
+]);
 /** Comments that are directives, not documentation. */
 const DIRECTIVE = /^\s*(?:-\*-.*-\*-|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value)\s*:|rubocop:|typed:|@!parse)/i;
 

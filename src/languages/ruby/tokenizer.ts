@@ -44,9 +44,46 @@ export interface TokenizedSource {
 }
 
 const KEYWORDS = new Set([
-  'alias', 'and', 'begin', 'BEGIN', 'break', 'case', 'class', 'def', 'defined?', 'do', 'else', 'elsif', 'end', 'END',
-  'ensure', 'false', 'for', 'if', 'in', 'module', 'next', 'nil', 'not', 'or', 'redo', 'rescue', 'retry', 'return',
-  'self', 'super', 'then', 'true', 'undef', 'unless', 'until', 'when', 'while', 'yield', '__FILE__', '__LINE__',
+  'alias',
+  'and',
+  'begin',
+  'BEGIN',
+  'break',
+  'case',
+  'class',
+  'def',
+  'defined?',
+  'do',
+  'else',
+  'elsif',
+  'end',
+  'END',
+  'ensure',
+  'false',
+  'for',
+  'if',
+  'in',
+  'module',
+  'next',
+  'nil',
+  'not',
+  'or',
+  'redo',
+  'rescue',
+  'retry',
+  'return',
+  'self',
+  'super',
+  'then',
+  'true',
+  'undef',
+  'unless',
+  'until',
+  'when',
+  'while',
+  'yield',
+  '__FILE__',
+  '__LINE__',
   '__ENCODING__',
 ]);
 
@@ -54,13 +91,71 @@ const KEYWORDS = new Set([
 const VALUE_KEYWORDS = new Set(['end', 'self', 'true', 'false', 'nil', '__FILE__', '__LINE__', '__ENCODING__']);
 
 const OPERATORS = [
-  '**=', '<=>', '===', '...', '<<=', '>>=', '&&=', '||=',
-  '&.', '**', '==', '!=', '>=', '<=', '&&', '||', '<<', '>>', '=~', '!~', '..', '::', '->', '=>',
-  '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=',
+  '**=',
+  '<=>',
+  '===',
+  '...',
+  '<<=',
+  '>>=',
+  '&&=',
+  '||=',
+  '&.',
+  '**',
+  '==',
+  '!=',
+  '>=',
+  '<=',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '=~',
+  '!~',
+  '..',
+  '::',
+  '->',
+  '=>',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '|=',
+  '&=',
+  '^=',
 ];
 
 /** Names of operator methods (`def +(other)`, `:<=>`). */
-const OPERATOR_METHODS = ['[]=', '[]', '<=>', '===', '==', '=~', '!=', '!~', '>=', '<=', '>>', '<<', '**', '+@', '-@', '!', '>', '<', '+', '-', '*', '/', '%', '&', '|', '^', '~', '`'];
+const OPERATOR_METHODS = [
+  '[]=',
+  '[]',
+  '<=>',
+  '===',
+  '==',
+  '=~',
+  '!=',
+  '!~',
+  '>=',
+  '<=',
+  '>>',
+  '<<',
+  '**',
+  '+@',
+  '-@',
+  '!',
+  '>',
+  '<',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '~',
+  '`',
+];
 
 const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
 const NUMBER = /0[xX][\da-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?/y;
@@ -237,7 +332,8 @@ class Lexer {
     // After a method name (`puts /x/`) the reading is a guess: a local variable there means division. A
     // guessed literal must then close on its own line, or it is read as the operator.
     const guessed = this.previous?.type === 'name';
-    const accept = (end: number, close: string): boolean => !guessed || (end <= source.length && source[end - 1] === close && !source.slice(i, end).includes('\n'));
+    const accept = (end: number, close: string): boolean =>
+      !guessed || (end <= source.length && source[end - 1] === close && !source.slice(i, end).includes('\n'));
     if (ch === ':') {
       const next = source[i + 1];
       if (next === ':') {

@@ -69,7 +69,9 @@ export class SandboxWASI extends WASI {
     this.vfs = options.fs;
     this.clock = options.clock;
     this.startNs = options.clock.monotonicNs();
-    options.stdio.forEach((node, fd) => this.fds.set(fd, { type: 'device', node, path: `/dev/${['stdin', 'stdout', 'stderr'][fd]}`, fdflags: fd === 0 ? 0 : FdFlags.APPEND }));
+    options.stdio.forEach((node, fd) =>
+      this.fds.set(fd, { type: 'device', node, path: `/dev/${['stdin', 'stdout', 'stderr'][fd]}`, fdflags: fd === 0 ? 0 : FdFlags.APPEND }),
+    );
     this.fds.set(PREOPEN_FD, { type: 'dir', node: this.vfs.root, path: '/' });
   }
 
@@ -136,16 +138,30 @@ export class SandboxWASI extends WASI {
       path_link: () => Errno.NOTSUP,
       path_open: (fd: number, _dirflags: number, ptr: number, len: number, oflags: number, rights: bigint, _inh: bigint, fdflags: number, out: number) =>
         this.pathOpen(fd, ptr, len, oflags, rights, fdflags, out),
-      path_readlink: (fd: number, ptr: number, len: number) => this.pathOp(fd, ptr, len, (p) => {
-        throw new FsError(this.vfs.lookup(p) ? Errno.INVAL : Errno.NOENT);
-      }),
+      path_readlink: (fd: number, ptr: number, len: number) =>
+        this.pathOp(fd, ptr, len, (p) => {
+          throw new FsError(this.vfs.lookup(p) ? Errno.INVAL : Errno.NOENT);
+        }),
       path_remove_directory: (fd: number, ptr: number, len: number) => this.pathOp(fd, ptr, len, (p) => this.vfs.rmdir(p)),
       path_rename: (fd: number, ptr: number, len: number, fd2: number, ptr2: number, len2: number) => this.pathRename(fd, ptr, len, fd2, ptr2, len2),
       path_symlink: () => Errno.NOTSUP,
       path_unlink_file: (fd: number, ptr: number, len: number) => this.pathOp(fd, ptr, len, (p) => this.vfs.unlink(p)),
       poll_oneoff: (input: number, output: number, n: number, out: number) => this.pollOneoff(input, output, n, out, flavor),
     };
-    for (const name of ['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown', 'sock_open', 'sock_listen', 'sock_connect', 'sock_setsockopt', 'sock_bind', 'sock_getlocaladdr', 'sock_getpeeraddr', 'sock_getaddrinfo']) {
+    for (const name of [
+      'sock_accept',
+      'sock_recv',
+      'sock_send',
+      'sock_shutdown',
+      'sock_open',
+      'sock_listen',
+      'sock_connect',
+      'sock_setsockopt',
+      'sock_bind',
+      'sock_getlocaladdr',
+      'sock_getpeeraddr',
+      'sock_getaddrinfo',
+    ]) {
       table[name] = enosys;
     }
     // Filesystem errors surface as errnos; anything else (exit, limits, host failures) unwinds the program.

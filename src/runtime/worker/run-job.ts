@@ -104,7 +104,14 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   fs.addDevice('/dev/zero', zeroDevice);
   fs.addDevice('/dev/urandom', randomDevice(clock));
   fs.addDevice('/dev/random', randomDevice(clock));
-  fs.addDevice('/dev/sandbox/result', resultDevice(ring, () => stdin.resume(), () => limits.resultBytes ?? Number.POSITIVE_INFINITY));
+  fs.addDevice(
+    '/dev/sandbox/result',
+    resultDevice(
+      ring,
+      () => stdin.resume(),
+      () => limits.resultBytes ?? Number.POSITIVE_INFINITY,
+    ),
+  );
   fs.addDevice('/dev/sandbox/control', controlDevice(clock));
   if (!job.standby) takeSnapshot();
 
