@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { inspect } from 'node:util';
-import { ArgumentValidationError, ExecutionCancelledError, ExecutorClosedError, InvalidRequestError, SessionLimitError, UserCodeError } from './errors.js';
-import { ProgramBuildError, type LanguageDefinition, type ProgramPlan } from './languages/language.js';
-import { languageFor, SUPPORTED_LANGUAGES } from './languages/registry.js';
+import { ArgumentValidationError, ExecutorClosedError, InvalidRequestError, SessionLimitError } from './errors.js';
+import { ExecutionCancelledError, UserCodeError } from './result/execution-errors.js';
+import { ProgramBuildError, type ProgramPlan } from './languages/language.js';
+import { languageFor, SUPPORTED_LANGUAGES, type RegisteredLanguage } from './languages/registry.js';
 import type { FunctionSignature } from './languages/signature.js';
 import { CallFiles, planFiles, type FilePlan } from './fs/file-sync.js';
 import { describeFunction, type CodeDescription } from './introspection/describe.js';
@@ -25,7 +26,7 @@ import { assertKnownKeys, DESCRIBE_KEYS, EXECUTOR_OPTION_KEYS, SESSION_CALL_KEYS
 import { resolveFunction } from './request/resolve-function.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
 import { resultValue } from './result/result-value.js';
-import { MAX_TEXT_BYTES, type OutputListener } from './result/output-collector.js';
+import { MAX_TEXT_BYTES, type OutputListener } from './runtime/output-collector.js';
 import { WASM32_MAX_MEMORY_MB } from './runtime/memory-import.js';
 import { JobRunner } from './runtime/job-runner.js';
 import { loadRuntimeAssets } from './runtime/runtime-assets.js';
@@ -504,7 +505,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** The memory, output and result limits of a call or session: its own, else the executor's, within the ceilings. */
   private callLimits(
     source: Pick<ExecutionRequest, 'memoryLimitMb' | 'maxOutputBytes' | 'maxResultBytes'>,
-    language: LanguageDefinition,
+    language: RegisteredLanguage,
   ): { memoryLimitMb: number; maxOutputBytes: number; maxResultBytes: number } {
     const memoryLimitMb = option('memoryLimitMb', source.memoryLimitMb, this.settings.memoryLimitMb, language.minMemoryMb ?? 1);
     const maxOutputBytes = option('maxOutputBytes', source.maxOutputBytes, this.settings.maxOutputBytes, 1);
@@ -516,7 +517,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /** The language's plan for `code` (after its one-time preparation); may build the program. */
-  private async planProgram(language: LanguageDefinition, code: string, signature: FunctionSignature, limits: JobLimits): Promise<ProgramPlan> {
+  private async planProgram(language: RegisteredLanguage, code: string, signature: FunctionSignature, limits: JobLimits): Promise<ProgramPlan> {
     const prepared = await this.languageReady(language);
     return language.planProgram(code, signature, prepared, this.tools, this.signatures(language, code), { memoryBytes: limits.memoryBytes });
   }
@@ -527,7 +528,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Makes a language ready: its one-time preparation (cached; a failure leaves calls on the
    * unprepared path), its runtime sent to every started worker, and its pre-started instances wanted.
    */
-  private languageReady(language: LanguageDefinition): Promise<unknown> {
+  private languageReady(language: RegisteredLanguage): Promise<unknown> {
     let pending = this.preparations.get(language.id);
     if (!pending) {
       pending = (async () => {
@@ -572,14 +573,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Pre-started instances are interchangeable when they run the same program with the same memory limit
    * (the limit is fixed when an instance starts; the other limits are applied when it is claimed).
    */
-  private standbyKey(language: LanguageDefinition, plan: ProgramPlan, limits: JobLimits): string {
+  private standbyKey(language: RegisteredLanguage, plan: ProgramPlan, limits: JobLimits): string {
     const hash = createHash('sha256');
     hash.update(JSON.stringify([plan.runtime, plan.argv, plan.env, plan.cwd, limits.memoryBytes]));
     for (const file of plan.baseFiles) hash.update(file.path).update(contentDigest(file.data));
     return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
   }
 
-  private signatures(language: LanguageDefinition, code: string): FunctionSignature[] {
+  private signatures(language: RegisteredLanguage, code: string): FunctionSignature[] {
     const key = `${language.id}\0${code}`;
     let found = this.signatureCache.get(key);
     if (!found) {

@@ -3,18 +3,17 @@
  * it, turns the sandbox's changes into the `files` report, decides what the permissions allow, and
  * writes it to disk according to the sync mode (auto, manual, dry run), with the hooks.
  */
-import { InvalidRequestError, SyncConflictError, SyncError } from '../errors.js';
-import type { ExecutionErrorInfo, ExecutionRequest } from '../types.js';
-import type { FsChange } from './virtual-fs.js';
+import { InvalidRequestError } from '../errors.js';
+import { SyncConflictError, SyncError } from './sync-errors.js';
+import type { ExecutionErrorInfo } from '../protocol/result-frame.js';
+import type { FsChange } from '../runtime/vfs/virtual-fs.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import { applyDiskChanges, DiskSyncFailure, type DiskChange } from './disk-sync.js';
-import type { AfterSyncHook, BeforeSyncHook, FileChange, FilesReport, PendingChanges, SyncOptions, SyncReport } from './fs-types.js';
+import type { AfterSyncHook, BeforeSyncHook, FileChange, FileOptions, FilesReport, PendingChanges, SyncOptions, SyncReport } from './fs-types.js';
 import { checkMountOptions, loadMounts, type LoadedMounts, type ResolvedMount } from './mounts.js';
 import { PermissionResolver } from './permissions.js';
 import { isSafeName, isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
 
-/** The filesystem options of a request. */
-export type FileOptions = Pick<ExecutionRequest, 'files' | 'mounts' | 'permissions' | 'sync' | 'returnFileContents' | 'beforeSync' | 'afterSync'>;
 
 type Mode = NonNullable<SyncOptions['mode']>;
 type OnDenied = NonNullable<SyncOptions['onDenied']>;

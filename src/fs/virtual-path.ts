@@ -3,7 +3,7 @@
  * Paths are never resolved leniently: `..`, NUL bytes and the machinery's own folders are refused.
  */
 import { InvalidRequestError } from '../errors.js';
-import { MAX_PATH_BYTES } from './virtual-fs.js';
+import { MAX_PATH_BYTES } from '../runtime/vfs/virtual-fs.js';
 
 /** The working directory of user code, and the default mount point. */
 export const WORKDIR = '/workspace';

@@ -4,8 +4,8 @@
  */
 import type { LanguageDefinition } from '../languages/language.js';
 import type { FunctionSignature, ParameterKind } from '../languages/signature.js';
-import type { Language } from '../types.js';
-import { schemaForType, type JsonSchema } from './type-schema.js';
+import type { Language } from '../languages/registry.js';
+import { schemaForType, type JsonSchema } from '../languages/type-schema.js';
 
 /** One parameter as `describe()` reports it. */
 export interface ParameterDescription {

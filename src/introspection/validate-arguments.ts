@@ -4,7 +4,7 @@
  * against its schema. Every violation is reported, not only the first.
  */
 import type { FunctionDescription } from './describe.js';
-import type { JsonSchema } from './type-schema.js';
+import type { JsonSchema } from '../languages/type-schema.js';
 
 /** One thing wrong with the arguments of a call. */
 export interface ArgumentViolation {

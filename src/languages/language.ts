@@ -2,10 +2,11 @@
  * The contract every language folder fulfils. A language is one folder under `src/languages/` plus one
  * line in `registry.ts`.
  */
-import type { ExecutionErrorInfo, Language } from '../types.js';
+import type { ExecutionErrorInfo } from '../protocol/result-frame.js';
+import type { ToolResult, ToolSpec } from '../runtime/tool-runner.js';
 import type { JobFile, RuntimeId } from '../runtime/worker-protocol.js';
 import type { FunctionSignature } from './signature.js';
-import type { TypeVocabulary } from '../introspection/type-schema.js';
+import type { TypeVocabulary } from './type-schema.js';
 
 /** How to run the proxy of one call. */
 export interface ProgramPlan {
@@ -22,27 +23,6 @@ export interface ProgramPlan {
   baseFiles: JobFile[];
   /** Files of this call: the user's code. */
   callFiles: JobFile[];
-}
-
-/** A program run in the sandbox as a tool (a compiler, a precompile step), not as a call. */
-export interface ToolSpec {
-  runtime: RuntimeId;
-  argv: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  files: JobFile[];
-  timeoutMs?: number;
-}
-
-/** What a tool run produced. */
-export interface ToolResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  /** Files the tool created or modified, by absolute path. */
-  files: Map<string, Uint8Array>;
-  /** Why the run failed, when it did not exit normally. */
-  failure?: string;
 }
 
 /** Services the executor offers to languages. */
@@ -73,11 +53,11 @@ export class ProgramBuildError extends Error {
 }
 
 /** Everything the executor needs to know about one language. */
-export interface LanguageDefinition<Prepared = unknown> {
+export interface LanguageDefinition<Prepared = unknown, Id extends string = string, Alias extends string = string> {
   /** Canonical name used in requests and results. */
-  id: Language;
+  id: Id;
   /** Other names accepted in requests. */
-  aliases: readonly string[];
+  aliases: readonly Alias[];
   /** Finds the callable top-level functions of `code`. Must not throw on any input. */
   inferSignatures(code: string): FunctionSignature[];
   /**

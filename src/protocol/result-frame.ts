@@ -11,7 +11,18 @@
  * number of the request (see `encodeSipCallFrame`).
  */
 import { decodeWireJson } from './wire-value.js';
-import type { ExecutionErrorInfo } from '../types.js';
+
+/** What went wrong, in the terms of the user's language. */
+export interface ExecutionErrorInfo {
+  /** The language's own error type (`ZeroDivisionError`, `SyntaxError`…) or one of ours (`Timeout`, `Crash`…). */
+  type: string;
+  /** Human-readable message. */
+  message: string;
+  /** Traceback or stack trace with the line numbers of the user's code, when available. */
+  traceback?: string;
+  /** Line of the user's code where the error happened, when known (1-based). */
+  line?: number;
+}
 
 /** First byte of every result frame. */
 export const RESULT_FRAME_MARK = 0x52; // 'R'

@@ -4,14 +4,14 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
-import type { LanguageDefinition } from '../languages/language.js';
+import type { RegisteredLanguage } from '../languages/registry.js';
 import type { DeterministicSpec } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest } from '../types.js';
 import { assertKnownKeys, REQUEST_KEYS } from './option-keys.js';
 
 /** A request whose fields have been checked. */
 export interface NormalizedRequest {
-  language: LanguageDefinition;
+  language: RegisteredLanguage;
   code: string;
   functionName: string | undefined;
   args: readonly unknown[];

@@ -6,9 +6,8 @@
  * of its type (or names one the type does not have): adding an option means adding its key here.
  */
 import { InvalidRequestError } from '../errors.js';
-import type { SessionCallRequest } from '../session/session.js';
-import type { ExecutionRequest, SandboxExecutorOptions, SessionOptions } from '../types.js';
-import { closestName } from './closest-name.js';
+import type { ExecutionRequest, SandboxExecutorOptions, SessionCallRequest, SessionOptions } from '../types.js';
+import { closestName } from '../closest-name.js';
 
 /** Keys of `new SandboxExecutor(options)`. */
 export const EXECUTOR_OPTION_KEYS = {

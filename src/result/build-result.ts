@@ -9,7 +9,7 @@
 import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, ExecutionUsage, Language } from '../types.js';
 import type { JobOutcome } from '../runtime/worker-handle.js';
 import { ResultFrameTooLarge, type ResultFrame } from '../protocol/result-frame.js';
-import type { OutputCollector } from './output-collector.js';
+import type { OutputCollector } from '../runtime/output-collector.js';
 
 /** `error.type` of a call whose result frame announced more than `maxResultBytes`. */
 export const RESULT_TOO_LARGE = 'ResultTooLarge';

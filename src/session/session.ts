@@ -10,21 +10,20 @@
  * session. No call ever receives another call's result.
  */
 import { inspect } from 'node:util';
-import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
-import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
+import { SessionClosedError } from '../errors.js';
+import { ExecutionCancelledError } from '../result/execution-errors.js';
+import type { ProgramPlan } from '../languages/language.js';
+import type { RegisteredLanguage } from '../languages/registry.js';
 import type { FunctionSignature } from '../languages/signature.js';
 import { buildResult, emptyUsage } from '../result/build-result.js';
-import { OutputCollector, type OutputListener } from '../result/output-collector.js';
+import { OutputCollector, type OutputListener } from '../runtime/output-collector.js';
 import { resultValue } from '../result/result-value.js';
 import type { ResultFrame } from '../protocol/result-frame.js';
 import { OutputChannel } from '../runtime/output-ring.js';
 import type { RuntimeAssets } from '../runtime/runtime-assets.js';
 import { WorkerHandle, type JobOutcome } from '../runtime/worker-handle.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
-import type { ExecutionRequest, ExecutionResult, Language } from '../types.js';
-
-/** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
-export type SessionCallRequest = Pick<ExecutionRequest, 'functionName' | 'args' | 'kwargs' | 'timeoutMs' | 'signal' | 'onStdout' | 'onStderr'>;
+import type { ExecutionRequest, ExecutionResult, Language, SessionCallRequest } from '../types.js';
 
 /** How a session runs its calls. */
 export type SessionMode =
@@ -105,7 +104,7 @@ export class Session {
     /** Language of the session's code. */
     readonly language: Language,
     /** @internal the language's definition (the executor plans the session's program with it) */
-    readonly languageDefinition: LanguageDefinition,
+    readonly languageDefinition: RegisteredLanguage,
     /** The code whose functions the session calls. */
     readonly code: string,
     /** Whether module state persists between calls (see {@link SessionMode}). */

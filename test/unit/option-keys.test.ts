@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
-import { closestName } from '../../src/request/closest-name.js';
+import { closestName } from '../../src/closest-name.js';
 import { assertKnownKeys, EXECUTOR_OPTION_KEYS, REQUEST_KEYS, SESSION_CALL_KEYS, SESSION_OPTION_KEYS } from '../../src/request/option-keys.js';
 
 function refusal(options: object, known: Readonly<Record<string, true>>): InvalidRequestError {

@@ -99,9 +99,9 @@ function checkArguments(signature: FunctionSignature, args: readonly unknown[], 
   }
 }
 
-export const javascript: LanguageDefinition = {
+export const javascript = {
   id: 'javascript',
-  aliases: ['js'],
+  aliases: ['js'] as const,
   inferSignatures: inferJavaScriptSignatures,
   // JSDoc type names (`@param {number} n`, `{Array<string>}`, `{string[]}`, `{?number}`) for describe().
   typeVocabulary: {
@@ -150,4 +150,4 @@ export const javascript: LanguageDefinition = {
       callFiles,
     };
   },
-};
+} satisfies LanguageDefinition<unknown, 'javascript', 'js'>;

@@ -10,7 +10,8 @@
  * - Compiler and linker errors become a {@link ProgramBuildError} of type `CompileError`, with clang's
  *   message, the line in the user's file and the full diagnostics as the traceback.
  */
-import { ProgramBuildError, type LanguageToolbox, type ToolResult } from '../language.js';
+import type { ToolResult } from '../../runtime/tool-runner.js';
+import { ProgramBuildError, type LanguageToolbox } from '../language.js';
 import { readTemplate } from '../templates.js';
 import { BuildCache, cacheKey, TransientBuildError } from './compile-cache.js';
 import type { NativeDialect } from './inference.js';

@@ -2,7 +2,7 @@
  * What C and C++ share: a language definition built from the dialect. The program of a call is compiled
  * from the user's code (no pre-started instances); see compile-pipeline.ts for the build and its cache.
  */
-import type { TypeVocabulary } from '../../introspection/type-schema.js';
+import type { TypeVocabulary } from '../type-schema.js';
 import type { LanguageDefinition, LanguageToolbox, ProgramPlan } from '../language.js';
 import type { FunctionSignature } from '../signature.js';
 import { assertArgumentsFit, assertSupportedSignature } from './check-arguments.js';
@@ -80,7 +80,7 @@ interface PlannedBuild {
  * @param id the language id (`c` or `cpp`), which is also the dialect
  * @param aliases other names accepted in requests
  */
-export function nativeLanguage(id: NativeDialect, aliases: readonly string[]): LanguageDefinition<NativePrepared> {
+export function nativeLanguage<const Id extends NativeDialect, const Alias extends string>(id: Id, aliases: readonly Alias[]): LanguageDefinition<NativePrepared, Id, Alias> {
   // The executor hands the same signatures array for the same code (it caches inference), so the
   // dispatcher and the cache key are computed once per code, and a repeated call only looks them up.
   const planned = new WeakMap<readonly FunctionSignature[], PlannedBuild>();

@@ -51,9 +51,9 @@ export function phpMemoryLimit(memoryBytes: number): string {
 }
 
 /** PHP: top-level functions and closures in global variables, called with named arguments for kwargs. */
-export const php: LanguageDefinition = {
+export const php = {
   id: 'php',
-  aliases: [],
+  aliases: [] as const,
   inferSignatures: inferPhpSignatures,
   // PHP's type names are case-insensitive; `array` is a list or a map, so it stays any value.
   typeVocabulary: {
@@ -86,4 +86,4 @@ export const php: LanguageDefinition = {
       callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(withOpenTag(code)) }],
     };
   },
-};
+} satisfies LanguageDefinition<unknown, 'php', never>;

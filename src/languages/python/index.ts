@@ -18,7 +18,7 @@ const WORKDIR = '/workspace';
 const encoder = new TextEncoder();
 
 /** What {@link python.prepare} produces: the proxy as bytecode. */
-interface PythonPrepared {
+export interface PythonPrepared {
   proxyBytecode: Uint8Array;
 }
 
@@ -41,9 +41,9 @@ function proxySource(): Uint8Array {
 const FLAGS = ['-S', '-B'];
 const ENV = { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' };
 
-export const python: LanguageDefinition<PythonPrepared> = {
+export const python = {
   id: 'python',
-  aliases: ['py', 'python3'],
+  aliases: ['py', 'python3'] as const,
   inferSignatures: inferPythonSignatures,
   typeVocabulary: {
     int: 'integer',
@@ -104,4 +104,4 @@ export const python: LanguageDefinition<PythonPrepared> = {
       callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(code) }],
     };
   },
-};
+} satisfies LanguageDefinition<PythonPrepared, 'python', 'py' | 'python3'>;

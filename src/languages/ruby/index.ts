@@ -20,7 +20,7 @@ const WORKDIR = '/workspace';
 const encoder = new TextEncoder();
 
 /** What {@link ruby.prepare} produces: the proxy as binary instruction sequences, and their loader. */
-interface RubyPrepared {
+export interface RubyPrepared {
   proxyBinary: Uint8Array;
   loader: Uint8Array;
 }
@@ -40,9 +40,9 @@ const FLAGS = ['--disable-gems'];
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp', LANG: 'C.UTF-8', RUBY_GC_HEAP_INIT_SLOTS: '40000' };
 
 /** Ruby (`ruby`, alias `rb`): top-level methods of the user's code, called with positional and keyword arguments. */
-export const ruby: LanguageDefinition<RubyPrepared> = {
+export const ruby = {
   id: 'ruby',
-  aliases: ['rb'],
+  aliases: ['rb'] as const,
   // Ruby reserves its heap at start-up and fails below about 80 MiB.
   minMemoryMb: 96,
   inferSignatures: inferRubySignatures,
@@ -102,4 +102,4 @@ export const ruby: LanguageDefinition<RubyPrepared> = {
       callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(code) }],
     };
   },
-};
+} satisfies LanguageDefinition<RubyPrepared, 'ruby', 'rb'>;

@@ -15,7 +15,7 @@
  */
 import { WASI } from '@runno/wasi';
 import { Errno, EventType, FdFlags, FileType, OpenFlags, Rights, SUBSCRIPTION_CLOCK_ABSTIME, TimeFlags, type AbiFlavor, whenceFor, ClockId } from './abi.js';
-import { FsError, joinPath, type VDevice, type VDir, type VFile, type VirtualFS } from '../../fs/virtual-fs.js';
+import { FsError, joinPath, type VDevice, type VDir, type VFile, type VirtualFS } from '../vfs/virtual-fs.js';
 
 /** Thrown by `proc_exit` to unwind the program. */
 export class ProcessExit extends Error {

@@ -3,7 +3,7 @@
  * `/dev/null`, `/dev/zero`, `/dev/urandom`.
  */
 import { Errno } from '../wasi/abi.js';
-import type { Device } from '../../fs/virtual-fs.js';
+import type { Device } from '../vfs/virtual-fs.js';
 import type { SandboxClock } from '../wasi/sandbox-wasi.js';
 import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { FrameTracker } from '../../protocol/sip.js';

@@ -3,7 +3,7 @@
  * interpreter with a bounded memory, runs it to the end, and reports how it ended and what it changed.
  */
 import { parentPort } from 'node:worker_threads';
-import { VirtualFS, type SnapshotEntry, type FsChange } from '../../fs/virtual-fs.js';
+import { VirtualFS, type SnapshotEntry, type FsChange } from '../vfs/virtual-fs.js';
 import { SandboxWASI } from '../wasi/sandbox-wasi.js';
 import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';

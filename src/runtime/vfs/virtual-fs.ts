@@ -8,7 +8,7 @@
  * fails with ENOSPC (ENAMETOOLONG for paths) instead of exhausting host memory. Files placed by the host
  * (the runtime's, the call's) count against the caps like the ones the program writes.
  */
-import { Errno } from '../runtime/wasi/abi.js';
+import { Errno } from '../wasi/abi.js';
 
 /** Nanoseconds since the epoch. */
 export type Nanos = bigint;
