@@ -70,7 +70,7 @@ export interface ExecutionRequest extends FileOptions {
   /**
    * Run with a fixed clock and seeded random numbers, so that the same call gives byte-identical output
    * every time. `now` is the wall-clock time the program starts at (default 2000-01-01T00:00:00Z), `seed`
-   * seeds every random source the sandbox offers (default 0). Such calls never use pre-started instances.
+   * seeds every random source the sandbox offers (default 0). Such calls never use prestarted instances.
    */
   deterministic?: {
     /** Seed of every random source (default 0). */
@@ -203,7 +203,7 @@ export interface ExecutorStatus {
   busy: number;
   /** Calls waiting for a worker. */
   queued: number;
-  /** Pre-started interpreters ready (or starting) per language. */
+  /** Prestarted interpreters ready (or starting) per language. */
   prestarted: Partial<Record<Language, number>>;
   /** Open sessions. */
   sessions: number;
@@ -221,11 +221,12 @@ export interface SandboxExecutorOptions {
    */
   maxSessions?: number;
   /**
-   * Pre-started interpreters kept ready per language, each used for exactly one call (default 1 for every
-   * language once it has been used or warmed up). A number applies to every language; an object sets it
-   * per language. 0 disables them.
+   * Prestarted instances kept ready per language: interpreters started with the language's proxy before
+   * any call, each used for exactly one call (default 1 for every language once it has been used or
+   * warmed up). A number applies to every language; an object sets it per language. 0 disables them.
+   * This option was called `prewarm` before; that name is refused with a message naming this one.
    */
-  prewarm?: number | Partial<Record<Language, number>>;
+  prestart?: number | Partial<Record<Language, number>>;
   /**
    * Directory where programs built from user code (compiled C and C++) are cached across processes.
    * Default: none (built programs are cached in memory only).

@@ -14,8 +14,15 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { contentDigest } from '../runtime/content-digest.js';
-import { faults } from '../testing/faults.js';
 import type { HostFileState } from './mounts.js';
+
+/** Faults the reliability tests inject into a sync (never set in production). */
+export interface DiskSyncFaults {
+  /** Fail the n-th step of the sync (1-based; 0 or absent = never). */
+  failDiskSyncOnStep?: number;
+  /** Called after each file the sync writes or deletes, before the sync checks its work. */
+  afterDiskWrite?: (hostPath: string) => void | Promise<void>;
+}
 
 /** One change to make on disk. */
 export interface DiskChange {
@@ -84,13 +91,13 @@ async function exclusive<T>(roots: readonly string[], work: () => Promise<T>): P
  *
  * @throws DiskSyncFailure (with `conflict` set when the disk changed since the files were loaded)
  */
-export async function applyDiskChanges(changes: readonly DiskChange[]): Promise<string[]> {
+export async function applyDiskChanges(changes: readonly DiskChange[], faults: DiskSyncFaults = {}): Promise<string[]> {
   if (changes.length === 0) return [];
   const roots = [...new Set(changes.map((change) => change.hostRoot))];
   return exclusive(roots, async () => {
     const ordered = orderChanges(changes);
     const observed = await findConflicts(ordered);
-    return writeChanges(ordered, observed);
+    return writeChanges(ordered, observed, faults);
   });
 }
 
@@ -158,7 +165,7 @@ async function verify(target: string, change: DiskChange): Promise<string | unde
 }
 
 /** Writes changes already checked, in order; undoes everything if a step or the final check fails. */
-async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMap<string, number>): Promise<string[]> {
+async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMap<string, number>, faults: DiskSyncFaults): Promise<string[]> {
   const undo: Array<{ describe: string; run: () => Promise<void> }> = [];
   const backups: string[] = [];
   const done: string[] = [];
@@ -171,7 +178,7 @@ async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMa
       const target = join(change.hostRoot, ...change.relativePath.split('/'));
       current = target;
       step += 1;
-      if (faults.failDiskSyncOnStep > 0 && step === faults.failDiskSyncOnStep) throw new Error('injected write failure (test hook)');
+      if (step === faults.failDiskSyncOnStep) throw new Error('injected write failure (test hook)');
       await ensureParents(change.hostRoot, change.relativePath, undo);
       if (change.kind === 'dir') {
         if (change.operation === 'create') {

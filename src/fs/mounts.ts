@@ -6,12 +6,13 @@
 import { constants, type Dirent } from 'node:fs';
 import { open, opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidRequestError, MountError } from '../errors.js';
+import { MountError } from '../errors.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import type { FileOperation, MountOptions } from './fs-types.js';
 import { globMatcher } from './glob.js';
 import type { PermissionResolver } from './permissions.js';
-import { isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
+import { WORKDIR } from '../protocol/proxy-contract.js';
+import { isWithin } from './virtual-path.js';
 
 const OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
 
@@ -61,47 +62,6 @@ export interface LoadedMounts {
    * left out by `include` or the permissions. A sync never replaces them.
    */
   unloaded: Set<string>;
-}
-
-/**
- * Checks the `mounts` option (shape, mount points, overlaps) without touching the disk.
- *
- * @throws InvalidRequestError
- */
-export function checkMountOptions(mounts: unknown): MountOptions[] {
-  if (mounts === undefined) return [];
-  if (!Array.isArray(mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array of { hostPath, virtualPath? }.');
-  const seen: string[] = [];
-  return mounts.map((mount: unknown, index) => {
-    const field = `mounts[${index}]`;
-    if (mount === null || typeof mount !== 'object') throw new InvalidRequestError(field, `${field} must be an object with a hostPath.`);
-    const options = mount as MountOptions;
-    if (typeof options.hostPath !== 'string' || options.hostPath === '' || options.hostPath.includes('\0')) {
-      throw new InvalidRequestError(`${field}.hostPath`, `${field}.hostPath must be a path to a folder.`);
-    }
-    const virtualPath = virtualPathOf(options.virtualPath ?? WORKDIR, `${field}.virtualPath`);
-    if (virtualPath === '/') throw new InvalidRequestError(`${field}.virtualPath`, 'A mount cannot replace the root of the sandbox.');
-    const overlap = seen.find((other) => isWithin(virtualPath, other) || isWithin(other, virtualPath));
-    if (overlap) throw new InvalidRequestError(`${field}.virtualPath`, `Mount points overlap: ${virtualPath} and ${overlap}.`);
-    seen.push(virtualPath);
-    for (const name of ['include', 'exclude'] as const) {
-      const globs = options[name];
-      if (globs !== undefined && (!Array.isArray(globs) || globs.some((g) => typeof g !== 'string' || g === ''))) {
-        throw new InvalidRequestError(`${field}.${name}`, `${field}.${name} must be an array of globs.`);
-      }
-    }
-    const allowed = options.allowedOperations;
-    if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((op) => !OPERATIONS.includes(op)))) {
-      throw new InvalidRequestError(`${field}.allowedOperations`, `${field}.allowedOperations must be an array of ${OPERATIONS.join(', ')}.`);
-    }
-    for (const name of ['maxFileBytes', 'maxTotalBytes'] as const) {
-      const value = options[name];
-      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
-        throw new InvalidRequestError(`${field}.${name}`, `${field}.${name} must be a whole number of bytes.`);
-      }
-    }
-    return { ...options, virtualPath };
-  });
 }
 
 /**

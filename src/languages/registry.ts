@@ -18,8 +18,9 @@ export type Language = (typeof LANGUAGES)[number]['id'];
 /** Other names accepted for the languages (the `aliases` of each language of the registry). */
 export type LanguageAlias = (typeof LANGUAGES)[number]['aliases'][number];
 
-/** A language of the registry; `any`: each language's prepared data is its own, opaque to the executor. */
-export type RegisteredLanguage = LanguageDefinition<any, Language>;
+/** A language of the registry; `any`: each language's analysis and prepared data are its own, opaque to the executor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RegisteredLanguage = LanguageDefinition<Language, LanguageAlias, any, any>;
 
 const byName = new Map<string, RegisteredLanguage>();
 for (const language of LANGUAGES) {
@@ -29,6 +30,17 @@ for (const language of LANGUAGES) {
 
 /** Canonical names of the supported languages. */
 export const SUPPORTED_LANGUAGES: readonly Language[] = LANGUAGES.map((l) => l.id);
+
+/** The language whose `extensions` hold the ending of `path` (case-insensitive), if one does. */
+export function languageOfFile(path: string): RegisteredLanguage | undefined {
+  const name = path.toLowerCase();
+  return LANGUAGES.find((language) => language.extensions.some((extension) => name.endsWith(extension)));
+}
+
+/** Every language of the registry, in its order. */
+export function registeredLanguages(): readonly RegisteredLanguage[] {
+  return LANGUAGES;
+}
 
 /**
  * The definition of a language, by name or alias (case-insensitive).

@@ -22,12 +22,17 @@ export type WireJson = null | boolean | number | string | WireJson[] | { [key: s
 
 /** Limits applied while encoding. */
 export interface WireEncodeOptions {
-  /** Deepest nesting of arrays/objects accepted (default 256). */
+  /** Deepest nesting of arrays/objects accepted (default {@link WIRE_MAX_DEPTH}). */
   maxDepth?: number;
 }
 
-const DEFAULT_MAX_DEPTH = 256;
-const TAGS = new Set(['$bigint', '$bytes', '$float', '$object']);
+/** Deepest nesting of a value on the wire, in both directions: arguments and results. */
+export const WIRE_MAX_DEPTH = 256;
+
+/** The tags of the wire encoding (see the table above). */
+export const WIRE_TAGS = { bigint: '$bigint', bytes: '$bytes', float: '$float', object: '$object' } as const;
+
+const TAGS = new Set<string>(Object.values(WIRE_TAGS));
 
 /**
  * Converts a JavaScript value into its wire form, checking that it can be sent.
@@ -38,7 +43,7 @@ const TAGS = new Set(['$bigint', '$bytes', '$float', '$object']);
  *   other values that have no faithful representation in the guest language
  */
 export function encodeWireValue(value: unknown, path: string, options: WireEncodeOptions = {}): WireJson {
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxDepth = options.maxDepth ?? WIRE_MAX_DEPTH;
   const ancestors = new Set<object>();
 
   const encode = (current: unknown, at: string, depth: number): WireJson | undefined => {

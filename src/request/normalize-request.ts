@@ -19,6 +19,10 @@ export interface NormalizedRequest {
   timeoutMs: number;
   stdin: Uint8Array | undefined;
   deterministic: DeterministicSpec | undefined;
+  signal: AbortSignal | undefined;
+  onStdout: ((chunk: string) => void) | undefined;
+  onStderr: ((chunk: string) => void) | undefined;
+  validateArgs: boolean;
 }
 
 /** Start of the clock of deterministic runs that do not set `now`. */
@@ -86,7 +90,24 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     else throw new InvalidRequestError('stdin', `stdin must be a string or a Uint8Array, got ${describe(request.stdin)}.`);
   }
 
-  return { language, code: request.code, functionName, args, kwargs, timeoutMs, stdin, deterministic: deterministicSpec(request.deterministic) };
+  if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
+  if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
+
+  return {
+    language,
+    code: request.code,
+    functionName,
+    args,
+    kwargs,
+    timeoutMs,
+    stdin,
+    deterministic: deterministicSpec(request.deterministic),
+    signal: request.signal,
+    onStdout: request.onStdout,
+    onStderr: request.onStderr,
+    validateArgs: request.validateArgs === true,
+  };
 }
 
 function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {

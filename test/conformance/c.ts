@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { ConformanceColumn } from './column.js';
 
 export const column: ConformanceColumn = {
@@ -35,4 +36,13 @@ export const column: ConformanceColumn = {
   // No default arguments, and no variadic functions whose arguments a call could count.
   skip: ['defaults', 'variadics'],
   sessionMode: 'persistent',
+  roundTrip: {
+    arbitrary: fc.option(
+      fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+      { nil: null },
+    ),
+    code: 'const char* echo(const char* value) {\n  return value;\n}\n',
+    functionName: 'echo',
+    runs: 30,
+  },
 };

@@ -1,3 +1,4 @@
+import type fc from 'fast-check';
 import type { Language } from '../../src/index.js';
 
 /**
@@ -43,6 +44,11 @@ export interface ConformanceColumn {
   skip?: readonly ConformanceScenario[];
   /** The mode sessions of this language run in. */
   sessionMode: 'persistent' | 'atomic';
+  /**
+   * What the language can hold faithfully, for the property test that sends random values through an
+   * identity function (`test/reliability/properties.test.ts`): the values, the function, and how many runs.
+   */
+  roundTrip: { arbitrary: fc.Arbitrary<unknown>; code: string; functionName: string; runs: number };
 }
 
 /** Scenarios of the table that a column may skip. */

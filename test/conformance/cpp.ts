@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { ConformanceColumn } from './column.js';
 
 export const column: ConformanceColumn = {
@@ -28,4 +29,10 @@ export const column: ConformanceColumn = {
   // No variadic functions whose arguments a call could count.
   skip: ['variadics'],
   sessionMode: 'persistent',
+  roundTrip: {
+    arbitrary: fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+    code: '#include <string>\nstd::string echo(std::string value) {\n  return value;\n}\n',
+    functionName: 'echo',
+    runs: 30,
+  },
 };

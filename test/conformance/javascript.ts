@@ -1,4 +1,5 @@
 import type { ConformanceColumn } from './column.js';
+import { wireValue } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'javascript',
@@ -19,4 +20,5 @@ export const column: ConformanceColumn = {
   entropy: 'function entropy() {\n  return [Math.random(), Date.now() / 1000];\n}\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  roundTrip: { arbitrary: wireValue, code: 'function echo(value) {\n  return value;\n}\n', functionName: 'echo', runs: 60 },
 };

@@ -1,4 +1,5 @@
 import type { ConformanceColumn } from './column.js';
+import { wireValue } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'ruby',
@@ -17,4 +18,5 @@ export const column: ConformanceColumn = {
   entropy: 'def entropy\n  [rand, Time.now.to_f]\nend\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  roundTrip: { arbitrary: wireValue, code: 'def echo(value)\n  value\nend\n', functionName: 'echo', runs: 40 },
 };

@@ -131,7 +131,7 @@ describe('lifecycle and inspection', () => {
   it('await using closes the executor at the end of the block', async () => {
     let used: SandboxExecutor;
     {
-      await using scoped = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+      await using scoped = new SandboxExecutor({ poolSize: 1, prestart: 0 });
       used = scoped;
       expect(await scoped.call({ language: 'python', code: ADD, functionName: 'add', args: [1, 2] })).toBe(3);
       expect(scoped.status().closed).toBe(false);

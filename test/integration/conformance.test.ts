@@ -1,22 +1,18 @@
 /**
  * The conformance table: the same scenarios, with the same expectations, for every language.
- * A language adds one column (test/conformance/<language>.ts), not a test file.
+ * A language adds one column (the file its definition names, test/conformance/<language>.ts), not a test file.
  */
-/// <reference types="vite/client" />
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FunctionNotFoundError, SandboxExecutor, SUPPORTED_LANGUAGES } from '../../src/index.js';
-import type { ConformanceColumn, ConformanceScenario } from '../conformance/column.js';
+import { FunctionNotFoundError, SandboxExecutor } from '../../src/index.js';
+import type { ConformanceScenario } from '../conformance/column.js';
+import { CONFORMANCE_COLUMNS } from '../conformance/columns.js';
 import { rejection } from '../helpers/rejection.js';
 
-// Every test/conformance/<language>.ts exports `column`; the order follows SUPPORTED_LANGUAGES.
-const modules = import.meta.glob<{ column: ConformanceColumn }>('../conformance/*.ts', { eager: true });
-const COLUMNS = Object.values(modules)
-  .map((m) => m.column)
-  .filter((c): c is ConformanceColumn => c !== undefined)
-  .sort((a, b) => SUPPORTED_LANGUAGES.indexOf(a.language) - SUPPORTED_LANGUAGES.indexOf(b.language));
+// Each language's column is the file its definition names (`conformance`), in the registry's order.
+const COLUMNS = CONFORMANCE_COLUMNS;
 
 const executor = new SandboxExecutor({ poolSize: 2 });
 afterAll(() => executor.close());

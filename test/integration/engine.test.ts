@@ -85,7 +85,7 @@ describe('cancellation', () => {
   });
 
   it('aborts a queued call before it starts', async () => {
-    const single = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+    const single = new SandboxExecutor({ poolSize: 1, prestart: 0 });
     try {
       const busy = single.invoke({ language: 'python', code: SPIN, timeoutMs: 1500 });
       await until(() => single.status().busy === 1);
@@ -121,7 +121,7 @@ describe('concurrency and the pool', () => {
   });
 
   it('rejects with QueueFullError when the queue is full', async () => {
-    const tiny = new SandboxExecutor({ poolSize: 1, maxQueue: 1, prewarm: 0 });
+    const tiny = new SandboxExecutor({ poolSize: 1, maxQueue: 1, prestart: 0 });
     try {
       const running = tiny.invoke({ language: 'python', code: SPIN, timeoutMs: 1500 });
       await until(() => tiny.status().busy === 1);
@@ -148,7 +148,7 @@ describe('concurrency and the pool', () => {
   });
 
   it('pre-started instances serve one call each: no state leaks between calls', async () => {
-    const warm = new SandboxExecutor({ poolSize: 2, prewarm: 2 });
+    const warm = new SandboxExecutor({ poolSize: 2, prestart: 2 });
     try {
       await warm.warmup(['python']);
       expect(warm.status().prestarted.python).toBe(2);

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidRequestError, MountError, SandboxExecutor, SyncError, type ExecutionRequest, type PermissionOptions } from '../../src/index.js';
-import { faults } from '../../src/testing/faults.js';
+import { faults } from '../helpers/faults.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
+executor.injectFaults(faults);
 afterAll(() => executor.close());
 
 // One Python function performs a list of file operations, so each test states its operations as data.

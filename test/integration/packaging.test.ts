@@ -6,6 +6,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python } from '../../src/languages/python/index.js';
 import { loadRuntimeAssets } from '../../src/runtime/runtime-assets.js';
 import { ERROR_CONSTRUCTOR_ARGUMENTS, errorNamesOf } from '../helpers/error-classes.js';
 import { command, installInto, packFreshCopy, removePacked, ROOT, type PackedPackage } from '../helpers/packed-package.js';
@@ -233,8 +234,9 @@ describe('the packed tarball', () => {
 });
 
 it('compiles each runtime module and extracts its base filesystem once per process', async () => {
-  const first = await loadRuntimeAssets('python');
-  const second = await loadRuntimeAssets('python');
+  const binary = python.runtimes[0].binaries.python;
+  const first = await loadRuntimeAssets(binary);
+  const second = await loadRuntimeAssets({ ...binary });
   expect(second).toBe(first);
   expect(second.module).toBe(first.module);
 });

@@ -17,12 +17,14 @@ import {
   type ExecutionRequest,
   type PermissionOptions,
 } from '../../src/index.js';
-import { CallFiles, planFiles } from '../../src/fs/file-sync.js';
+import { CallFiles } from '../../src/fs/file-sync.js';
+import { planFiles } from '../../src/request/file-plan.js';
 import { PermissionResolver } from '../../src/fs/permissions.js';
-import { faults } from '../../src/testing/faults.js';
+import { faults } from '../helpers/faults.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
+executor.injectFaults(faults);
 /** Small caps, so that going over them is quick. */
 const small = new SandboxExecutor({ poolSize: 1, maxFsBytes: 1024 * 1024, maxFiles: 300 });
 afterAll(() => Promise.all([executor.close(), small.close()]));

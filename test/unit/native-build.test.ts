@@ -7,6 +7,9 @@ import { BuildCache, cacheKey } from '../../src/languages/native/compile-cache.j
 import { cleanDiagnostics, describeDiagnostics, programKey } from '../../src/languages/native/compile-pipeline.js';
 import { generateDispatcher } from '../../src/languages/native/dispatcher.js';
 import { inferNativeSignatures } from '../../src/languages/native/inference.js';
+import { TemplateLoader } from '../../src/languages/templates.js';
+
+const templates = new TemplateLoader();
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -19,14 +22,14 @@ describe('C/C++ compile cache', () => {
 
   it('gives stable keys that change with any input and with part boundaries', () => {
     const code = 'int add(int a, int b) { return a + b; }\n';
-    const sources = { dialect: 'c' as const, userCode: code, dispatcher: generateDispatcher(inferNativeSignatures(code, 'c'), 'c') };
+    const sources = { dialect: 'c' as const, userCode: code, dispatcher: generateDispatcher(inferNativeSignatures(code, 'c'), 'c', templates) };
     const runtime = bytes('runtime object');
-    const key = programKey(sources, runtime);
+    const key = programKey(sources, runtime, templates);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(programKey({ ...sources }, bytes('runtime object'))).toBe(key);
-    expect(programKey({ ...sources, userCode: `${code} ` }, runtime)).not.toBe(key);
-    expect(programKey({ ...sources, dialect: 'cpp' }, runtime)).not.toBe(key);
-    expect(programKey(sources, bytes('runtime object 2'))).not.toBe(key);
+    expect(programKey({ ...sources }, bytes('runtime object'), templates)).toBe(key);
+    expect(programKey({ ...sources, userCode: `${code} ` }, runtime, templates)).not.toBe(key);
+    expect(programKey({ ...sources, dialect: 'cpp' }, runtime, templates)).not.toBe(key);
+    expect(programKey(sources, bytes('runtime object 2'), templates)).not.toBe(key);
     expect(cacheKey(['ab', 'c'])).not.toBe(cacheKey(['a', 'bc']));
   });
 
@@ -140,6 +143,7 @@ describe('C/C++ dispatcher generation', () => {
     const source = generateDispatcher(
       inferNativeSignatures('int add(int a, int b) { return a + b; }\nstruct p { int x; };\nint skip(struct p v) { return 0; }\nvoid noop(void) {}\n', 'c'),
       'c',
+      templates,
     );
     expect(source.indexOf('#include "user_code.c"')).toBeLessThan(source.indexOf('int sbx_dispatch('));
     expect(source).toContain('#define main sbx_user_main');
@@ -153,6 +157,7 @@ describe('C/C++ dispatcher generation', () => {
     const source = generateDispatcher(
       inferNativeSignatures('#include <string>\nstd::string pad(std::string s, int n = 2, std::string e = "|") { return s; }\n', 'cpp'),
       'cpp',
+      templates,
     );
     expect(source).toContain('#include <string>');
     expect(source).toContain('sbx_finish(::pad(sbx_a0));');
@@ -170,7 +175,7 @@ describe('C/C++ dispatcher generation', () => {
     ]
       .map((signature) => `${signature} { return 0; }\n`)
       .join('');
-    const source = generateDispatcher(inferNativeSignatures(code, dialect), dialect);
+    const source = generateDispatcher(inferNativeSignatures(code, dialect), dialect, templates);
     const generated = source.slice(source.indexOf('#include "sandbox_'));
     const words = new Set(
       generated

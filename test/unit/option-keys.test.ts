@@ -46,4 +46,11 @@ describe('option keys', () => {
     expect(closestName('TIMEOUTMS', ['timeoutMs'])).toBe('timeoutMs');
     expect(closestName('completely', ['add'])).toBeUndefined();
   });
+
+  it('refuses a renamed option with a message naming its new name', () => {
+    const error = refusal({ prewarm: 0 }, EXECUTOR_OPTION_KEYS);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.field).toBe('prewarm');
+    expect(error.message).toBe('Unknown option "prewarm" in the request: it is now called prestart.');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgramPlan } from '../../src/languages/language.js';
+import type { ProgramPlan } from '../../src/runtime/program.js';
 import { php } from '../../src/languages/php/index.js';
 import { inferPhpSignatures } from '../../src/languages/php/inference.js';
 import { withOpenTag } from '../../src/languages/php/open-tag.js';
@@ -177,10 +177,17 @@ describe('PHP tokenizer', () => {
 });
 
 describe('PHP program plan', () => {
-  // The memory limit is an extra argument the executor may pass (see src/languages/php/index.ts).
-  const planProgram = php.planProgram as (...args: unknown[]) => ProgramPlan;
-  const plan = (code: string, memoryBytes?: number): ProgramPlan =>
-    planProgram(code, { name: 'f', params: [], line: 1 }, undefined, undefined, [], memoryBytes === undefined ? undefined : { memoryBytes });
+  const proxy = { entry: '/sandbox/main.php', files: [] };
+  const plan = (code: string, memoryBytes = 512 * 1024 * 1024): ProgramPlan =>
+    php.planProgram({
+      code,
+      analysis: php.analyze(code),
+      input: { kind: 'module' },
+      runtime: php.runtimes[0],
+      prepared: proxy,
+      toolbox: undefined as never,
+      memoryBytes,
+    }) as ProgramPlan;
 
   it("sets PHP's memory_limit to 40% of the memory limit (the executor's 512 MiB when not given)", () => {
     expect(plan('function f() {}', 128 * 1024 * 1024).argv).toContain('memory_limit=51M');

@@ -6,4 +6,11 @@
  */
 import { nativeLanguage } from '../native/native-language.js';
 
-export const c = nativeLanguage('c', []);
+export const c = nativeLanguage('c', {
+  aliases: [],
+  displayName: 'C',
+  extensions: ['.c'],
+  templates: ['c'],
+  docs: 'docs/languages/c.md',
+  conformance: 'test/conformance/c.ts',
+});

@@ -5,4 +5,12 @@
  */
 import { nativeLanguage } from '../native/native-language.js';
 
-export const cpp = nativeLanguage('cpp', ['c++', 'cxx']);
+export const cpp = nativeLanguage('cpp', {
+  aliases: ['c++', 'cxx'],
+  displayName: 'C++',
+  extensions: ['.cpp', '.cc', '.cxx'],
+  // The C++ codec builds on the C runtime.
+  templates: ['cpp', 'c'],
+  docs: 'docs/languages/cpp.md',
+  conformance: 'test/conformance/cpp.ts',
+});

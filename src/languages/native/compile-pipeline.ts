@@ -10,12 +10,19 @@
  * - Compiler and linker errors become a {@link ProgramBuildError} of type `CompileError`, with clang's
  *   message, the line in the user's file and the full diagnostics as the traceback.
  */
+import type { RuntimeBinary } from '../../runtime/runtime-binary.js';
 import type { ToolResult } from '../../runtime/tool-runner.js';
 import { ProgramBuildError, type LanguageToolbox } from '../language.js';
-import { readTemplate } from '../templates.js';
+import type { TemplateSource } from '../templates.js';
 import { BuildCache, cacheKey, TransientBuildError } from './compile-cache.js';
 import type { NativeDialect } from './inference.js';
 import { userFileName } from './dispatcher.js';
+
+/** The binaries that build a program, the compiler and the linker, by their names in the language's runtime. */
+export type NativeToolchain = {
+  clang: RuntimeBinary;
+  'wasm-ld': RuntimeBinary;
+};
 
 const BUILD_DIR = '/build';
 const INCLUDE_DIR = `${BUILD_DIR}/include`;
@@ -80,12 +87,12 @@ export function linkerFlags(dialect: NativeDialect): string[] {
 }
 
 /** Headers every build sees in its include directory. */
-function includeFiles(dialect: NativeDialect): { path: string; data: Uint8Array }[] {
+function includeFiles(dialect: NativeDialect, templates: TemplateSource): { path: string; data: Uint8Array }[] {
   const files = [
-    { path: `${INCLUDE_DIR}/sandbox_runtime.h`, data: encoder.encode(readTemplate('c', 'sandbox_runtime.h')) },
-    { path: `${INCLUDE_DIR}/sandbox.h`, data: encoder.encode(readTemplate('c', 'sandbox.h')) },
+    { path: `${INCLUDE_DIR}/sandbox_runtime.h`, data: encoder.encode(templates.template('c/sandbox_runtime.h')) },
+    { path: `${INCLUDE_DIR}/sandbox.h`, data: encoder.encode(templates.template('c/sandbox.h')) },
   ];
-  if (dialect === 'cpp') files.push({ path: `${INCLUDE_DIR}/sandbox_codec.hpp`, data: encoder.encode(readTemplate('cpp', 'sandbox_codec.hpp')) });
+  if (dialect === 'cpp') files.push({ path: `${INCLUDE_DIR}/sandbox_codec.hpp`, data: encoder.encode(templates.template('cpp/sandbox_codec.hpp')) });
   return files;
 }
 
@@ -100,15 +107,15 @@ const runtimeCache = new BuildCache(4);
  * @throws Error when clang fails on the runtime (a bug, not the user's fault)
  */
 export function runtimeObject(toolbox: LanguageToolbox): Promise<Uint8Array> {
-  const source = readTemplate('c', 'sandbox_runtime.c');
+  const source = toolbox.template('c/sandbox_runtime.c');
   const flags = compilerFlags('c');
-  const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, readTemplate('c', 'sandbox_runtime.h')]);
+  const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, toolbox.template('c/sandbox_runtime.h')]);
   return runtimeCache.get(key, 'sandbox-runtime', toolbox.cacheDir, async () => {
     const run = await toolbox.runTool({
       runtime: 'clang',
       argv: ['clang', ...flags, '-o', `${BUILD_DIR}/sandbox_runtime.o`, `${BUILD_DIR}/sandbox_runtime.c`],
       cwd: BUILD_DIR,
-      files: [...includeFiles('c'), { path: `${BUILD_DIR}/sandbox_runtime.c`, data: encoder.encode(source) }],
+      files: [...includeFiles('c', toolbox), { path: `${BUILD_DIR}/sandbox_runtime.c`, data: encoder.encode(source) }],
     });
     const object = run.files.get(`${BUILD_DIR}/sandbox_runtime.o`);
     if (run.exitCode !== 0 || !object) throw new Error(`Compiling the C runtime failed: ${run.failure ?? run.stderr}`);
@@ -141,7 +148,7 @@ export interface ProgramSources {
 }
 
 /** The cache key of a program: sources, headers, runtime object and every flag. */
-export function programKey(sources: ProgramSources, runtime: Uint8Array): string {
+export function programKey(sources: ProgramSources, runtime: Uint8Array, templates: TemplateSource): string {
   const { dialect } = sources;
   return cacheKey([
     BUILD_FORMAT,
@@ -150,7 +157,7 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array): string
     linkerFlags(dialect).join('\0'),
     sources.userCode,
     sources.dispatcher,
-    ...includeFiles(dialect).map((file) => file.data),
+    ...includeFiles(dialect, templates).map((file) => file.data),
     runtime,
   ]);
 }
@@ -160,7 +167,7 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array): string
  *
  * @throws ProgramBuildError when the user's code does not compile or link
  */
-export function buildProgram(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, key = programKey(sources, runtime)): Promise<Uint8Array> {
+export function buildProgram(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, key: string): Promise<Uint8Array> {
   return programCache(toolbox).get(key, `sandbox-${sources.dialect}-program`, toolbox.cacheDir, () => compileAndLink(toolbox, sources, runtime));
 }
 
@@ -173,7 +180,7 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
     argv: ['clang', ...compilerFlags(dialect), '-o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/${programFile}`],
     cwd: BUILD_DIR,
     files: [
-      ...includeFiles(dialect),
+      ...includeFiles(dialect, toolbox),
       { path: `${BUILD_DIR}/${userFile}`, data: encoder.encode(sources.userCode) },
       { path: `${BUILD_DIR}/${programFile}`, data: encoder.encode(sources.dispatcher) },
     ],

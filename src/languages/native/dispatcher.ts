@@ -9,7 +9,7 @@
  * does not clash with the runtime's.
  */
 import type { FunctionSignature } from '../signature.js';
-import { fillTemplate, readTemplate } from '../templates.js';
+import type { TemplateSource } from '../templates.js';
 import type { NativeDialect } from './inference.js';
 import { cppHeaders, cppSpelling, readType, type NativeType } from './type-table.js';
 
@@ -39,7 +39,7 @@ export function userFileName(dialect: NativeDialect): string {
 }
 
 /** The dispatcher source for the callable functions among `signatures` (the first of each name). */
-export function generateDispatcher(signatures: readonly FunctionSignature[], dialect: NativeDialect): string {
+export function generateDispatcher(signatures: readonly FunctionSignature[], dialect: NativeDialect, templates: TemplateSource): string {
   const callables: CallableSignature[] = [];
   const seen = new Set<string>();
   for (const signature of signatures) {
@@ -65,7 +65,7 @@ export function generateDispatcher(signatures: readonly FunctionSignature[], dia
       .map((header) => `#define SBX_WITH_${header.toUpperCase()} 1\n#include <${header}>\n`)
       .join('');
   }
-  return fillTemplate(readTemplate(dialect, dialect === 'c' ? 'program.c' : 'program.cpp'), values);
+  return templates.template(dialect === 'c' ? 'c/program.c' : 'cpp/program.cpp', values);
 }
 
 // --- C --------------------------------------------------------------------------------------------------

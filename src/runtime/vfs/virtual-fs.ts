@@ -338,7 +338,7 @@ export class VirtualFS {
     return this.writtenFiles.size;
   }
 
-  /** Starts counting written bytes and files afresh (when a pre-started instance gets its call). */
+  /** Starts counting written bytes and files afresh (when a prestarted instance gets its call). */
   resetUsage(): void {
     this.bytesWritten = 0;
     this.writtenFiles.clear();

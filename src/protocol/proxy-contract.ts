@@ -1,0 +1,42 @@
+/**
+ * The contract between the host and every proxy, from one source: the sandbox's layout, the devices a
+ * proxy opens, the frame bytes, the wire tags and the nesting limit. The host's code uses these
+ * constants, and every template gets them as `{{PLACEHOLDERS}}` (see `PROXY_CONTRACT`), so that no proxy
+ * repeats one as a literal.
+ */
+import { RESULT_FRAME_MARK } from './result-frame.js';
+import { SIP_HEADER_BYTES } from './sip.js';
+import { WIRE_MAX_DEPTH, WIRE_TAGS } from './wire-value.js';
+
+/** The working directory of user code, and the default mount point. */
+export const WORKDIR = '/workspace';
+/** The folder of the machinery: the proxy and the user's code. Never reported as a change, never mounted over. */
+export const SANDBOX_DIR = '/sandbox';
+/** The result channel: the proxy opens it before any user code runs, and it refuses every later open. */
+export const RESULT_DEVICE = '/dev/sandbox/result';
+/** Commands from the proxy to the host (`sleep <nanoseconds>`). */
+export const CONTROL_DEVICE = '/dev/sandbox/control';
+/** Mode byte of a SIP frame that asks for one call, after which the proxy exits. */
+export const SIP_ATOMIC = 'A';
+/** Mode byte of a SIP frame that asks for a call, after which the proxy waits for the next frame. */
+export const SIP_PERSISTENT = 'P';
+/** Largest integer a proxy sends as a JSON number; larger ones travel as `$bigint`. */
+export const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/** The values every template may use, by placeholder name. */
+export const PROXY_CONTRACT: Readonly<Record<string, string>> = {
+  WORKDIR,
+  SANDBOX_DIR,
+  RESULT_DEVICE,
+  CONTROL_DEVICE,
+  FRAME_HEADER_BYTES: String(SIP_HEADER_BYTES),
+  SIP_ATOMIC,
+  SIP_PERSISTENT,
+  RESULT_MARK: String.fromCharCode(RESULT_FRAME_MARK),
+  WIRE_BIGINT: WIRE_TAGS.bigint,
+  WIRE_BYTES: WIRE_TAGS.bytes,
+  WIRE_FLOAT: WIRE_TAGS.float,
+  WIRE_OBJECT: WIRE_TAGS.object,
+  WIRE_MAX_DEPTH: String(WIRE_MAX_DEPTH),
+  MAX_SAFE_INTEGER: String(MAX_SAFE_INTEGER),
+};
