@@ -12,7 +12,6 @@ import type { FileOperation, MountOptions } from './fs-types.js';
 import { globMatcher } from './glob.js';
 import type { PermissionResolver } from './permissions.js';
 import { WORKDIR } from '../protocol/proxy-contract.js';
-import { isWithin } from './virtual-path.js';
 
 const OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
 

@@ -10,6 +10,7 @@
  * `{"call":N,"ok":false,"error":{"type":…,"message":…,"traceback":…,"line":…}}`, where N echoes the call
  * number of the request (see `encodeSipCallFrame`).
  */
+import { FRAME_HEADER_BYTES, RESULT_FRAME_MARK } from './proxy-contract.js';
 import { decodeWireJson } from './wire-value.js';
 
 /** What went wrong, in the terms of the user's language. */
@@ -24,10 +25,8 @@ export interface ExecutionErrorInfo {
   line?: number;
 }
 
-/** First byte of every result frame. */
-export const RESULT_FRAME_MARK = 0x52; // 'R'
 /** Length of the result frame header. */
-export const RESULT_HEADER_BYTES = 5;
+const RESULT_HEADER_BYTES = FRAME_HEADER_BYTES;
 
 /** A decoded result frame. `call` is the call number the proxy echoed (see `encodeSipCallFrame`). */
 export type ResultFrame = { ok: true; value: unknown; call?: number } | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };

@@ -16,21 +16,15 @@
  * tag before its wrapper is seen. Integers outside ±(2^53 − 1) travel as `$bigint` in both directions.
  */
 import { UnserializableValueError } from '../errors.js';
+import { WIRE_MAX_DEPTH, WIRE_TAGS, type WireJson } from './proxy-contract.js';
 
-/** A JSON value as produced by {@link encodeWireValue}. */
-export type WireJson = null | boolean | number | string | WireJson[] | { [key: string]: WireJson };
+export type { WireJson };
 
 /** Limits applied while encoding. */
 export interface WireEncodeOptions {
   /** Deepest nesting of arrays/objects accepted (default {@link WIRE_MAX_DEPTH}). */
   maxDepth?: number;
 }
-
-/** Deepest nesting of a value on the wire, in both directions: arguments and results. */
-export const WIRE_MAX_DEPTH = 256;
-
-/** The tags of the wire encoding (see the table above). */
-export const WIRE_TAGS = { bigint: '$bigint', bytes: '$bytes', float: '$float', object: '$object' } as const;
 
 const TAGS = new Set<string>(Object.values(WIRE_TAGS));
 

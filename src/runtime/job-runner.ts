@@ -176,6 +176,9 @@ interface ActiveTurn {
   spec: TurnSpec;
   collector: OutputCollector;
   frames: ResultFrame[];
+  /** The time limit, and the listener of the abort signal, while they are armed. */
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
   /** Why the turn stopped the program, once it did: the turn then ends with the program. */
   stopped?: TurnEnd;
   finish: (end: TurnEnd) => void;
@@ -234,8 +237,6 @@ export class Job {
     const queueMs = this.firstTurn ? this.options.queueMs : 0;
     this.firstTurn = false;
     return new Promise<TurnReport>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
       const frames: ResultFrame[] = [];
       const turn: ActiveTurn = {
         spec,
@@ -244,8 +245,8 @@ export class Job {
         finish: (end) => {
           if (this.active !== turn) return;
           this.active = undefined;
-          clearTimeout(timer);
-          if (onAbort) spec.signal?.removeEventListener('abort', onAbort);
+          clearTimeout(turn.timer);
+          if (turn.onAbort) spec.signal?.removeEventListener('abort', turn.onAbort);
           if (this.options.dedicated) worker.unref();
           turn.collector.finish();
           resolve({
@@ -271,11 +272,11 @@ export class Job {
       if (this.options.dedicated) worker.ref();
       for (const chunk of spec.input) worker.writeStdin(chunk);
       if (spec.endInput) worker.endStdin();
-      timer = setTimeout(() => this.stopTurn(turn, { timedOut: true }), spec.timeoutMs);
+      turn.timer = setTimeout(() => this.stopTurn(turn, { timedOut: true }), spec.timeoutMs);
       if (spec.signal) {
-        onAbort = () => this.stopTurn(turn, { cancelled: true });
-        spec.signal.addEventListener('abort', onAbort, { once: true });
-        if (spec.signal.aborted) onAbort();
+        turn.onAbort = () => this.stopTurn(turn, { cancelled: true });
+        spec.signal.addEventListener('abort', turn.onAbort, { once: true });
+        if (spec.signal.aborted) turn.onAbort();
       }
     });
   }

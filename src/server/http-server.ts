@@ -227,6 +227,8 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     streams.add(res);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     heartbeat.unref();
+    // Not const: `log.follow` may replay an ending event, and so call `finish`, before it returns.
+    // eslint-disable-next-line prefer-const
     let stop: (() => void) | undefined;
     const finish = (): void => {
       clearInterval(heartbeat);

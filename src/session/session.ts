@@ -13,7 +13,6 @@
 import { inspect } from 'node:util';
 import { SessionClosedError } from '../errors.js';
 import type { FunctionSignature } from '../languages/signature.js';
-import type { ResultFrame } from '../protocol/result-frame.js';
 import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { buildResult, emptyUsage } from '../result/build-result.js';
 import { resultValue } from '../result/result-value.js';

@@ -134,7 +134,7 @@ def after_modifier; end
 
   it('is not fooled by keywords inside strings, heredocs, comments, symbols, labels, regexps and % literals', () => {
     const code = `
-s = "def in_string; end \#{ "}" + "def interpolated" }"
+s = "def in_string; end #{ "}" + "def interpolated" }"
 t = 'def single; end'
 h = <<~EOS
   def in_heredoc

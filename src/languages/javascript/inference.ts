@@ -32,29 +32,6 @@ export interface JavaScriptModuleInfo {
 
 const OPEN = new Set(['(', '[', '{']);
 const CLOSE = new Set([')', ']', '}']);
-/** Keywords that start a statement after a line break (so a declaration before them has ended). */
-const STATEMENT_KEYWORDS = new Set([
-  'async',
-  'break',
-  'class',
-  'const',
-  'continue',
-  'debugger',
-  'do',
-  'export',
-  'for',
-  'function',
-  'if',
-  'import',
-  'let',
-  'return',
-  'switch',
-  'throw',
-  'try',
-  'var',
-  'while',
-  'with',
-]);
 /** Tokens after which a line break cannot end a statement (the expression goes on). */
 const CONTINUING_PUNCTUATION =
   /^(?:[=+\-*/%&|^!~?:<>.,]|[=!<>]=|===|!==|&&|\|\||\?\?|\*\*|<<|>>|>>>|=>|\?\.|\.\.\.|[+\-*/%&|^]=|\*\*=|<<=|>>=|>>>=|&&=|\|\|=|\?\?=)$/;

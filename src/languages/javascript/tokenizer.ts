@@ -33,6 +33,8 @@ export interface TokenizedSource {
   unterminated: boolean;
 }
 
+// ZWNJ and ZWJ (U+200C, U+200D) may continue an identifier on their own: they are not a joined sequence here.
+// eslint-disable-next-line no-misleading-character-class
 const NAME = /[\p{ID_Start}$_\\][\p{ID_Continue}$\u200c\u200d\\]*/uy;
 const NUMBER = /(?:0[xXoObB][\da-fA-F_]+n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?)/y;
 const PUNCTUATORS = [
