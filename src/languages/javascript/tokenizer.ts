@@ -4,17 +4,12 @@
  * from division by the previous token) and numbers. A template literal is one token, whatever its
  * substitutions hold. Never throws: anything unterminated runs to the end of input.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 export type TokenType = 'name' | 'number' | 'string' | 'template' | 'regex' | 'punct' | 'private';
 
-export interface Token {
-  type: TokenType;
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start (lines end at `\n`, as QuickJS counts them). */
-  line: number;
+/** A token of JavaScript source (its line counts `\n` only, as QuickJS does). */
+export interface Token extends SourceToken<TokenType> {
   /** Whether a line break separates this token from the previous one (matters for ASI). */
   newlineBefore: boolean;
 }
@@ -172,7 +167,7 @@ class Tokenizer {
       this.quoted(ch);
       type = 'string';
     } else if (ch === '`') {
-      this.template();
+      this.quoted(ch);
       type = 'template';
     } else if (ch === '/' && this.regexAllowed()) {
       this.regex();
@@ -238,9 +233,13 @@ class Tokenizer {
     this.pos = end;
   }
 
-  /** A string literal; a line break ends an unterminated one. */
+  /**
+   * A string literal (a line break ends an unterminated one), or with `quote` a backtick, a template
+   * literal, whose `${…}` substitutions are scanned as code.
+   */
   private quoted(quote: string): void {
     const src = this.source;
+    const template = quote === '`';
     this.pos++;
     while (this.pos < src.length) {
       const c = src[this.pos];
@@ -253,33 +252,16 @@ class Tokenizer {
         this.pos++;
         return;
       }
-      if (c === '\n') break;
-      this.pos++;
-    }
-    this.unterminated = true;
-  }
-
-  private template(): void {
-    const src = this.source;
-    this.pos++;
-    while (this.pos < src.length) {
-      const c = src[this.pos];
-      if (c === '\\') {
-        if (src[this.pos + 1] === '\n') this.line++;
-        this.pos += 2;
-        continue;
-      }
-      if (c === '`') {
-        this.pos++;
-        return;
-      }
-      if (c === '$' && src[this.pos + 1] === '{') {
+      if (template && c === '$' && src[this.pos + 1] === '{') {
         this.pos += 2;
         this.previous = undefined;
         this.scan([], true);
         continue;
       }
-      if (c === '\n') this.line++;
+      if (c === '\n') {
+        if (!template) break;
+        this.line++;
+      }
       this.pos++;
     }
     this.unterminated = true;

@@ -3,18 +3,12 @@
  * prefixes, triple quotes), comments, brackets, line continuations and indentation, and groups tokens into
  * logical lines.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 export type TokenType = 'name' | 'number' | 'string' | 'op';
 
-export interface Token {
-  type: TokenType;
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start. */
-  line: number;
-}
+/** A token of Python source. */
+export type Token = SourceToken<TokenType>;
 
 /** Tokens of one logical line (physical lines joined by brackets or backslashes). */
 export interface LogicalLine {

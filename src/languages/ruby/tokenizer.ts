@@ -8,6 +8,7 @@
  * tokenizer uses the same rule of thumb as Ruby's own lexer: a literal may start where an expression may
  * start, or after a method name followed by a space and no space after the character.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 /**
  * What a token is: a name (identifier, constant, `@ivar`, `$global`, method name after `def`), a keyword,
@@ -16,17 +17,8 @@
  */
 export type TokenType = 'name' | 'keyword' | 'label' | 'number' | 'literal' | 'op' | 'newline';
 
-/** One token of Ruby source. */
-export interface Token {
-  type: TokenType;
-  /** The token's text (for literals, the whole literal). */
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start. */
-  line: number;
-}
+/** One token of Ruby source (a literal's value is the whole literal). */
+export type Token = SourceToken<TokenType>;
 
 /** A `#` comment. */
 export interface Comment {
@@ -308,17 +300,11 @@ class Lexer {
       return end;
     }
 
-    if (ch === '@') {
-      INSTANCE.lastIndex = i;
-      const match = INSTANCE.exec(source);
-      if (match) {
-        this.push('name', i, i + match[0].length);
-        return i + match[0].length;
-      }
-    }
-    if (ch === '$') {
-      GLOBAL.lastIndex = i;
-      const match = GLOBAL.exec(source);
+    // Instance, class and global variables.
+    const variable = ch === '@' ? INSTANCE : ch === '$' ? GLOBAL : undefined;
+    if (variable) {
+      variable.lastIndex = i;
+      const match = variable.exec(source);
       if (match) {
         this.push('name', i, i + match[0].length);
         return i + match[0].length;
