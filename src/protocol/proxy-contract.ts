@@ -27,6 +27,8 @@ export const RESULT_FRAME_MARK = 0x52; // 'R'
 export const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
 /** Deepest nesting of a value on the wire, in both directions: arguments and results. */
 export const WIRE_MAX_DEPTH = 256;
+/** What every wire tag starts with; an object with one key that starts with it is escaped (`$object`). */
+export const WIRE_TAG_PREFIX = '$';
 /** The tags of the wire encoding (see `wire-value.ts`). */
 export const WIRE_TAGS = { bigint: '$bigint', bytes: '$bytes', float: '$float', object: '$object' } as const;
 
@@ -43,6 +45,7 @@ export const PROXY_CONTRACT: Readonly<Record<string, string>> = {
   SIP_ATOMIC,
   SIP_PERSISTENT,
   RESULT_MARK: String.fromCharCode(RESULT_FRAME_MARK),
+  WIRE_TAG_PREFIX: WIRE_TAG_PREFIX,
   WIRE_BIGINT: WIRE_TAGS.bigint,
   WIRE_BYTES: WIRE_TAGS.bytes,
   WIRE_FLOAT: WIRE_TAGS.float,

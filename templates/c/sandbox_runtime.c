@@ -3,7 +3,7 @@
  *
  * The program reads SIP frames from fd 0 (1 byte mode, 4 bytes big-endian length, JSON payload), calls
  * the generated `sbx_dispatch`, and writes one result frame per call ('R', 4 bytes big-endian length,
- * JSON) to /dev/sandbox/result. Standard input is read with read(2), never through stdio, so that the
+ * JSON) to the result device. Standard input is read with read(2), never through stdio, so that the
  * bytes after the frame stay in place for the user's code.
  */
 #include "sandbox_runtime.h"
@@ -19,7 +19,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SBX_MAX_DEPTH 512
+/* The proxy contract (src/protocol/proxy-contract.ts): the host fills these in. */
+#define SBX_RESULT_DEVICE "{{RESULT_DEVICE}}"
+#define SBX_FRAME_HEADER_BYTES {{FRAME_HEADER_BYTES}}
+#define SBX_RESULT_MARK '{{RESULT_MARK}}'
+#define SBX_SIP_ATOMIC '{{SIP_ATOMIC}}'
+#define SBX_SIP_PERSISTENT '{{SIP_PERSISTENT}}'
+#define SBX_TAG_PREFIX '{{WIRE_TAG_PREFIX}}'
+#define SBX_TAG_BIGINT "{{WIRE_BIGINT}}"
+#define SBX_TAG_BYTES "{{WIRE_BYTES}}"
+#define SBX_TAG_FLOAT "{{WIRE_FLOAT}}"
+#define SBX_TAG_OBJECT "{{WIRE_OBJECT}}"
+#define SBX_MAX_DEPTH {{WIRE_MAX_DEPTH}}
+#define SBX_MAX_SAFE_INTEGER {{MAX_SAFE_INTEGER}}LL
+/* How a tag begins as written, up to its payload string: {"$bigint":" */
+#define SBX_TAGGED(tag) "{\"" tag "\":\""
 
 void (*sbx_flush_hook)(void) = 0;
 
@@ -28,8 +42,8 @@ static const char *current_function = "";
 /* Number of the call being served ("null" until its request is read), echoed first in its result frame
    so that the host never takes an answer for another call's. */
 static char current_call[24] = "null";
-/* Mode byte of the request being served ('A' or 'P'). */
-static char current_mode = 'A';
+/* Mode byte of the request being served (SBX_SIP_ATOMIC or SBX_SIP_PERSISTENT). */
+static char current_mode = SBX_SIP_ATOMIC;
 
 /* --- start-up ---------------------------------------------------------------------------------------- */
 
@@ -38,7 +52,7 @@ static char current_mode = 'A';
  * programs): the result channel can be opened only once, so the runtime takes it before user code runs.
  */
 __attribute__((constructor(101))) static void sbx_start(void) {
-  result_fd = open("/dev/sandbox/result", O_WRONLY);
+  result_fd = open(SBX_RESULT_DEVICE, O_WRONLY);
   /* Line-buffered like a terminal, so that streamed output arrives a line at a time. */
   setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 }
@@ -141,14 +155,12 @@ void sbx_write_bool(sbx_writer *w, int value) {
   writer_text(w, value ? "true" : "false");
 }
 
-#define SBX_MAX_SAFE_INTEGER 9007199254740991LL
-
 void sbx_write_signed(sbx_writer *w, long long value) {
   char text[32];
   writer_separate(w);
   snprintf(text, sizeof text, "%lld", value);
   if (value > SBX_MAX_SAFE_INTEGER || value < -SBX_MAX_SAFE_INTEGER) {
-    writer_text(w, "{\"$bigint\":\"");
+    writer_text(w, SBX_TAGGED(SBX_TAG_BIGINT));
     writer_text(w, text);
     writer_text(w, "\"}");
   } else {
@@ -161,7 +173,7 @@ void sbx_write_unsigned(sbx_writer *w, unsigned long long value) {
   writer_separate(w);
   snprintf(text, sizeof text, "%llu", value);
   if (value > (unsigned long long)SBX_MAX_SAFE_INTEGER) {
-    writer_text(w, "{\"$bigint\":\"");
+    writer_text(w, SBX_TAGGED(SBX_TAG_BIGINT));
     writer_text(w, text);
     writer_text(w, "\"}");
   } else {
@@ -176,7 +188,7 @@ static int write_special_float(sbx_writer *w, double value) {
   else if (isinf(value)) tag = value > 0 ? "inf" : "-inf";
   else if (value == 0 && signbit(value)) tag = "-0";
   if (!tag) return 0;
-  writer_text(w, "{\"$float\":\"");
+  writer_text(w, SBX_TAGGED(SBX_TAG_FLOAT));
   writer_text(w, tag);
   writer_text(w, "\"}");
   return 1;
@@ -278,7 +290,7 @@ void sbx_write_string(sbx_writer *w, const char *data, size_t length) {
   if (valid_utf8(data, length)) {
     write_json_text(w, data, length);
   } else {
-    writer_text(w, "{\"$bytes\":\"");
+    writer_text(w, SBX_TAGGED(SBX_TAG_BYTES));
     write_base64(w, (const unsigned char *)data, length);
     writer_text(w, "\"}");
   }
@@ -297,9 +309,9 @@ void sbx_write_begin_array(sbx_writer *w) {
 void sbx_write_end_array(sbx_writer *w) { writer_append(w, "]", 1); }
 
 void sbx_write_begin_object(sbx_writer *w, size_t count, const char *first_key, size_t first_key_length) {
-  int escaped = count == 1 && first_key && first_key_length > 0 && first_key[0] == '$';
+  int escaped = count == 1 && first_key && first_key_length > 0 && first_key[0] == SBX_TAG_PREFIX;
   writer_separate(w);
-  writer_text(w, escaped ? "{\"$object\":[[" : "{");
+  writer_text(w, escaped ? "{\"" SBX_TAG_OBJECT "\":[[" : "{");
   if (object_depth < SBX_MAX_DEPTH) object_escaped[object_depth] = (unsigned char)escaped;
   object_depth++;
 }
@@ -348,10 +360,10 @@ static void write_all(int fd, const char *data, size_t length) {
   }
 }
 
-/* Sends `w` (which starts with 5 reserved bytes) as one result frame. */
+/* Sends `w` (which starts with the bytes reserved for the header) as one result frame. */
 static void send_frame(sbx_writer *w) {
-  size_t body = w->length - 5;
-  w->data[0] = 'R';
+  size_t body = w->length - SBX_FRAME_HEADER_BYTES;
+  w->data[0] = SBX_RESULT_MARK;
   w->data[1] = (char)((body >> 24) & 0xFF);
   w->data[2] = (char)((body >> 16) & 0xFF);
   w->data[3] = (char)((body >> 8) & 0xFF);
@@ -361,10 +373,13 @@ static void send_frame(sbx_writer *w) {
   w->length = 0;
 }
 
+/* What a frame starts with until send_frame() writes its header there. */
+static const char frame_header_space[SBX_FRAME_HEADER_BYTES] = {0};
+
 sbx_writer *sbx_begin_result(void) {
   result_writer.length = 0;
   object_depth = 0;
-  writer_append(&result_writer, "R0000", 5);
+  writer_append(&result_writer, frame_header_space, SBX_FRAME_HEADER_BYTES);
   writer_text(&result_writer, "{\"call\":");
   writer_text(&result_writer, current_call);
   writer_text(&result_writer, ",\"ok\":true,\"value\":");
@@ -380,7 +395,7 @@ int sbx_fail(const char *type, const char *message, const char *traceback, int l
   char number[16];
   sbx_writer *w = &result_writer;
   w->length = 0;
-  writer_append(w, "R0000", 5);
+  writer_append(w, frame_header_space, SBX_FRAME_HEADER_BYTES);
   writer_text(w, "{\"call\":");
   writer_text(w, current_call);
   writer_text(w, ",\"ok\":false,\"error\":{\"type\":");
@@ -446,7 +461,7 @@ static _Noreturn void fail_and_exit(const char *type, const char *message, const
   sbx_fail(type, message, traceback, is_user_file(file) ? line : 0);
   /* In a session, reading on would take the next call's request: the host sends it once the program
      reads again after its answer. */
-  if (current_mode != 'P') drain_input();
+  if (current_mode != SBX_SIP_PERSISTENT) drain_input();
   _Exit(1);
 }
 
@@ -919,31 +934,43 @@ static int decode_base64(const char *text, size_t length, char **out, size_t *ou
   return 1;
 }
 
-/* An object with a single key starting with '$' is a wire tag: decode it in place. */
+/* Whether `text` is one JSON number and nothing else. */
+static int json_number(const char *text) {
+  parser scan = {text, text + strlen(text), NULL, 0};
+  sbx_value number;
+  return *text && parse_number(&scan, &number) && scan.at == scan.end;
+}
+
+/* An object with a single key starting with SBX_TAG_PREFIX is a wire tag: decode it in place. */
 static int decode_tag(parser *p, sbx_value *out) {
   sbx_value *inner = &out->items[0];
   const char *tag = inner->key;
-  if (strcmp(tag, "$bigint") == 0 && inner->kind == SBX_STRING && plain_integer(inner->text)) {
+  if (strcmp(tag, SBX_TAG_BIGINT) == 0 && inner->kind == SBX_STRING && plain_integer(inner->text)) {
     out->kind = SBX_BIGINT;
     out->text = inner->text;
     out->length = inner->length;
-  } else if (strcmp(tag, "$float") == 0 && inner->kind == SBX_STRING) {
+  } else if (strcmp(tag, SBX_TAG_FLOAT) == 0 && inner->kind == SBX_STRING) {
     out->kind = SBX_SPECIAL_FLOAT;
     if (strcmp(inner->text, "nan") == 0) out->number = NAN;
     else if (strcmp(inner->text, "inf") == 0) out->number = INFINITY;
     else if (strcmp(inner->text, "-inf") == 0) out->number = -INFINITY;
     else if (strcmp(inner->text, "-0") == 0) out->number = -0.0;
-    else {
-      p->error = "bad $float tag";
+    else if (json_number(inner->text)) {
+      /* A float whose integral value JSON would give as an integer: the number, as the host wrote it. */
+      out->kind = SBX_NUMBER;
+      out->text = inner->text;
+      out->length = inner->length;
+    } else {
+      p->error = "bad float tag";
       return 0;
     }
-  } else if (strcmp(tag, "$bytes") == 0 && inner->kind == SBX_STRING) {
+  } else if (strcmp(tag, SBX_TAG_BYTES) == 0 && inner->kind == SBX_STRING) {
     out->kind = SBX_BYTES;
     if (!decode_base64(inner->text, inner->length, &out->text, &out->length)) {
       p->error = "bad $bytes tag";
       return 0;
     }
-  } else if (strcmp(tag, "$object") == 0 && inner->kind == SBX_ARRAY) {
+  } else if (strcmp(tag, SBX_TAG_OBJECT) == 0 && inner->kind == SBX_ARRAY) {
     /* [[key, value], ...] becomes the object's members. */
     sbx_value *members = (sbx_value *)sbx_alloc((inner->count ? inner->count : 1) * sizeof(sbx_value));
     for (size_t i = 0; i < inner->count; i++) {
@@ -981,7 +1008,7 @@ static int parse_value(parser *p, sbx_value *out) {
     case '{':
       out->kind = SBX_OBJECT;
       ok = parse_items(p, out, '}', 1);
-      if (ok && out->count == 1 && out->items[0].key[0] == '$') ok = decode_tag(p, out);
+      if (ok && out->count == 1 && out->items[0].key[0] == SBX_TAG_PREFIX) ok = decode_tag(p, out);
       break;
     case '[':
       out->kind = SBX_ARRAY;
@@ -1024,7 +1051,7 @@ static void write_value(sbx_writer *w, const sbx_value *v) {
       break;
     case SBX_BIGINT:
       writer_separate(w);
-      writer_text(w, "{\"$bigint\":\"");
+      writer_text(w, SBX_TAGGED(SBX_TAG_BIGINT));
       writer_text(w, v->text);
       writer_text(w, "\"}");
       break;
@@ -1032,7 +1059,7 @@ static void write_value(sbx_writer *w, const sbx_value *v) {
     case SBX_STRING: sbx_write_string(w, v->text, v->length); break;
     case SBX_BYTES:
       writer_separate(w);
-      writer_text(w, "{\"$bytes\":\"");
+      writer_text(w, SBX_TAGGED(SBX_TAG_BYTES));
       write_base64(w, (const unsigned char *)v->text, v->length);
       writer_text(w, "\"}");
       break;
@@ -1154,8 +1181,8 @@ int main(int argc, char **argv) {
   (void)argv;
   enter_working_directory();
   for (;;) {
-    unsigned char header[5];
-    if (!read_exact(header, 5)) break;
+    unsigned char header[SBX_FRAME_HEADER_BYTES];
+    if (!read_exact(header, SBX_FRAME_HEADER_BYTES)) break;
     size_t length = ((size_t)header[1] << 24) | ((size_t)header[2] << 16) | ((size_t)header[3] << 8) | header[4];
     char *body = (char *)sbx_alloc(length + 1);
     strcpy(current_call, "null");
@@ -1166,7 +1193,7 @@ int main(int argc, char **argv) {
     }
     serve(body, length);
     free(body);
-    if (header[0] != 'P') break;
+    if (header[0] != SBX_SIP_PERSISTENT) break;
   }
   drain_input();
   /* The result is sent and user output flushed: skip atexit handlers and destructors. */

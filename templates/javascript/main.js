@@ -7,7 +7,8 @@
 // Everything that does not depend on the user's code (stream set-up, the console, timers) happens before
 // the first read of standard input, where a pre-started instance waits for its call.
 //
-// Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{FUNCTIONS_PATH}}, {{PROXY_PATH}}.
+// Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{FUNCTIONS_PATH}}, {{PROXY_PATH}}, and the proxy
+// contract of src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 import * as std from "std";
 import { text_encode, text_decode } from "_encoding";
@@ -17,14 +18,24 @@ const USER_CODE_PATH = "{{USER_CODE_PATH}}";
 const FUNCTIONS_PATH = "{{FUNCTIONS_PATH}}";
 const PROXY_PATH = "{{PROXY_PATH}}";
 
+const RESULT_DEVICE = "{{RESULT_DEVICE}}";
+const FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}};
+const RESULT_MARK = "{{RESULT_MARK}}".charCodeAt(0);
+const SIP_PERSISTENT = "{{SIP_PERSISTENT}}";
+const TAG_PREFIX = "{{WIRE_TAG_PREFIX}}";
+const TAG_BIGINT = "{{WIRE_BIGINT}}";
+const TAG_BYTES = "{{WIRE_BYTES}}";
+const TAG_FLOAT = "{{WIRE_FLOAT}}";
+const TAG_OBJECT = "{{WIRE_OBJECT}}";
+// Serializing recurses once per level; the interpreter's stack (1 MiB of WebAssembly memory) would trap
+// rather than throw when it overflows, at about 2000 levels: far deeper than the contract allows.
+const MAX_WIRE_DEPTH = {{WIRE_MAX_DEPTH}};
+
 const MAX_TRACEBACK_FRAMES = 100;
-// Serializing recurses once per level, and the interpreter's stack (1 MiB of WebAssembly memory) traps
-// rather than throwing when it overflows, at about 2000 levels.
-const MAX_WIRE_DEPTH = 500;
 
 // The result channel only opens once: the proxy takes it before any user code runs.
-const resultFile = std.open("/dev/sandbox/result", "wb");
-if (resultFile === null) fatal("cannot open the result channel /dev/sandbox/result");
+const resultFile = std.open(RESULT_DEVICE, "wb");
+if (resultFile === null) fatal("cannot open the result channel " + RESULT_DEVICE);
 
 const userOut = std.out;
 const userErr = std.err;
@@ -464,16 +475,16 @@ if (typeof globalThis.btoa !== "function") {
 
 // --- SIP input ---------------------------------------------------------------------------------------
 
-const frameHeader = new Uint8Array(5);
+const frameHeader = new Uint8Array(FRAME_HEADER_BYTES);
 
 /** The next frame, or null at the end of input. Blocks until the frame has arrived. */
 function readFrame() {
   // A FILE that once saw the end of input reports it forever: between persistent calls the channel
   // reports end of input until the next frame is sent.
   std.in.clearerr();
-  const got = std.in.read(frameHeader.buffer, 0, 5);
+  const got = std.in.read(frameHeader.buffer, 0, FRAME_HEADER_BYTES);
   if (got === 0) return null;
-  if (got !== 5) fatal("standard input ended inside a SIP frame header");
+  if (got !== FRAME_HEADER_BYTES) fatal("standard input ended inside a SIP frame header");
   const length = frameHeader[1] * 0x1000000 + ((frameHeader[2] << 16) | (frameHeader[3] << 8) | frameHeader[4]);
   return { mode: String.fromCharCode(frameHeader[0]), text: length > 0 ? std.in.readAsString(length) : "" };
 }
@@ -481,28 +492,32 @@ function readFrame() {
 function reviveWire(key, value) {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0][0] !== "$") return value;
+  if (keys.length !== 1 || keys[0][0] !== TAG_PREFIX) return value;
   const payload = value[keys[0]];
   switch (keys[0]) {
-    case "$bigint":
+    case TAG_BIGINT:
       return BigInt(payload);
-    case "$bytes":
+    case TAG_BYTES:
       return base64Decode(String(payload));
-    case "$float":
+    case TAG_FLOAT:
       switch (payload) {
         case "nan": return NaN;
         case "inf": return Infinity;
         case "-inf": return -Infinity;
         case "-0": return -0;
       }
-      throw new SyntaxError("unknown $float payload " + JSON.stringify(payload));
-    case "$object": {
+      // A float whose integral value JSON would give as an integer. Its digits go through BigInt, whose
+      // conversion is exact: this interpreter's own reading of long numbers is not.
+      if (typeof payload === "string" && /^-?\d+$/.test(payload)) return Number(BigInt(payload));
+      if (typeof payload === "string" && payload.trim() !== "" && !isNaN(payload)) return Number(payload);
+      throw new SyntaxError("unknown float payload " + JSON.stringify(payload));
+    case TAG_OBJECT: {
       const out = {};
       for (const [name, item] of payload) Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
       return out;
     }
   }
-  // Not a wire tag: an ordinary object with one "$" key (kwargs are not escaped).
+  // Not a wire tag: an ordinary object with one key that starts like one (kwargs are not escaped).
   return value;
 }
 
@@ -517,19 +532,33 @@ function propertyPath(path, key) {
   return IDENTIFIER.test(key) ? path + "." + key : path + "[" + JSON.stringify(key) + "]";
 }
 
+/**
+ * Whether a number is an integral float beyond 2^53 that JSON writes without an exponent: it travels as
+ * `$float` with its exact digits (this interpreter's own printing of such numbers loses precision).
+ */
+function isUnsafeIntegralFloat(value) {
+  return Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
+}
+
+/** The wire JSON text of a tag, from the JSON text of its payload. */
+function taggedText(tag, payloadText) {
+  return '{"' + tag + '":' + payloadText + "}";
+}
+
 /** The wire JSON text of a return value (see src/protocol/wire-value.ts). */
 function wireText(value, path, ancestors) {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
     case "number":
-      if (value !== value) return '{"$float":"nan"}';
-      if (value === Infinity) return '{"$float":"inf"}';
-      if (value === -Infinity) return '{"$float":"-inf"}';
-      if (value === 0 && 1 / value < 0) return '{"$float":"-0"}';
+      if (value !== value) return taggedText(TAG_FLOAT, '"nan"');
+      if (value === Infinity) return taggedText(TAG_FLOAT, '"inf"');
+      if (value === -Infinity) return taggedText(TAG_FLOAT, '"-inf"');
+      if (value === 0 && 1 / value < 0) return taggedText(TAG_FLOAT, '"-0"');
+      if (isUnsafeIntegralFloat(value)) return taggedText(TAG_FLOAT, '"' + BigInt(value).toString() + '"');
       return String(value);
     case "bigint":
-      return '{"$bigint":"' + value.toString() + '"}';
+      return taggedText(TAG_BIGINT, '"' + value.toString() + '"');
     case "boolean":
       return value ? "true" : "false";
     case "undefined":
@@ -541,9 +570,9 @@ function wireText(value, path, ancestors) {
   if (value === null) return "null";
   if (ancestors.indexOf(value) >= 0) throw new SerializationError("circular reference at " + path);
   if (ancestors.length >= MAX_WIRE_DEPTH) throw new SerializationError("return value is nested deeper than " + MAX_WIRE_DEPTH + " levels");
-  if (value instanceof Uint8Array) return '{"$bytes":"' + base64Encode(value) + '"}';
-  if (value instanceof ArrayBuffer) return '{"$bytes":"' + base64Encode(new Uint8Array(value)) + '"}';
-  if (value instanceof DataView) return '{"$bytes":"' + base64Encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) + '"}';
+  if (value instanceof Uint8Array) return taggedText(TAG_BYTES, '"' + base64Encode(value) + '"');
+  if (value instanceof ArrayBuffer) return taggedText(TAG_BYTES, '"' + base64Encode(new Uint8Array(value)) + '"');
+  if (value instanceof DataView) return taggedText(TAG_BYTES, '"' + base64Encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) + '"');
   if (value instanceof Promise) throw serializationError(path, value, "await it before returning");
   ancestors.push(value);
   try {
@@ -575,7 +604,7 @@ function wireText(value, path, ancestors) {
         entries.push([key, wireText(item, propertyPath(path, key), ancestors)]);
       }
     }
-    if (entries.length === 1 && entries[0][0][0] === "$") return '{"$object":[[' + JSON.stringify(entries[0][0]) + "," + entries[0][1] + "]]}";
+    if (entries.length === 1 && entries[0][0][0] === TAG_PREFIX) return taggedText(TAG_OBJECT, "[[" + JSON.stringify(entries[0][0]) + "," + entries[0][1] + "]]");
     return "{" + entries.map((entry) => JSON.stringify(entry[0]) + ":" + entry[1]).join(",") + "}";
   } finally {
     ancestors.pop();
@@ -662,20 +691,21 @@ function wireReplacer(key, value) {
       if (holders.length === 0) holders.push(this);
     }
   }
-  if (key.charCodeAt(0) === 36 && Object.getPrototypeOf(this) !== WIRE_TAG && !Array.isArray(this)) replacerSawDollarKey = true;
+  if (key[0] === TAG_PREFIX && Object.getPrototypeOf(this) !== WIRE_TAG && !Array.isArray(this)) replacerSawDollarKey = true;
   switch (typeof value) {
     case "number":
-      if (value !== value) return wireTag("$float", "nan");
-      if (value === Infinity) return wireTag("$float", "inf");
-      if (value === -Infinity) return wireTag("$float", "-inf");
-      if (value === 0 && 1 / value < 0) return wireTag("$float", "-0");
+      if (value !== value) return wireTag(TAG_FLOAT, "nan");
+      if (value === Infinity) return wireTag(TAG_FLOAT, "inf");
+      if (value === -Infinity) return wireTag(TAG_FLOAT, "-inf");
+      if (value === 0 && 1 / value < 0) return wireTag(TAG_FLOAT, "-0");
+      if (isUnsafeIntegralFloat(value)) return wireTag(TAG_FLOAT, BigInt(value).toString());
       return value;
     case "string":
     case "boolean":
     case "undefined":
       return value;
     case "bigint":
-      return wireTag("$bigint", value.toString());
+      return wireTag(TAG_BIGINT, value.toString());
     case "function":
     case "symbol":
       throw new SerializationError("not serializable");
@@ -685,9 +715,9 @@ function wireReplacer(key, value) {
   const proto = Object.getPrototypeOf(value);
   let out;
   if (proto === Object.prototype || proto === Array.prototype || proto === null) out = value;
-  else if (value instanceof Uint8Array) out = wireTag("$bytes", base64Encode(value));
-  else if (value instanceof ArrayBuffer) out = wireTag("$bytes", base64Encode(new Uint8Array(value)));
-  else if (value instanceof DataView) out = wireTag("$bytes", base64Encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)));
+  else if (value instanceof Uint8Array) out = wireTag(TAG_BYTES, base64Encode(value));
+  else if (value instanceof ArrayBuffer) out = wireTag(TAG_BYTES, base64Encode(new Uint8Array(value)));
+  else if (value instanceof DataView) out = wireTag(TAG_BYTES, base64Encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)));
   else if (ArrayBuffer.isView(value) || value instanceof Set) out = Array.from(value);
   else if (value instanceof String || value instanceof Number || value instanceof Boolean) return value.valueOf();
   else throw new SerializationError("not serializable"); // Map, class instances, promises…: see wireText
@@ -710,8 +740,8 @@ function sendFrame(outcome) {
   const body = text_encode(json);
   const length = prefix.byteLength + body.byteLength - 1;
   flushUserStreams();
-  const header = new Uint8Array([0x52, (length >>> 24) & 255, (length >>> 16) & 255, (length >>> 8) & 255, length & 255]);
-  resultFile.write(header.buffer, 0, 5);
+  const header = new Uint8Array([RESULT_MARK, (length >>> 24) & 255, (length >>> 16) & 255, (length >>> 8) & 255, length & 255]);
+  resultFile.write(header.buffer, 0, FRAME_HEADER_BYTES);
   resultFile.write(prefix, 0, prefix.byteLength);
   resultFile.write(body, 1, body.byteLength - 1);
   resultFile.flush();
@@ -978,17 +1008,17 @@ async function serve() {
     callNumber = null;
     let payload;
     try {
-      // Tags are objects whose first key starts with "$": without one, no reviver is needed (it halves the speed).
-      payload = frame.text.indexOf('{"$') >= 0 ? JSON.parse(frame.text, reviveWire) : JSON.parse(frame.text);
+      // Tags are objects whose first key starts with TAG_PREFIX: without one, no reviver is needed (it halves the speed).
+      payload = frame.text.indexOf('{"' + TAG_PREFIX) >= 0 ? JSON.parse(frame.text, reviveWire) : JSON.parse(frame.text);
       callNumber = payload.call;
     } catch (error) {
       sendFrame({ ok: false, error: { type: "ProxyError", message: "bad call payload: " + safeString(() => error.message), traceback: "", line: 0 } });
-      if (frame.mode !== "P") return;
+      if (frame.mode !== SIP_PERSISTENT) return;
       continue;
     }
     const { outcome, moduleLoaded } = await runCall(payload);
     sendFrame(outcome);
-    if (frame.mode !== "P" || !moduleLoaded) return;
+    if (frame.mode !== SIP_PERSISTENT || !moduleLoaded) return;
   }
 }
 

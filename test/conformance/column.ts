@@ -49,6 +49,12 @@ export interface ConformanceColumn {
    * identity function (`test/reliability/properties.test.ts`): the values, the function, and how many runs.
    */
   roundTrip: { arbitrary: fc.Arbitrary<unknown>; code: string; functionName: string; runs: number };
+  /**
+   * How the language meets the wire vectors (test/fixtures/wire-vectors.json), which `echo` must give back
+   * exactly: `kindOf`, code defining `wire_kind(value)`, which names the kind (`WireKind`) the proxy read a
+   * value as (absent when the language cannot tell); `skip`, the vectors it cannot hold, each with why.
+   */
+  wireVectors: { kindOf?: string; skip?: Readonly<Record<string, string>> };
 }
 
 /** Scenarios of the table that a column may skip. */

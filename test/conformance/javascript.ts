@@ -21,4 +21,16 @@ export const column: ConformanceColumn = {
   bigIntegers: true,
   sessionMode: 'persistent',
   roundTrip: { arbitrary: wireValue, code: 'function echo(value) {\n  return value;\n}\n', functionName: 'echo', runs: 60 },
+  // JavaScript has one number type: an integer is a bigint, or a number that is a safe integer.
+  wireVectors: {
+    kindOf:
+      'export function wire_kind(value) {\n' +
+      '  if (value === null) return "null";\n' +
+      '  if (typeof value === "bigint" || (Number.isSafeInteger(value) && !Object.is(value, -0))) return "integer";\n' +
+      '  if (typeof value === "number") return "float";\n' +
+      '  if (value instanceof Uint8Array) return "bytes";\n' +
+      '  if (Array.isArray(value)) return "list";\n' +
+      '  return typeof value === "object" ? "map" : typeof value;\n' +
+      '}\n',
+  },
 };

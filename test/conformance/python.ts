@@ -18,4 +18,12 @@ export const column: ConformanceColumn = {
   bigIntegers: true,
   sessionMode: 'persistent',
   roundTrip: { arbitrary: wireValue, code: 'def echo(value):\n    return value\n', functionName: 'echo', runs: 60 },
+  wireVectors: {
+    kindOf:
+      'def wire_kind(value):\n' +
+      '    for kind, types in (("null", type(None)), ("boolean", bool), ("integer", int), ("float", float), ("string", str), ("bytes", bytes), ("list", list), ("map", dict)):\n' +
+      '        if isinstance(value, types):\n' +
+      '            return kind\n' +
+      '    return type(value).__name__\n',
+  },
 };
