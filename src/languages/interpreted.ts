@@ -35,19 +35,20 @@ export interface ProxyCompilation {
 }
 
 /**
- * Fills a proxy template into `path` and, with `compile`, compiles it. A compilation that fails leaves
+ * Fills a proxy template (or the templates of its parts, joined) into `path` and, with `compile`,
+ * compiles it. A compilation that fails leaves
  * the source proxy, which works the same, only starts slower.
  *
  * @throws RuntimeUnavailableError when a template is missing
  */
 export async function prepareProxy(
   toolbox: LanguageToolbox,
-  options: { template: string; values?: Record<string, string>; path: string; compile?: ProxyCompilation },
+  options: { template: string | readonly string[]; values?: Record<string, string>; path: string; compile?: ProxyCompilation },
 ): Promise<PreparedProxy> {
-  const source: PreparedProxy = {
-    entry: options.path,
-    files: [{ path: options.path, data: encoder.encode(toolbox.template(options.template, options.values)) }],
-  };
+  // A proxy written in parts is joined into one program, in order.
+  const parts = typeof options.template === 'string' ? [options.template] : options.template;
+  const text = parts.map((part) => toolbox.template(part, options.values)).join('\n');
+  const source: PreparedProxy = { entry: options.path, files: [{ path: options.path, data: encoder.encode(text) }] };
   const compile = options.compile;
   if (!compile) return source;
   const scriptPath = `${SANDBOX_DIR}/compile_proxy`;

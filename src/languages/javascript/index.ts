@@ -27,6 +27,8 @@ const PROXY_PATH = `${SANDBOX_DIR}/main.js`;
  */
 const FUNCTIONS_FILENAME = 'user_code.functions.json';
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
+/** The parts of the proxy (templates/javascript/), by concern, joined into one program in this order. */
+export const JAVASCRIPT_PROXY_PARTS = ['main.js', 'console.js', 'timers.js', 'text.js', 'frames.js', 'wire.js', 'errors.js', 'calls.js'] as const;
 
 /** What the JavaScript plan needs of the code: its module structure besides the signatures. */
 export interface JavaScriptAnalysis extends CodeAnalysis {
@@ -124,7 +126,7 @@ export const javascript = defineLanguage({
 
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
-      template: 'javascript/main.js',
+      template: JAVASCRIPT_PROXY_PARTS.map((part) => `javascript/${part}`),
       values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, FUNCTIONS_PATH: `${SANDBOX_DIR}/${FUNCTIONS_FILENAME}`, PROXY_PATH },
       path: PROXY_PATH,
     }),

