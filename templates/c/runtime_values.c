@@ -72,6 +72,15 @@ static int plain_integer(const char *text) {
   return 1;
 }
 
+/* Fails the call for a number that `type` cannot hold: out of its range, or not an integer at all. */
+static int fail_integer(const sbx_path *path, const sbx_value *value, const char *type, int out_of_range) {
+  char *problem = out_of_range ? format_text("%s is out of range for %s", value->text, type)
+                               : format_text("expected %s, got %s (not an integer)", type, value->text);
+  fail_path(path, problem);
+  free(problem);
+  return 0;
+}
+
 int sbx_to_signed(const sbx_value *value, long long min, long long max, const char *type, const sbx_path *path, long long *out) {
   if (value->kind != SBX_NUMBER && value->kind != SBX_BIGINT) return sbx_fail_value(path, type, value);
   long long result;
@@ -80,24 +89,15 @@ int sbx_to_signed(const sbx_value *value, long long min, long long max, const ch
     errno = 0;
     result = strtoll(value->text, &end, 10);
     if (errno == ERANGE || result < min || result > max) {
-      char *problem = format_text("%s is out of range for %s", value->text, type);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 1);
     }
   } else {
     double number = strtod(value->text, NULL);
     if (number != floor(number) || !isfinite(number)) {
-      char *problem = format_text("expected %s, got %s (not an integer)", type, value->text);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 0);
     }
     if (number < (double)min || number > (double)max || number >= 9223372036854775808.0) {
-      char *problem = format_text("%s is out of range for %s", value->text, type);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 1);
     }
     result = (long long)number;
   }
@@ -113,24 +113,15 @@ int sbx_to_unsigned(const sbx_value *value, unsigned long long max, const char *
     errno = 0;
     result = strtoull(value->text, &end, 10);
     if (errno == ERANGE || result > max) {
-      char *problem = format_text("%s is out of range for %s", value->text, type);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 1);
     }
   } else {
     double number = strtod(value->text, NULL);
     if (number != floor(number) || !isfinite(number)) {
-      char *problem = format_text("expected %s, got %s (not an integer)", type, value->text);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 0);
     }
     if (number < 0 || number > (double)max || number >= 18446744073709551616.0) {
-      char *problem = format_text("%s is out of range for %s", value->text, type);
-      fail_path(path, problem);
-      free(problem);
-      return 0;
+      return fail_integer(path, value, type, 1);
     }
     result = (unsigned long long)number;
   }
