@@ -301,14 +301,10 @@ class Lexer {
     }
 
     // Instance, class and global variables.
-    const variable = ch === '@' ? INSTANCE : ch === '$' ? GLOBAL : undefined;
-    if (variable) {
-      variable.lastIndex = i;
-      const match = variable.exec(source);
-      if (match) {
-        this.push('name', i, i + match[0].length);
-        return i + match[0].length;
-      }
+    const variableEnd = this.variableEnd(i);
+    if (variableEnd > i) {
+      this.push('name', i, variableEnd);
+      return variableEnd;
     }
 
     if (ch === '"' || ch === '`') return this.literal(i, this.skipDelimited(i + 1, ch, ch, true));
@@ -401,45 +397,49 @@ class Lexer {
 
   /** End of a method name at `i` after `def` (an identifier, a setter `name=`, or an operator). */
   private methodName(i: number): number {
-    const source = this.source;
-    IDENTIFIER.lastIndex = i;
-    const identifier = IDENTIFIER.exec(source);
-    if (identifier) {
-      let end = i + identifier[0].length;
-      const next = source[end];
-      if (next === '?' || next === '!') end++;
-      // A setter (`def name=(value)`); `def name = expr` (an endless method) has a space before `=`.
-      else if (next === '=' && !'=~>'.includes(source[end + 1] ?? '=')) end++;
-      return end;
-    }
-    if (source[i] === '@' || source[i] === '$') return i;
-    for (const op of OPERATOR_METHODS) if (source.startsWith(op, i)) return i + op.length;
-    return i;
+    const end = this.identifierEnd(i, true);
+    if (end > i || this.source[i] === '@' || this.source[i] === '$') return end;
+    return this.operatorEnd(i);
   }
 
   /** End of a symbol's name starting at `i` (after the colon), or `i` when there is none. */
   private symbolName(i: number, operatorsAllowed: boolean): number {
-    const source = this.source;
+    const end = this.identifierEnd(i, false);
+    if (end > i) return end;
+    const variableEnd = this.variableEnd(i);
+    if (variableEnd > i || !operatorsAllowed) return variableEnd;
+    return this.operatorEnd(i);
+  }
+
+  /**
+   * End of an identifier at `i` with the suffix a method's name may take: `?`, `!` (also before `=`
+   * when `suffixBeforeEquals`), or a setter's `=` (not `==`, `=~`, `=>`); `i` when no identifier starts there.
+   */
+  private identifierEnd(i: number, suffixBeforeEquals: boolean): number {
     IDENTIFIER.lastIndex = i;
-    const identifier = IDENTIFIER.exec(source);
-    if (identifier) {
-      let end = i + identifier[0].length;
-      const next = source[end];
-      if ((next === '?' || next === '!') && source[end + 1] !== '=') end++;
-      else if (next === '=' && !'=>~'.includes(source[end + 1] ?? '')) end++;
-      return end;
-    }
-    if (source[i] === '@') {
-      INSTANCE.lastIndex = i;
-      const match = INSTANCE.exec(source);
-      return match ? i + match[0].length : i;
-    }
-    if (source[i] === '$') {
-      GLOBAL.lastIndex = i;
-      const match = GLOBAL.exec(source);
-      return match ? i + match[0].length : i;
-    }
-    if (operatorsAllowed) for (const op of OPERATOR_METHODS) if (source.startsWith(op, i)) return i + op.length;
+    const identifier = IDENTIFIER.exec(this.source);
+    if (!identifier) return i;
+    const end = i + identifier[0].length;
+    const next = this.source[end];
+    const after = this.source[end + 1];
+    if ((next === '?' || next === '!') && (suffixBeforeEquals || after !== '=')) return end + 1;
+    // A setter (`def name=(value)`); `def name = expr` (an endless method) has a space before `=`.
+    if (next === '=' && after !== undefined && !'=~>'.includes(after)) return end + 1;
+    return end;
+  }
+
+  /** End of an instance, class or global variable's name at `i`, or `i` when none starts there. */
+  private variableEnd(i: number): number {
+    const variable = this.source[i] === '@' ? INSTANCE : this.source[i] === '$' ? GLOBAL : undefined;
+    if (!variable) return i;
+    variable.lastIndex = i;
+    const match = variable.exec(this.source);
+    return match ? i + match[0].length : i;
+  }
+
+  /** End of an operator method's name at `i` (`+`, `[]=`, `<=>`…), or `i` when none starts there. */
+  private operatorEnd(i: number): number {
+    for (const op of OPERATOR_METHODS) if (this.source.startsWith(op, i)) return i + op.length;
     return i;
   }
 
