@@ -28,7 +28,13 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts', server: 'src/server/index.ts', queue: 'src/queue/index.ts', cli: 'src/cli/bin.ts', worker: 'src/runtime/worker/worker-main.ts' },
+    entry: {
+      index: 'src/index.ts',
+      server: 'src/server/index.ts',
+      queue: 'src/queue/index.ts',
+      cli: 'src/cli/bin.ts',
+      worker: 'src/runtime/worker/worker-main.ts',
+    },
     format: ['esm'],
     clean: true,
     dts: { entry: { index: 'src/index.ts', server: 'src/server/index.ts', queue: 'src/queue/index.ts' }, compilerOptions: { stripInternal: true } },

@@ -10,10 +10,22 @@ const callsArg = process.argv.find((a) => a.startsWith('--calls='));
 const TOTAL = callsArg ? Number(callsArg.slice('--calls='.length)) : 200;
 
 const PROGRAMS = {
-  python: { code: 'def double(n):\n    print("n=%d" % n)\n    return n * 2\n\ndef fail(n):\n    raise ValueError("bad %d" % n)\n\ndef spin(n):\n    while True:\n        pass\n', double: 'double' },
-  ruby: { code: 'def double(n)\n  puts "n=#{n}"\n  n * 2\nend\n\ndef fail(n)\n  raise ArgumentError, "bad #{n}"\nend\n\ndef spin(n)\n  loop {}\nend\n', double: 'double' },
-  javascript: { code: 'function double(n) {\n  console.log("n=" + n);\n  return n * 2;\n}\n\nfunction fail(n) {\n  throw new RangeError("bad " + n);\n}\n\nfunction spin(n) {\n  for (;;) {}\n}\n', double: 'double' },
-  php: { code: '<?php\nfunction double($n) {\n  echo "n=$n\\n";\n  return $n * 2;\n}\n\nfunction fail($n) {\n  throw new InvalidArgumentException("bad $n");\n}\n\nfunction spin($n) {\n  while (true) {}\n}\n', double: 'double' },
+  python: {
+    code: 'def double(n):\n    print("n=%d" % n)\n    return n * 2\n\ndef fail(n):\n    raise ValueError("bad %d" % n)\n\ndef spin(n):\n    while True:\n        pass\n',
+    double: 'double',
+  },
+  ruby: {
+    code: 'def double(n)\n  puts "n=#{n}"\n  n * 2\nend\n\ndef fail(n)\n  raise ArgumentError, "bad #{n}"\nend\n\ndef spin(n)\n  loop {}\nend\n',
+    double: 'double',
+  },
+  javascript: {
+    code: 'function double(n) {\n  console.log("n=" + n);\n  return n * 2;\n}\n\nfunction fail(n) {\n  throw new RangeError("bad " + n);\n}\n\nfunction spin(n) {\n  for (;;) {}\n}\n',
+    double: 'double',
+  },
+  php: {
+    code: '<?php\nfunction double($n) {\n  echo "n=$n\\n";\n  return $n * 2;\n}\n\nfunction fail($n) {\n  throw new InvalidArgumentException("bad $n");\n}\n\nfunction spin($n) {\n  while (true) {}\n}\n',
+    double: 'double',
+  },
   c: {
     code:
       '#include <sandbox.h>\n#include <stdio.h>\n\nint double_it(int n) {\n  printf("n=%d\\n", n);\n  return n * 2;\n}\n\n' +

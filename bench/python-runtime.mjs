@@ -60,7 +60,10 @@ const WORKLOADS = [
 
 /** A program that runs `setup`, then `work` `runs` times, printing each run's milliseconds. */
 function timedProgram(workload, runs) {
-  const body = workload.work.split('\n').map((line) => `    ${line}`).join('\n');
+  const body = workload.work
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
   return [
     'import time',
     workload.setup,
@@ -171,7 +174,9 @@ try {
   const pyodideLoadMs = performance.now() - loadStarted;
 
   console.log(`CPU-bound Python, median of ${RUNS} runs (ms, inside Python)\n`);
-  console.log(`${'work'.padEnd(26)}${'cpython'.padStart(8)}${'runno'.padStart(8)}${'pyodide'.padStart(8)}${'cpy/pyo'.padStart(10)}${'runno/pyo'.padStart(10)}${'runno/cpy'.padStart(10)}`);
+  console.log(
+    `${'work'.padEnd(26)}${'cpython'.padStart(8)}${'runno'.padStart(8)}${'pyodide'.padStart(8)}${'cpy/pyo'.padStart(10)}${'runno/pyo'.padStart(10)}${'runno/cpy'.padStart(10)}`,
+  );
   for (const workload of WORKLOADS) {
     const { ours, runno, peer } = await measure(workload);
     console.log(`${workload.name.padEnd(26)}${fmt(ours)}${fmt(runno)}${fmt(peer)}${ratio(ours, peer)}${ratio(runno, peer)}${ratio(runno, ours)}`);

@@ -70,7 +70,9 @@ process.once('SIGTERM', async () => { await worker.close(); await executor.close
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-bench-queue-'));
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   redis.once('error', (error) => {
     console.error(`redis-server could not start (${error.message}); install it: apt-get install redis-server`);
     process.exit(1);
@@ -79,7 +81,9 @@ async function main() {
   await writeFile(join(dir, 'worker.mjs'), WORKER);
   const workers = [];
   const startWorkers = async (name, count) => {
-    const started = Array.from({ length: count }, () => spawn(process.execPath, [join(dir, 'worker.mjs'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const started = Array.from({ length: count }, () =>
+      spawn(process.execPath, [join(dir, 'worker.mjs'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
     workers.push(...started);
     await Promise.all(started.map((child) => waitForLine(child.stdout, 'ready')));
     return started;
@@ -116,10 +120,14 @@ async function main() {
     rows.push(['throughput, in-process executor, pool 1', `${direct[1].toFixed(2)} calls/s`, '1.00×']);
     rows.push(['throughput, in-process executor, pool 2', `${direct[2].toFixed(2)} calls/s`, `${(direct[2] / direct[1]).toFixed(2)}×`]);
     rows.push(['throughput, queue, 1 worker process', `${queued[1].toFixed(2)} calls/s`, `${(queued[1] / direct[1]).toFixed(2)}×`]);
-    rows.push(['throughput, queue, 2 worker processes', `${queued[2].toFixed(2)} calls/s`, `${(queued[2] / direct[1]).toFixed(2)}× (${(queued[2] / queued[1]).toFixed(2)}× one process)`]);
+    rows.push([
+      'throughput, queue, 2 worker processes',
+      `${queued[2].toFixed(2)} calls/s`,
+      `${(queued[2] / direct[1]).toFixed(2)}× (${(queued[2] / queued[1]).toFixed(2)}× one process)`,
+    ]);
     // What two processes gain, next to what a second sandbox worker gains in one process on this machine
     // now (on a shared machine the second core may not be free for either).
-    rows.push(['scaling 1 → 2 worker processes, relative to pool 1 → 2 in-process', `${((queued[2] / queued[1]) / (direct[2] / direct[1])).toFixed(2)}`, '']);
+    rows.push(['scaling 1 → 2 worker processes, relative to pool 1 → 2 in-process', `${(queued[2] / queued[1] / (direct[2] / direct[1])).toFixed(2)}`, '']);
 
     // Latency: one call at a time, direct and queued alternately so that both see the same load.
     const list = await startWorkers('bench-latency', 1);
@@ -145,10 +153,18 @@ async function main() {
     await queue.close();
     await stopWorkers(list);
     rows.push(['latency, direct invoke() (median)', `${median(directMs).toFixed(2)} ms`, '']);
-    rows.push(['latency, through the queue (median)', `${median(queuedMs).toFixed(2)} ms`, `+${(median(queuedMs) - median(directMs)).toFixed(2)} ms over direct`]);
-    rows.push(['queue time per call: end-to-end minus the worker\'s invoke() (median)', `${median(overheadMs).toFixed(2)} ms`, '']);
+    rows.push([
+      'latency, through the queue (median)',
+      `${median(queuedMs).toFixed(2)} ms`,
+      `+${(median(queuedMs) - median(directMs)).toFixed(2)} ms over direct`,
+    ]);
+    rows.push(["queue time per call: end-to-end minus the worker's invoke() (median)", `${median(overheadMs).toFixed(2)} ms`, '']);
 
-    console.log(`\nQueue benchmark (${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${N.throughput} CPU-bound Python calls per throughput figure, ${N.latency} JavaScript add() calls for latency)\n`);
+    console.log(
+      `\nQueue benchmark (${availableParallelism()} cores, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; ${N.throughput} CPU-bound Python calls per throughput figure, ${N.latency} JavaScript add() calls for latency)\n`,
+    );
     console.log('| measure | value | ratio |');
     console.log('|---|---|---|');
     for (const [label, value, ratio] of rows) console.log(`| ${label} | ${value} | ${ratio} |`);

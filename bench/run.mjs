@@ -8,7 +8,14 @@ import { SandboxExecutor } from '../dist/index.js';
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
-const N = { ours: quick ? 10 : 30, theirs: quick ? 2 : 5, session: quick ? 300 : 2000, throughput: quick ? 16 : 40, theirsThroughput: quick ? 2 : 4, compile: quick ? 3 : 8 };
+const N = {
+  ours: quick ? 10 : 30,
+  theirs: quick ? 2 : 5,
+  session: quick ? 300 : 2000,
+  throughput: quick ? 16 : 40,
+  theirsThroughput: quick ? 2 : 4,
+  compile: quick ? 3 : 8,
+};
 
 /** One row per language: the same `add(1, 2)` as a function for us and as a program for runCode. */
 const LANGUAGES = [
@@ -76,7 +83,8 @@ function check(result) {
 async function theirsOnce(runtime, script) {
   const r = await runCode(runtime, script);
   // php-cgi prints CGI headers first: the answer is the last line.
-  if (r.resultType !== 'complete' || r.stdout.trim().split(/\r?\n/).pop() !== '3') throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
+  if (r.resultType !== 'complete' || r.stdout.trim().split(/\r?\n/).pop() !== '3')
+    throw new Error(`unexpected runCode result (${runtime}) ${JSON.stringify(r)}`);
 }
 
 const ms = (v) => (v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
@@ -92,7 +100,7 @@ for (const { language, runtime, code, script, compiled } of LANGUAGES) {
   if (compiled) {
     // First call of new code (compile + link + run; clang/wasm-ld already loaded), then the same code again
     // (the compile cache skips clang).
-    const executor = new SandboxExecutor({ prewarm: 0 });
+    const executor = new SandboxExecutor({ prestart: 0 });
     await executor.warmup([language]);
     check(await executor.invoke(request));
     const first = await sample(N.compile, async (i) => check(await executor.invoke({ ...request, code: `${code}/* variant ${i} ${Date.now()} */\n` })));
@@ -101,26 +109,30 @@ for (const { language, runtime, code, script, compiled } of LANGUAGES) {
     latencyRows.push([`${language}: first call of new code (compile + run)`, first, theirs]);
     latencyRows.push([`${language}: repeat call (compile cache)`, repeat, theirs]);
   } else {
-    // A fresh interpreter per call, everything else cached (pre-started instances off).
-    const cold = new SandboxExecutor({ prewarm: 0 });
+    // A fresh interpreter per call, everything else cached (prestarted instances off).
+    const cold = new SandboxExecutor({ prestart: 0 });
     await cold.warmup([language]);
     check(await cold.invoke(request));
     const coldStats = await sample(N.ours, async () => check(await cold.invoke(request)));
     await cold.close();
 
-    // Pre-started instances on (the default): each call still gets its own fresh interpreter; between
+    // Prestarted instances on (the default): each call still gets its own fresh interpreter; between
     // calls the pool refills, as it does when calls are not back to back.
     const warm = new SandboxExecutor();
     await warm.warmup([language]);
-    const warmStats = await sample(N.ours, async () => check(await warm.invoke(request)), () => warm.warmup([language]));
+    const warmStats = await sample(
+      N.ours,
+      async () => check(await warm.invoke(request)),
+      () => warm.warmup([language]),
+    );
     await warm.close();
 
     latencyRows.push([`${language}: fresh interpreter per call`, coldStats, theirs]);
-    latencyRows.push([`${language}: pre-started instance per call`, warmStats, theirs]);
+    latencyRows.push([`${language}: prestarted instance per call`, warmStats, theirs]);
   }
 
   // A session: one live interpreter (or compiled program) serving every call.
-  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
   const session = await executor.createSession({ language, code });
   check(await session.invoke({ functionName: 'add', args: [1, 2] }));
   const sessionStats = await sample(N.session, async () => check(await session.invoke({ functionName: 'add', args: [1, 2] })));
@@ -128,7 +140,7 @@ for (const { language, runtime, code, script, compiled } of LANGUAGES) {
   for (let i = 0; i < N.session; i++) await session.call('add', [1, 2]);
   const perSecond = N.session / ((performance.now() - started) / 1000);
   await executor.close();
-  const atomic = latencyRows.find(([name]) => name.startsWith(`${language}:`) && !name.includes('pre-started') && !name.includes('first call'))[1];
+  const atomic = latencyRows.find(([name]) => name.startsWith(`${language}:`) && !name.includes('prestarted') && !name.includes('first call'))[1];
   sessionRows.push([language, session.mode, sessionStats, atomic, theirs, perSecond]);
 }
 

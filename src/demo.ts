@@ -141,7 +141,11 @@ async function main(): Promise<void> {
       const ms = performance.now() - started;
       const first = !seen.has(result.language);
       seen.add(result.language);
-      const note = !first ? '' : result.language === 'c' || result.language === 'cpp' ? ' (first call: loads clang, compiles)' : ' (first call: loads the interpreter)';
+      const note = !first
+        ? ''
+        : result.language === 'c' || result.language === 'cpp'
+          ? ' (first call: loads clang, compiles)'
+          : ' (first call: loads the interpreter)';
       rows.push([result.language, describeCall(call), describeOutcome(result), `${ms.toFixed(1)} ms${note}`]);
       if (result.stdout) rows.push(['', `  stdout: ${show(result.stdout)}`, '', '']);
     }
@@ -149,7 +153,13 @@ async function main(): Promise<void> {
     await executor.close();
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 main().catch((error: unknown) => {

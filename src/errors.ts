@@ -1,6 +1,12 @@
-import type { SyncReport } from './fs/fs-types.js';
-import { closestName } from './request/closest-name.js';
-import type { ExecutionResult } from './types.js';
+/**
+ * The base class of every error of this package, and the errors whose fields are plain data: those of
+ * a request that is wrong before anything runs, of the runtime, the pool and sessions.
+ *
+ * It sits at the bottom of the layers, so that every stage can throw them. Errors that carry a
+ * `SyncReport` are in `fs/sync-errors.ts`, those that carry an `ExecutionResult` in
+ * `result/execution-errors.ts`, next to what they carry; `index.ts` exports them all.
+ */
+import { closestName } from './closest-name.js';
 
 /**
  * Base class of every error this library throws or rejects with.
@@ -68,10 +74,7 @@ export class UnsupportedLanguageError extends SandboxError {
   readonly supported: readonly string[];
 
   constructor(language: string, supported: readonly string[]) {
-    super(
-      'UNSUPPORTED_LANGUAGE',
-      `Unsupported language ${JSON.stringify(language)}. Supported: ${supported.join(', ')}.`,
-    );
+    super('UNSUPPORTED_LANGUAGE', `Unsupported language ${JSON.stringify(language)}. Supported: ${supported.join(', ')}.`);
     this.language = language;
     this.supported = supported;
   }
@@ -104,10 +107,7 @@ export class AmbiguousFunctionError extends SandboxError {
   readonly candidates: readonly string[];
 
   constructor(candidates: readonly string[]) {
-    super(
-      'AMBIGUOUS_FUNCTION',
-      `The code defines several functions (${candidates.join(', ')}); pass functionName to choose one.`,
-    );
+    super('AMBIGUOUS_FUNCTION', `The code defines several functions (${candidates.join(', ')}); pass functionName to choose one.`);
     this.candidates = candidates;
   }
 }
@@ -120,10 +120,7 @@ export class UnserializableValueError extends SandboxError {
   readonly valueType: string;
 
   constructor(path: string, valueType: string, hint?: string) {
-    super(
-      'UNSERIALIZABLE_VALUE',
-      `Cannot send ${path} into the sandbox: ${valueType} is not serializable.${hint ? ` ${hint}` : ''}`,
-    );
+    super('UNSERIALIZABLE_VALUE', `Cannot send ${path} into the sandbox: ${valueType} is not serializable.${hint ? ` ${hint}` : ''}`);
     this.path = path;
     this.valueType = valueType;
   }
@@ -159,27 +156,6 @@ export class QueueFullError extends SandboxError {
     super('QUEUE_FULL', `Too many calls are waiting for a sandbox worker (maxQueue is ${limit}); try again later.`);
     this.limit = limit;
   }
-}
-
-/**
- * The call was cancelled through its `signal`, while waiting for a worker or while running. `result`
- * holds what the call produced until then: status `cancelled`, and the stdout and stderr written before
- * the cancellation (empty when it never started).
- */
-export class ExecutionCancelledError extends SandboxError {
-  /** The partial result. */
-  readonly result: ExecutionResult;
-
-  constructor(result: ExecutionResult, reason?: unknown) {
-    super('EXECUTION_CANCELLED', `The execution was cancelled${reasonText(reason)}.`, reason === undefined ? undefined : { cause: reason });
-    this.result = result;
-  }
-}
-
-function reasonText(reason: unknown): string {
-  if (reason instanceof Error && reason.name !== 'AbortError') return `: ${reason.message}`;
-  if (typeof reason === 'string') return `: ${reason}`;
-  return '';
 }
 
 /** A runtime binary or proxy template that ships with the package could not be found or loaded. */
@@ -233,92 +209,5 @@ export class MountError extends SandboxError {
   constructor(hostPath: string, message: string, options?: { cause?: unknown }) {
     super('MOUNT_ERROR', message, options);
     this.hostPath = hostPath;
-  }
-}
-
-/**
- * Writing changes back to disk failed (a write error, or a host file changed since it was loaded). Every
- * file the sync had touched was restored: the disk is as it was before the sync.
- */
-export class SyncError extends SandboxError {
-  /** The report of the failed sync (state `failed`). */
-  readonly report: SyncReport;
-
-  constructor(message: string, report: SyncReport, options?: { cause?: unknown }, code = 'SYNC_FAILED') {
-    super(code, message, options);
-    this.report = report;
-  }
-}
-
-/**
- * The disk changed after the call loaded its files: a file the call modifies or deletes was changed there
- * (by another call or process), or a file appeared where the call creates one. Nothing of the call was
- * written (`report.state` is `conflict`); run it again on the new contents.
- */
-export class SyncConflictError extends SyncError {
-  /** The host file that differed. */
-  readonly hostPath: string;
-
-  constructor(message: string, report: SyncReport, hostPath: string) {
-    super(message, report, undefined, 'SYNC_CONFLICT');
-    this.hostPath = hostPath;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors thrown by `call()` for outcomes of running user code. Each carries the full result.
-// ---------------------------------------------------------------------------------------------
-
-/** Base class of the errors `call()` throws for an execution that did not succeed. */
-export class ExecutionError extends SandboxError {
-  /** The complete execution result: output, timings and error details are never lost. */
-  readonly result: ExecutionResult;
-
-  constructor(code: string, message: string, result: ExecutionResult) {
-    super(code, message);
-    this.result = result;
-  }
-}
-
-/** The user's code raised an exception, failed to compile, or the return value could not be serialized. */
-export class UserCodeError extends ExecutionError {
-  /** The language's own error type, for example `ZeroDivisionError` or `SyntaxError`. */
-  readonly type: string;
-  /** Traceback or stack trace with line numbers of the user's code, when the language provides one. */
-  readonly traceback: string | undefined;
-  /** Line in the user's code where the error happened, when known. */
-  readonly line: number | undefined;
-
-  constructor(result: ExecutionResult) {
-    const info = result.error ?? { type: 'Error', message: 'Unknown error' };
-    super('USER_CODE_ERROR', `${info.type}: ${info.message}`, result);
-    this.type = info.type;
-    this.traceback = info.traceback;
-    this.line = info.line;
-  }
-}
-
-/** The execution ran longer than `timeoutMs` and was stopped. */
-export class ExecutionTimeoutError extends ExecutionError {
-  constructor(result: ExecutionResult) {
-    super('EXECUTION_TIMEOUT', result.error?.message ?? 'The execution timed out.', result);
-  }
-}
-
-/** The sandboxed program died without producing a result (a trap, an abort or an unexpected exit). */
-export class SandboxCrashError extends ExecutionError {
-  constructor(result: ExecutionResult) {
-    super('SANDBOX_CRASH', result.error?.message ?? 'The sandboxed program crashed.', result);
-  }
-}
-
-/**
- * The program's result was larger than `maxResultBytes`: it was stopped as soon as its result frame
- * announced the size, and nothing of the value was read. The result has status `error` and
- * `error.type` `ResultTooLarge`.
- */
-export class ResultTooLargeError extends ExecutionError {
-  constructor(result: ExecutionResult) {
-    super('RESULT_TOO_LARGE', result.error?.message ?? 'The result was larger than maxResultBytes.', result);
   }
 }

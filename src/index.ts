@@ -6,9 +6,11 @@
  */
 export { SandboxExecutor } from './executor.js';
 export { Session } from './session/session.js';
-export type { SessionCallRequest, SessionMode } from './session/session.js';
+export type { SessionMode } from './session/session.js';
 export type { LoadedModule, ModuleFunction, UntypedModule } from './session/module-proxy.js';
 export * from './errors.js';
+export * from './fs/sync-errors.js';
+export * from './result/execution-errors.js';
 export type {
   ExecutionErrorInfo,
   ExecutionRequest,
@@ -21,6 +23,7 @@ export type {
   LanguageAlias,
   LanguageInput,
   SandboxExecutorOptions,
+  SessionCallRequest,
   SessionOptions,
   StreamEvent,
 } from './types.js';
@@ -28,6 +31,7 @@ export type {
   AfterSyncHook,
   BeforeSyncHook,
   FileChange,
+  FileOptions,
   FileOperation,
   FilesReport,
   MountOptions,
@@ -38,6 +42,6 @@ export type {
   SyncReport,
 } from './fs/fs-types.js';
 export type { CodeDescription, FunctionDescription, ParameterDescription } from './introspection/describe.js';
-export type { JsonSchema } from './introspection/type-schema.js';
+export type { JsonSchema } from './languages/type-schema.js';
 export type { FunctionSignature, ParameterInfo, ParameterKind } from './languages/signature.js';
 export { SUPPORTED_LANGUAGES } from './languages/registry.js';

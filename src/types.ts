@@ -5,16 +5,11 @@
  * entry point: `invoke()` resolves with the result, `call()` returns its value or throws an error that
  * carries it, `stream()` ends with it.
  */
-import type { AfterSyncHook, BeforeSyncHook, FilesReport, MountOptions, PermissionOptions, SyncOptions, SyncReport } from './fs/fs-types.js';
+import type { FileOptions, FilesReport, SyncReport } from './fs/fs-types.js';
+import type { Language, LanguageAlias } from './languages/registry.js';
+import type { ExecutionErrorInfo } from './protocol/result-frame.js';
 
-/**
- * Languages the executor can run. Aliases accepted in requests: `py`, `python3`, `rb`, `js`, `c++`, `cxx`
- * (see `SUPPORTED_LANGUAGES`).
- */
-export type Language = 'python' | 'ruby' | 'javascript' | 'php' | 'c' | 'cpp';
-
-/** Other names accepted for the languages: `py` and `python3`, `rb`, `js`, `c++` and `cxx`. */
-export type LanguageAlias = 'py' | 'python3' | 'rb' | 'js' | 'c++' | 'cxx';
+export type { ExecutionErrorInfo, Language, LanguageAlias };
 
 /**
  * A language name as accepted in requests: a {@link Language} or one of its aliases, so that a typo
@@ -38,20 +33,8 @@ export type ExecutionStatus =
   /** The call was cancelled through its `signal` (only seen on `ExecutionCancelledError.result`). */
   | 'cancelled';
 
-/** What went wrong, in the terms of the user's language. */
-export interface ExecutionErrorInfo {
-  /** The language's own error type (`ZeroDivisionError`, `SyntaxError`…) or one of ours (`Timeout`, `Crash`…). */
-  type: string;
-  /** Human-readable message. */
-  message: string;
-  /** Traceback or stack trace with the line numbers of the user's code, when available. */
-  traceback?: string;
-  /** Line of the user's code where the error happened, when known (1-based). */
-  line?: number;
-}
-
-/** A call to make inside the sandbox. */
-export interface ExecutionRequest {
+/** A call to make inside the sandbox. Its filesystem options are those of {@link FileOptions}. */
+export interface ExecutionRequest extends FileOptions {
   /** Language of `code`. */
   language: LanguageInput;
   /** Source code that defines the function. */
@@ -85,26 +68,9 @@ export interface ExecutionRequest {
   /** Receives standard error as the program writes it, before the call resolves. */
   onStderr?: (chunk: string) => void;
   /**
-   * Extra files for this call, by sandbox path (relative paths are under `/workspace`, the working
-   * directory). They exist only in the sandbox and are never written to disk by themselves.
-   */
-  files?: Readonly<Record<string, string | Uint8Array>>;
-  /** Real folders loaded into the sandbox; changes inside them can be written back (see `permissions`, `sync`). */
-  mounts?: readonly MountOptions[];
-  /** Which host files may be read and which changes may be written back. Default: read only. */
-  permissions?: PermissionOptions;
-  /** How changes inside mounts reach the disk (default: `auto`, `onDenied: 'error'`). */
-  sync?: SyncOptions;
-  /** Put the contents of created and modified files in `result.files` (default false). */
-  returnFileContents?: boolean;
-  /** Sees the changes about to be written; may refuse them all or keep a subset. */
-  beforeSync?: BeforeSyncHook;
-  /** Sees the report of each sync attempt. */
-  afterSync?: AfterSyncHook;
-  /**
    * Run with a fixed clock and seeded random numbers, so that the same call gives byte-identical output
    * every time. `now` is the wall-clock time the program starts at (default 2000-01-01T00:00:00Z), `seed`
-   * seeds every random source the sandbox offers (default 0). Such calls never use pre-started instances.
+   * seeds every random source the sandbox offers (default 0). Such calls never use prestarted instances.
    */
   deterministic?: {
     /** Seed of every random source (default 0). */
@@ -204,6 +170,9 @@ export interface ExecutionResult<T = unknown> {
   files?: FilesReport;
 }
 
+/** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
+export type SessionCallRequest = Pick<ExecutionRequest, 'functionName' | 'args' | 'kwargs' | 'timeoutMs' | 'signal' | 'onStdout' | 'onStderr'>;
+
 /** Options of `SandboxExecutor.createSession()` and `SandboxExecutor.load()`. */
 export interface SessionOptions {
   /** Language of `code`. */
@@ -234,7 +203,7 @@ export interface ExecutorStatus {
   busy: number;
   /** Calls waiting for a worker. */
   queued: number;
-  /** Pre-started interpreters ready (or starting) per language. */
+  /** Prestarted interpreters ready (or starting) per language. */
   prestarted: Partial<Record<Language, number>>;
   /** Open sessions. */
   sessions: number;
@@ -252,11 +221,12 @@ export interface SandboxExecutorOptions {
    */
   maxSessions?: number;
   /**
-   * Pre-started interpreters kept ready per language, each used for exactly one call (default 1 for every
-   * language once it has been used or warmed up). A number applies to every language; an object sets it
-   * per language. 0 disables them.
+   * Prestarted instances kept ready per language: interpreters started with the language's proxy before
+   * any call, each used for exactly one call (default 1 for every language once it has been used or
+   * warmed up). A number applies to every language; an object sets it per language. 0 disables them.
+   * This option was called `prewarm` before; that name is refused with a message naming this one.
    */
-  prewarm?: number | Partial<Record<Language, number>>;
+  prestart?: number | Partial<Record<Language, number>>;
   /**
    * Directory where programs built from user code (compiled C and C++) are cached across processes.
    * Default: none (built programs are cached in memory only).

@@ -30,7 +30,7 @@ def summarize():
 
 /** Runs the transform on `folder`; resolves with the result (the totals, and what was written). */
 export async function transform(folder) {
-  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
   try {
     return await executor.invoke({
       language: 'python',

@@ -30,7 +30,9 @@ describe("student's is_palindrome", () => {
   });
 
   it('runs deterministically (same output twice)', async () => {
-    const runs = await Promise.all([1, 2].map(() => executor.invoke({ language: 'python', code: solution, functionName: 'is_palindrome', args: ['noon'], deterministic: { seed: 1 } })));
+    const runs = await Promise.all(
+      [1, 2].map(() => executor.invoke({ language: 'python', code: solution, functionName: 'is_palindrome', args: ['noon'], deterministic: { seed: 1 } })),
+    );
     expect(runs[0]!.result).toEqual(runs[1]!.result);
   });
 });

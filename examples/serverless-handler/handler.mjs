@@ -1,6 +1,6 @@
 // A serverless-style handler (AWS Lambda, Cloud Functions…) that runs user-submitted functions.
 // The executor is created once per container and reused across invocations: the first call pays for
-// loading the interpreter, later calls start from pre-started instances.
+// loading the interpreter, later calls start from prestarted instances.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SandboxExecutor, SandboxError } from 'sandbox-executor';

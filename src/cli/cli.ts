@@ -3,11 +3,11 @@
  * HTTP adapter.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandboxError } from '../errors.js';
 import { SandboxExecutor } from '../executor.js';
-import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
+import { languageOfFile, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
 import { isLoopback } from '../server/request-guard.js';
@@ -16,18 +16,6 @@ import type { ExecutionRequest, ExecutionResult, LanguageInput } from '../types.
 
 /** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
 const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
-
-const EXTENSIONS: Record<string, string> = {
-  '.py': 'python',
-  '.rb': 'ruby',
-  '.js': 'javascript',
-  '.mjs': 'javascript',
-  '.php': 'php',
-  '.c': 'c',
-  '.cpp': 'cpp',
-  '.cc': 'cpp',
-  '.cxx': 'cpp',
-};
 
 const HELP = {
   main: `Usage: sandbox-executor <command> [options]
@@ -117,7 +105,9 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`sandbox-executor: ${(error as Error).message}\n${command && command in HELP ? `Run "sandbox-executor ${command} --help".` : 'Run "sandbox-executor --help".'}\n`);
+      io.stderr.write(
+        `sandbox-executor: ${(error as Error).message}\n${command && command in HELP ? `Run "sandbox-executor ${command} --help".` : 'Run "sandbox-executor --help".'}\n`,
+      );
       return EXIT.usage;
     }
     if (error instanceof SandboxError) {
@@ -143,7 +133,7 @@ async function readSource(file: string | undefined, language: string | undefined
   const code = await readFile(file, 'utf8').catch((error: Error) => {
     throw new UsageError(`Cannot read ${file}: ${error.message}`);
   });
-  const detected = language ?? EXTENSIONS[extname(file).toLowerCase()];
+  const detected = language ?? languageOfFile(file)?.id;
   if (!detected) throw new UsageError(`Cannot tell the language of ${file} from its extension; pass --language.`);
   // Checked by the executor, which lists the supported names.
   return { code, language: detected as LanguageInput };
@@ -210,7 +200,7 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
     if (values.write) request.permissions = { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] }] };
   }
   // One call: no pool to keep warm.
-  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
   let result: ExecutionResult;
   try {
     result = await executor.invoke(request);
@@ -229,7 +219,9 @@ function printResult(result: ExecutionResult, io: { stdout: NodeJS.WritableStrea
     return;
   }
   const error = result.error;
-  const summary = error?.traceback?.trim() ? error.traceback.trimEnd() : `${error?.type ?? 'Error'}: ${error?.message ?? ''}${error?.line ? ` (line ${error.line})` : ''}`;
+  const summary = error?.traceback?.trim()
+    ? error.traceback.trimEnd()
+    : `${error?.type ?? 'Error'}: ${error?.message ?? ''}${error?.line ? ` (line ${error.line})` : ''}`;
   io.stderr.write(`${result.status === 'error' ? '' : `[${result.status}] `}${summary}\n`);
 }
 
@@ -240,7 +232,7 @@ async function describeCommand(args: readonly string[], io: { stdout: NodeJS.Wri
     return EXIT.ok;
   }
   const source = await readSource(positionals[0], values.language);
-  const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
   try {
     io.stdout.write(`${JSON.stringify(executor.describe(source), null, 2)}\n`);
   } finally {
@@ -283,7 +275,8 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
     );
   }
   const maxPending = values['max-pending'] === undefined ? undefined : Number(values['max-pending']);
-  if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0)) throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
+  if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0))
+    throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
   const server = createSandboxServer({
     token,
     insecure: values.insecure,

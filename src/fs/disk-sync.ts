@@ -14,8 +14,15 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { contentDigest } from '../runtime/content-digest.js';
-import { faults } from '../testing/faults.js';
 import type { HostFileState } from './mounts.js';
+
+/** Faults the reliability tests inject into a sync (never set in production). */
+export interface DiskSyncFaults {
+  /** Fail the n-th step of the sync (1-based; 0 or absent = never). */
+  failDiskSyncOnStep?: number;
+  /** Called after each file the sync writes or deletes, before the sync checks its work. */
+  afterDiskWrite?: (hostPath: string) => void | Promise<void>;
+}
 
 /** One change to make on disk. */
 export interface DiskChange {
@@ -84,13 +91,13 @@ async function exclusive<T>(roots: readonly string[], work: () => Promise<T>): P
  *
  * @throws DiskSyncFailure (with `conflict` set when the disk changed since the files were loaded)
  */
-export async function applyDiskChanges(changes: readonly DiskChange[]): Promise<string[]> {
+export async function applyDiskChanges(changes: readonly DiskChange[], faults: DiskSyncFaults = {}): Promise<string[]> {
   if (changes.length === 0) return [];
   const roots = [...new Set(changes.map((change) => change.hostRoot))];
   return exclusive(roots, async () => {
     const ordered = orderChanges(changes);
     const observed = await findConflicts(ordered);
-    return writeChanges(ordered, observed);
+    return writeChanges(ordered, observed, faults);
   });
 }
 
@@ -106,11 +113,16 @@ async function findConflicts(changes: readonly DiskChange[]): Promise<Map<string
     const existing = await lstatOrNull(target).catch(() => null);
     let problem: string | undefined;
     if (change.unloaded && existing && !(change.kind === 'dir' && existing.isDirectory())) {
-      const what = existing.isSymbolicLink() ? 'a symbolic link' : existing.isFile() ? 'a file that was not loaded into the sandbox' : 'something that was not loaded into the sandbox';
+      const what = existing.isSymbolicLink()
+        ? 'a symbolic link'
+        : existing.isFile()
+          ? 'a file that was not loaded into the sandbox'
+          : 'something that was not loaded into the sandbox';
       throw new DiskSyncFailure(`Writing ${target} failed: ${what} is there, and a sync never replaces it; nothing of this call was written`, target, []);
     }
     if (change.kind === 'dir') {
-      if (existing && !existing.isDirectory()) problem = change.operation === 'create' ? 'something that is not a folder is already there' : 'it is no longer a folder';
+      if (existing && !existing.isDirectory())
+        problem = change.operation === 'create' ? 'something that is not a folder is already there' : 'it is no longer a folder';
     } else if (change.operation === 'create') {
       if (existing) problem = 'a file already exists there on disk (it was not loaded into the sandbox, so it is not overwritten)';
     } else if (!existing) {
@@ -118,7 +130,8 @@ async function findConflicts(changes: readonly DiskChange[]): Promise<Map<string
     } else if (!existing.isFile()) {
       problem = 'it is no longer a regular file';
     } else if (change.expected) {
-      if (existing.size !== change.expected.size || (await digestOf(target)) !== contentDigest(change.expected.data)) problem = 'the file changed on disk after it was loaded';
+      if (existing.size !== change.expected.size || (await digestOf(target)) !== contentDigest(change.expected.data))
+        problem = 'the file changed on disk after it was loaded';
       observed.set(target, existing.mtimeMs);
     }
     if (problem) {
@@ -152,7 +165,7 @@ async function verify(target: string, change: DiskChange): Promise<string | unde
 }
 
 /** Writes changes already checked, in order; undoes everything if a step or the final check fails. */
-async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMap<string, number>): Promise<string[]> {
+async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMap<string, number>, faults: DiskSyncFaults): Promise<string[]> {
   const undo: Array<{ describe: string; run: () => Promise<void> }> = [];
   const backups: string[] = [];
   const done: string[] = [];
@@ -165,7 +178,7 @@ async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMa
       const target = join(change.hostRoot, ...change.relativePath.split('/'));
       current = target;
       step += 1;
-      if (faults.failDiskSyncOnStep > 0 && step === faults.failDiskSyncOnStep) throw new Error('injected write failure (test hook)');
+      if (step === faults.failDiskSyncOnStep) throw new Error('injected write failure (test hook)');
       await ensureParents(change.hostRoot, change.relativePath, undo);
       if (change.kind === 'dir') {
         if (change.operation === 'create') {
@@ -225,7 +238,10 @@ async function writeChanges(changes: readonly DiskChange[], observed: ReadonlyMa
           } else {
             await rename(temp, target);
             // Already gone is what the undo wants.
-            undo.push({ describe: `remove ${target}`, run: () => unlink(target).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))) });
+            undo.push({
+              describe: `remove ${target}`,
+              run: () => unlink(target).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))),
+            });
           }
         } catch (error) {
           await unlink(temp).catch(() => undefined);

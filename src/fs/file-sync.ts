@@ -3,26 +3,16 @@
  * it, turns the sandbox's changes into the `files` report, decides what the permissions allow, and
  * writes it to disk according to the sync mode (auto, manual, dry run), with the hooks.
  */
-import { InvalidRequestError, SyncConflictError, SyncError } from '../errors.js';
-import type { ExecutionErrorInfo, ExecutionRequest } from '../types.js';
-import type { FsChange } from './virtual-fs.js';
+import { InvalidRequestError } from '../errors.js';
+import { SyncConflictError, SyncError } from './sync-errors.js';
+import type { ExecutionErrorInfo } from '../protocol/result-frame.js';
+import type { FsChange } from '../runtime/vfs/virtual-fs.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
-import { applyDiskChanges, DiskSyncFailure, type DiskChange } from './disk-sync.js';
-import type {
-  AfterSyncHook,
-  BeforeSyncHook,
-  FileChange,
-  FilesReport,
-  PendingChanges,
-  SyncOptions,
-  SyncReport,
-} from './fs-types.js';
-import { checkMountOptions, loadMounts, type LoadedMounts, type ResolvedMount } from './mounts.js';
+import { applyDiskChanges, DiskSyncFailure, type DiskChange, type DiskSyncFaults } from './disk-sync.js';
+import type { AfterSyncHook, BeforeSyncHook, FileChange, FilesReport, MountOptions, PendingChanges, SyncOptions, SyncReport } from './fs-types.js';
+import { loadMounts, type LoadedMounts, type ResolvedMount } from './mounts.js';
 import { PermissionResolver } from './permissions.js';
-import { isSafeName, isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
-
-/** The filesystem options of a request. */
-export type FileOptions = Pick<ExecutionRequest, 'files' | 'mounts' | 'permissions' | 'sync' | 'returnFileContents' | 'beforeSync' | 'afterSync'>;
+import { ancestors, isSafeName, isWithin } from './virtual-path.js';
 
 type Mode = NonNullable<SyncOptions['mode']>;
 type OnDenied = NonNullable<SyncOptions['onDenied']>;
@@ -33,14 +23,11 @@ export interface FsLimits {
   maxFiles: number;
 }
 
-/** Folders every sandbox has, which a file of the request cannot replace. */
-const SANDBOX_FOLDERS = ['/', WORKDIR, '/tmp'];
-
 /** Checked filesystem options, ready to load. */
 export interface FilePlan {
   limits: FsLimits;
   extraFiles: JobFile[];
-  mountOptions: ReturnType<typeof checkMountOptions>;
+  mountOptions: MountOptions[];
   permissions: PermissionResolver;
   mode: Mode;
   onDenied: OnDenied;
@@ -48,67 +35,14 @@ export interface FilePlan {
   returnContents: boolean;
   beforeSync?: BeforeSyncHook;
   afterSync?: AfterSyncHook;
+  /** Faults the reliability tests inject into the sync (never set in production). */
+  faults?: DiskSyncFaults;
 }
 
 /** A change as the sync sees it: the public record plus what writing it needs. */
 interface PlannedChange {
   record: FileChange;
   disk?: DiskChange;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Checks the filesystem options of a request, without touching the disk. Undefined when the request has none.
- *
- * @throws InvalidRequestError
- */
-export function planFiles(options: FileOptions, limits: FsLimits): FilePlan | undefined {
-  const { files, mounts, permissions, sync, returnFileContents, beforeSync, afterSync } = options;
-  if (files === undefined && mounts === undefined && permissions === undefined && sync === undefined && !returnFileContents) return undefined;
-  const extraFiles: JobFile[] = [];
-  if (files !== undefined) {
-    if (files === null || typeof files !== 'object' || Array.isArray(files)) throw new InvalidRequestError('files', 'files must be an object mapping paths to contents.');
-    const paths = new Set<string>();
-    let bytes = 0;
-    for (const [path, content] of Object.entries(files)) {
-      const field = `files[${JSON.stringify(path)}]`;
-      const virtualPath = virtualPathOf(path, field);
-      if (SANDBOX_FOLDERS.includes(virtualPath)) throw new InvalidRequestError(field, `${field} names the folder ${virtualPath}, which every sandbox has; give a file path such as "data.txt".`);
-      if (paths.has(virtualPath)) throw new InvalidRequestError(field, `${field} names ${virtualPath}, like another key of files.`);
-      paths.add(virtualPath);
-      if (typeof content === 'string') extraFiles.push({ path: virtualPath, data: encoder.encode(content) });
-      else if (content instanceof Uint8Array) extraFiles.push({ path: virtualPath, data: content });
-      else throw new InvalidRequestError(field, 'A file content must be a string or a Uint8Array.');
-      bytes += extraFiles[extraFiles.length - 1].data.byteLength;
-    }
-    for (const path of paths) {
-      const parent = ancestors(path).find((folder) => paths.has(folder));
-      if (parent) throw new InvalidRequestError(`files[${JSON.stringify(parent)}]`, `${parent} cannot be both a file and the folder of ${path}.`);
-    }
-    if (bytes > limits.maxBytes) throw new InvalidRequestError('files', `files hold ${bytes} bytes, over the sandbox's filesystem limit of ${limits.maxBytes} bytes (maxFsBytes).`);
-    if (paths.size > limits.maxFiles) throw new InvalidRequestError('files', `files has ${paths.size} entries, over the sandbox's limit of ${limits.maxFiles} files and folders (maxFiles).`);
-  }
-  if (sync !== undefined && (sync === null || typeof sync !== 'object')) throw new InvalidRequestError('sync', 'sync must be an object.');
-  const mode = sync?.mode ?? 'auto';
-  if (!['auto', 'manual', 'none'].includes(mode)) throw new InvalidRequestError('sync.mode', `sync.mode must be 'auto', 'manual' or 'none', got ${JSON.stringify(mode)}.`);
-  const onDenied = sync?.onDenied ?? 'error';
-  if (!['error', 'skip', 'rollback'].includes(onDenied)) throw new InvalidRequestError('sync.onDenied', `sync.onDenied must be 'error', 'skip' or 'rollback', got ${JSON.stringify(onDenied)}.`);
-  for (const [name, hook] of [['beforeSync', beforeSync], ['afterSync', afterSync]] as const) {
-    if (hook !== undefined && typeof hook !== 'function') throw new InvalidRequestError(name, `${name} must be a function.`);
-  }
-  return {
-    limits,
-    extraFiles,
-    mountOptions: checkMountOptions(mounts),
-    permissions: new PermissionResolver(permissions),
-    mode,
-    onDenied,
-    dryRun: sync?.dryRun === true,
-    returnContents: returnFileContents === true,
-    beforeSync,
-    afterSync,
-  };
 }
 
 /** A call's filesystem: what goes into the sandbox, and how to finish afterwards. */
@@ -171,14 +105,22 @@ export class CallFiles {
     report.sync.denied = denied;
 
     if (!succeeded) {
-      report.sync.message = changes === undefined ? 'The call did not finish; its changes are unknown and nothing was written.' : 'The call did not succeed; nothing was written.';
+      report.sync.message =
+        changes === undefined ? 'The call did not finish; its changes are unknown and nothing was written.' : 'The call did not succeed; nothing was written.';
       return { report };
     }
     if (changes === undefined) {
       // The function returned, then the sandbox died before it reported what it changed (say, a worker
       // lost while listing a huge tree): whatever was written in it is unknown, so this is no success.
-      report.sync.message = 'The sandbox ended before it reported the call\'s file changes; they are unknown and nothing was written.';
-      return { report, crashed: true, error: { type: 'WorkerLost', message: `The sandbox worker ended after the function returned, before it reported the call's file changes; nothing was written.` } };
+      report.sync.message = "The sandbox ended before it reported the call's file changes; they are unknown and nothing was written.";
+      return {
+        report,
+        crashed: true,
+        error: {
+          type: 'WorkerLost',
+          message: `The sandbox worker ended after the function returned, before it reported the call's file changes; nothing was written.`,
+        },
+      };
     }
     if (this.plan.mode === 'none') {
       report.sync.message = 'sync.mode is none: changes are reported, never written.';
@@ -235,7 +177,10 @@ export class CallFiles {
     }
     let conflictAt: string | undefined;
     try {
-      sync.written = await applyDiskChanges(chosen.map((p) => p.disk!));
+      sync.written = await applyDiskChanges(
+        chosen.map((p) => p.disk!),
+        this.plan.faults,
+      );
       sync.state = 'written';
     } catch (error) {
       if (!(error instanceof DiskSyncFailure)) throw error;
@@ -293,7 +238,15 @@ export class CallFiles {
     record.permitted = true;
     return {
       record,
-      disk: { hostRoot: mount.hostRoot, relativePath, kind: change.kind, operation, data: change.data, expected: loadedState, unloaded: this.mounts.unloaded.has(change.path) },
+      disk: {
+        hostRoot: mount.hostRoot,
+        relativePath,
+        kind: change.kind,
+        operation,
+        data: change.data,
+        expected: loadedState,
+        unloaded: this.mounts.unloaded.has(change.path),
+      },
     };
   }
 
@@ -347,15 +300,11 @@ function restoreNote(failure: DiskSyncFailure): string {
   return failure.undoFailures.length ? `, except: ${failure.undoFailures.join('; ')}` : '';
 }
 
-/** The folders above a sandbox path, innermost first (`/a/b/c` → `/a/b`, `/a`). */
-function ancestors(path: string): string[] {
-  const out: string[] = [];
-  for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1)) out.push(path.slice(0, at));
-  return out;
-}
-
 function permissionDenied(denied: readonly FileChange[]): ExecutionErrorInfo {
-  const list = denied.slice(0, 10).map((c) => `${c.change} ${c.virtualPath} (${c.reason})`).join('; ');
+  const list = denied
+    .slice(0, 10)
+    .map((c) => `${c.change} ${c.virtualPath} (${c.reason})`)
+    .join('; ');
   return {
     type: 'PermissionDenied',
     message: `${denied.length} change${denied.length === 1 ? ' is' : 's are'} not permitted and ${denied.length === 1 ? 'was' : 'were'} not written: ${list}${denied.length > 10 ? '; …' : ''}.`,

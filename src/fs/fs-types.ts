@@ -160,3 +160,35 @@ export type BeforeSyncHook = (changes: readonly FileChange[]) => boolean | reado
 
 /** Called after a sync attempt with its report. */
 export type AfterSyncHook = (report: SyncReport) => void | Promise<void>;
+
+/** The filesystem options of a request: what the sandbox holds besides the code, and what reaches the disk. */
+export interface FileOptions {
+  /**
+   * Extra files for this call, by sandbox path (relative paths are under `/workspace`, the working
+   * directory). They exist only in the sandbox and are never written to disk by themselves.
+   */
+  files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Real folders loaded into the sandbox; changes inside them can be written back (see `permissions`, `sync`). */
+  mounts?: readonly MountOptions[];
+  /** Which host files may be read and which changes may be written back. Default: read only. */
+  permissions?: PermissionOptions;
+  /** How changes inside mounts reach the disk (default: `auto`, `onDenied: 'error'`). */
+  sync?: SyncOptions;
+  /** Put the contents of created and modified files in `result.files` (default false). */
+  returnFileContents?: boolean;
+  /** Sees the changes about to be written; may refuse them all or keep a subset. */
+  beforeSync?: BeforeSyncHook;
+  /** Sees the report of each sync attempt. */
+  afterSync?: AfterSyncHook;
+}
+
+/** A folder under which requests may mount directories, and what they may do there. */
+export interface MountRoot {
+  /** The host folder. */
+  path: string;
+  /**
+   * What calls may do in it (default `['read']`: read-only). Permission rules of a request apply within
+   * this, never beyond it.
+   */
+  operations?: readonly FileOperation[];
+}

@@ -6,12 +6,12 @@
 import { constants, type Dirent } from 'node:fs';
 import { open, opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidRequestError, MountError } from '../errors.js';
+import { MountError } from '../errors.js';
 import type { JobFile } from '../runtime/worker-protocol.js';
 import type { FileOperation, MountOptions } from './fs-types.js';
 import { globMatcher } from './glob.js';
 import type { PermissionResolver } from './permissions.js';
-import { isWithin, virtualPathOf, WORKDIR } from './virtual-path.js';
+import { WORKDIR } from '../protocol/proxy-contract.js';
 
 const OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
 
@@ -64,47 +64,6 @@ export interface LoadedMounts {
 }
 
 /**
- * Checks the `mounts` option (shape, mount points, overlaps) without touching the disk.
- *
- * @throws InvalidRequestError
- */
-export function checkMountOptions(mounts: unknown): MountOptions[] {
-  if (mounts === undefined) return [];
-  if (!Array.isArray(mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array of { hostPath, virtualPath? }.');
-  const seen: string[] = [];
-  return mounts.map((mount: unknown, index) => {
-    const field = `mounts[${index}]`;
-    if (mount === null || typeof mount !== 'object') throw new InvalidRequestError(field, `${field} must be an object with a hostPath.`);
-    const options = mount as MountOptions;
-    if (typeof options.hostPath !== 'string' || options.hostPath === '' || options.hostPath.includes('\0')) {
-      throw new InvalidRequestError(`${field}.hostPath`, `${field}.hostPath must be a path to a folder.`);
-    }
-    const virtualPath = virtualPathOf(options.virtualPath ?? WORKDIR, `${field}.virtualPath`);
-    if (virtualPath === '/') throw new InvalidRequestError(`${field}.virtualPath`, 'A mount cannot replace the root of the sandbox.');
-    const overlap = seen.find((other) => isWithin(virtualPath, other) || isWithin(other, virtualPath));
-    if (overlap) throw new InvalidRequestError(`${field}.virtualPath`, `Mount points overlap: ${virtualPath} and ${overlap}.`);
-    seen.push(virtualPath);
-    for (const name of ['include', 'exclude'] as const) {
-      const globs = options[name];
-      if (globs !== undefined && (!Array.isArray(globs) || globs.some((g) => typeof g !== 'string' || g === ''))) {
-        throw new InvalidRequestError(`${field}.${name}`, `${field}.${name} must be an array of globs.`);
-      }
-    }
-    const allowed = options.allowedOperations;
-    if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((op) => !OPERATIONS.includes(op)))) {
-      throw new InvalidRequestError(`${field}.allowedOperations`, `${field}.allowedOperations must be an array of ${OPERATIONS.join(', ')}.`);
-    }
-    for (const name of ['maxFileBytes', 'maxTotalBytes'] as const) {
-      const value = options[name];
-      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
-        throw new InvalidRequestError(`${field}.${name}`, `${field}.${name} must be a whole number of bytes.`);
-      }
-    }
-    return { ...options, virtualPath };
-  });
-}
-
-/**
  * Reads the mounted folders.
  *
  * @param budget what the mounts may add to the sandbox's filesystem, all mounts together
@@ -117,7 +76,10 @@ export async function loadMounts(mounts: readonly MountOptions[], permissions: P
   const count = (mount: ResolvedMount): void => {
     allNodes += 1;
     if (allNodes > budget.maxFiles) {
-      throw new MountError(mount.hostRoot, `The mounted folders hold more than ${budget.maxFiles} files and folders (the sandbox's maxFiles, less the request's files); exclude what the call does not need.`);
+      throw new MountError(
+        mount.hostRoot,
+        `The mounted folders hold more than ${budget.maxFiles} files and folders (the sandbox's maxFiles, less the request's files); exclude what the call does not need.`,
+      );
     }
   };
   for (const options of mounts) {
@@ -148,10 +110,16 @@ export async function loadMounts(mounts: readonly MountOptions[], permissions: P
           total += file.data.byteLength;
           allBytes += file.data.byteLength;
           if (total > mount.maxTotalBytes) {
-            throw new MountError(mount.hostRoot, `The mounted folder ${mount.hostRoot} holds more than ${mount.maxTotalBytes} bytes (maxTotalBytes); exclude what the call does not need.`);
+            throw new MountError(
+              mount.hostRoot,
+              `The mounted folder ${mount.hostRoot} holds more than ${mount.maxTotalBytes} bytes (maxTotalBytes); exclude what the call does not need.`,
+            );
           }
           if (allBytes > budget.maxBytes) {
-            throw new MountError(mount.hostRoot, `The mounted folders hold more than ${budget.maxBytes} bytes (the sandbox's maxFsBytes, less the request's files); exclude what the call does not need.`);
+            throw new MountError(
+              mount.hostRoot,
+              `The mounted folders hold more than ${budget.maxBytes} bytes (the sandbox's maxFsBytes, less the request's files); exclude what the call does not need.`,
+            );
           }
           loaded.files.push({ path: virtualPath, data: file.data, mtimeMs: file.mtimeMs });
           loaded.loaded.set(virtualPath, { size: file.data.byteLength, mtimeMs: file.mtimeMs, data: file.data });
@@ -234,7 +202,8 @@ async function readHostFile(path: string, maxBytes: number): Promise<{ data: Uin
     const info = await handle.stat();
     if (!info.isFile()) throw new MountError(path, `${path} is not a regular file.`);
     if (info.nlink > 1) return undefined;
-    if (info.size > maxBytes) throw new MountError(path, `${path} is ${info.size} bytes, over the mount's maxFileBytes of ${maxBytes}; exclude it or raise the limit.`);
+    if (info.size > maxBytes)
+      throw new MountError(path, `${path} is ${info.size} bytes, over the mount's maxFileBytes of ${maxBytes}; exclude it or raise the limit.`);
     const data = await handle.readFile();
     if (data.byteLength > maxBytes) throw new MountError(path, `${path} grew over the mount's maxFileBytes of ${maxBytes} while being read.`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), mtimeMs: info.mtimeMs };

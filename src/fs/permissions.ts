@@ -42,7 +42,8 @@ export class PermissionResolver {
       throw new InvalidRequestError('permissions', 'permissions must be an object with `rules` and/or `default`.');
     }
     const fallback = options?.default ?? 'deny';
-    if (fallback !== 'allow' && fallback !== 'deny') throw new InvalidRequestError('permissions.default', `permissions.default must be 'allow' or 'deny', got ${JSON.stringify(fallback)}.`);
+    if (fallback !== 'allow' && fallback !== 'deny')
+      throw new InvalidRequestError('permissions.default', `permissions.default must be 'allow' or 'deny', got ${JSON.stringify(fallback)}.`);
     this.fallback = fallback;
     this.readByDefault = options?.default === undefined;
     const rules = options?.rules ?? [];
@@ -78,11 +79,16 @@ export class PermissionResolver {
 function compileRule(rule: unknown, field: string): CompiledRule {
   if (rule === null || typeof rule !== 'object') throw new InvalidRequestError(field, `${field} must be an object with a pattern.`);
   const { pattern, allow = [], deny = [] } = rule as { pattern?: unknown; allow?: unknown; deny?: unknown };
-  if (typeof pattern !== 'string' || pattern === '' || pattern.includes('\0')) throw new InvalidRequestError(`${field}.pattern`, `${field}.pattern must be a non-empty glob.`);
+  if (typeof pattern !== 'string' || pattern === '' || pattern.includes('\0'))
+    throw new InvalidRequestError(`${field}.pattern`, `${field}.pattern must be a non-empty glob.`);
   const operations = (list: unknown, name: string): Set<FileOperation> => {
     if (!Array.isArray(list)) throw new InvalidRequestError(`${field}.${name}`, `${field}.${name} must be an array of ${OPERATIONS.join(', ')}.`);
     for (const operation of list) {
-      if (!OPERATIONS.includes(operation)) throw new InvalidRequestError(`${field}.${name}`, `Unknown operation ${JSON.stringify(operation)} in ${field}.${name}; expected ${OPERATIONS.join(', ')}.`);
+      if (!OPERATIONS.includes(operation))
+        throw new InvalidRequestError(
+          `${field}.${name}`,
+          `Unknown operation ${JSON.stringify(operation)} in ${field}.${name}; expected ${OPERATIONS.join(', ')}.`,
+        );
     }
     return new Set(list as FileOperation[]);
   };

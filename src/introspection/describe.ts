@@ -4,8 +4,8 @@
  */
 import type { LanguageDefinition } from '../languages/language.js';
 import type { FunctionSignature, ParameterKind } from '../languages/signature.js';
-import type { Language } from '../types.js';
-import { schemaForType, type JsonSchema } from './type-schema.js';
+import type { Language } from '../languages/registry.js';
+import type { JsonSchema } from '../languages/type-schema.js';
 
 /** One parameter as `describe()` reports it. */
 export interface ParameterDescription {
@@ -62,7 +62,6 @@ const KINDS: Record<Exclude<ParameterKind, 'block'>, ParameterDescription['kind'
 };
 
 export function describeFunction(signature: FunctionSignature, language: LanguageDefinition): FunctionDescription {
-  const vocabulary = language.typeVocabulary ?? {};
   const parameters: ParameterDescription[] = [];
   for (const param of signature.params) {
     if (param.kind === 'block') continue;
@@ -70,7 +69,7 @@ export function describeFunction(signature: FunctionSignature, language: Languag
       name: param.name,
       kind: KINDS[param.kind],
       required: param.default === undefined && param.kind !== 'var-positional' && param.kind !== 'var-keyword',
-      schema: schemaForType(param.type, vocabulary),
+      schema: language.types.schemaOf(param.type),
     };
     if (param.default !== undefined) {
       described.default = param.default;

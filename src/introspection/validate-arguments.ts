@@ -4,7 +4,7 @@
  * against its schema. Every violation is reported, not only the first.
  */
 import type { FunctionDescription } from './describe.js';
-import type { JsonSchema } from './type-schema.js';
+import type { JsonSchema } from '../languages/type-schema.js';
 
 /** One thing wrong with the arguments of a call. */
 export interface ArgumentViolation {
@@ -29,7 +29,10 @@ export function validateArguments(fn: FunctionDescription, args: readonly unknow
     } else if (variadic) {
       check(value, variadic.schema, path, violations);
     } else if (index === positional.length) {
-      violations.push({ path, message: `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given` });
+      violations.push({
+        path,
+        message: `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given`,
+      });
     }
   });
 
@@ -83,7 +86,8 @@ function check(value: unknown, schema: JsonSchema, path: string, out: ArgumentVi
       if (itemSchema === false) out.push({ path: `${path}[${index}]`, message: `no more than ${schema.prefixItems?.length ?? 0} items are allowed` });
       else if (itemSchema) check(item, itemSchema, `${path}[${index}]`, out);
     });
-    if (schema.prefixItems && value.length < schema.prefixItems.length) out.push({ path, message: `expected ${schema.prefixItems.length} items, got ${value.length}` });
+    if (schema.prefixItems && value.length < schema.prefixItems.length)
+      out.push({ path, message: `expected ${schema.prefixItems.length} items, got ${value.length}` });
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       const itemSchema = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);

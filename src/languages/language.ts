@@ -1,61 +1,74 @@
 /**
- * The contract every language folder fulfils. A language is one folder under `src/languages/` plus one
- * line in `registry.ts`.
+ * The contract of a language plug-in. A language is one folder (`src/languages/<name>/` and
+ * `templates/<name>/`), its docs page, its conformance column, and one line in `registry.ts`: its
+ * `LanguageDefinition` declares everything else the package needs to know about it.
  */
-import type { ExecutionErrorInfo, Language } from '../types.js';
-import type { JobFile, RuntimeId } from '../runtime/worker-protocol.js';
+import type { ExecutionErrorInfo } from '../protocol/result-frame.js';
+import type { ProgramPlan } from '../runtime/program.js';
+import type { RuntimeBinary } from '../runtime/runtime-binary.js';
+import type { ToolResult, ToolSpec } from '../runtime/tool-runner.js';
 import type { FunctionSignature } from './signature.js';
-import type { TypeVocabulary } from '../introspection/type-schema.js';
+import type { TemplateSource } from './templates.js';
+import type { TypeTable } from './type-schema.js';
 
-/** How to run the proxy of one call. */
-export interface ProgramPlan {
-  /** Interpreter (or compiled program) to run. */
-  runtime: RuntimeId;
-  argv: string[];
-  env: Record<string, string>;
-  /** Working directory of user code. */
-  cwd: string;
+/** What a language's `analyze` finds in the user's code; a language may add what its plan needs. */
+export interface CodeAnalysis {
+  /** The callable top-level functions, in order of definition. */
+  readonly functions: readonly FunctionSignature[];
+}
+
+/**
+ * What a program is planned for. Each kind is a way a request uses the code; a new kind of request (a
+ * script run, a context that keeps an interpreter across snippets) is a new member.
+ */
+export type ProgramInput =
+  /** One call of `signature` (SIP atomic mode): a one-shot call. */
+  | { kind: 'call'; signature: FunctionSignature }
   /**
-   * Files that are the same for every call of this language (the proxy). A pre-started instance is
-   * started with these and receives `callFiles` when it is claimed.
+   * Calls of any function of the code, one after another (SIP persistent mode): a session. Prestarted
+   * instances are planned this way too, with empty code: only the proxy of such a plan is used.
    */
-  baseFiles: JobFile[];
-  /** Files of this call: the user's code. */
-  callFiles: JobFile[];
-}
+  | { kind: 'module' };
 
-/** A program run in the sandbox as a tool (a compiler, a precompile step), not as a call. */
-export interface ToolSpec {
-  runtime: RuntimeId;
-  argv: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  files: JobFile[];
-  timeoutMs?: number;
-}
-
-/** What a tool run produced. */
-export interface ToolResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  /** Files the tool created or modified, by absolute path. */
-  files: Map<string, Uint8Array>;
-  /** Why the run failed, when it did not exit normally. */
-  failure?: string;
+/** A runtime a language can run on: the binaries it needs, by role. */
+export interface LanguageRuntime {
+  /** Name a request will pick it by (`runno`); the first runtime of a language is its default. */
+  name: string;
+  /** The interpreter that runs the proxy (`python`), or the tools that build the program (`clang`, `wasm-ld`). */
+  binaries: Readonly<Record<string, RuntimeBinary>>;
 }
 
 /** Services the executor offers to languages. */
-export interface LanguageToolbox {
+export interface LanguageToolbox extends TemplateSource {
   /** Runs a program in the sandbox and collects the files it wrote. */
   runTool(spec: ToolSpec): Promise<ToolResult>;
   /**
-   * Makes a WebAssembly program built at run time runnable and returns the runtime id to put in a
-   * {@link ProgramPlan}. The same bytes give the same id and are compiled once per process.
+   * Makes a WebAssembly program built at run time runnable, as the runtime of a {@link ProgramPlan}. The
+   * same bytes give the same runtime and are compiled once per process.
    */
-  loadProgram(wasm: Uint8Array): Promise<RuntimeId>;
+  loadProgram(wasm: Uint8Array): Promise<RuntimeBinary>;
   /** Directory for build caches that outlive the process (the executor's `cacheDir` option), if any. */
   cacheDir: string | undefined;
+}
+
+/** Everything `planProgram` is given, in one object. */
+export interface PlanRequest<Analysis extends CodeAnalysis = CodeAnalysis, Prepared = unknown> {
+  /** The user's code. */
+  code: string;
+  /** What `analyze(code)` found. */
+  analysis: Analysis;
+  /** What the program is for. */
+  input: ProgramInput;
+  /** The runtime the program runs on (the language's default unless the request picks another). */
+  runtime: LanguageRuntime;
+  /** What `prepare` made for that runtime. */
+  prepared: Prepared;
+  toolbox: LanguageToolbox;
+  /**
+   * The memory the program will have. The plan may depend on it (PHP sets its own `memory_limit`), since
+   * prestarted instances are keyed by plan and memory limit alike.
+   */
+  memoryBytes: number;
 }
 
 /**
@@ -63,37 +76,61 @@ export interface LanguageToolbox {
  * error): the call then ends with status `error` and this error, without running anything.
  */
 export class ProgramBuildError extends Error {
-  constructor(readonly info: ExecutionErrorInfo, readonly stderr = '') {
+  constructor(
+    readonly info: ExecutionErrorInfo,
+    readonly stderr = '',
+  ) {
     super(info.message);
     this.name = 'ProgramBuildError';
   }
 }
 
-/** Everything the executor needs to know about one language. */
-export interface LanguageDefinition<Prepared = unknown> {
-  /** Canonical name used in requests and results. */
-  id: Language;
-  /** Other names accepted in requests. */
-  aliases: readonly string[];
-  /** Finds the callable top-level functions of `code`. Must not throw on any input. */
-  inferSignatures(code: string): FunctionSignature[];
+/** Everything the package needs to know about one language. */
+export interface LanguageDefinition<
+  Id extends string = string,
+  Alias extends string = string,
+  Analysis extends CodeAnalysis = CodeAnalysis,
+  Prepared = unknown,
+> {
+  /** Canonical name, in requests and results; the `Language` type is the union of these. */
+  id: Id;
+  /** Other names accepted in requests (matched in any letter case). */
+  aliases: readonly Alias[];
+  /** The language's name for people, in messages and docs (`C++`). */
+  displayName: string;
+  /** File name endings the command line reads as this language (lower case, with the dot: `.py`). */
+  extensions: readonly string[];
+  /** The runtimes the language can run on; the first is the default. */
+  runtimes: readonly [LanguageRuntime, ...LanguageRuntime[]];
+  /** The folders of `templates/` that hold the language's proxy (read through `toolbox.template`). */
+  templates: readonly string[];
+  /** The language's page of the documentation (`docs/languages/python.md`); the tests check it exists. */
+  docs: string;
   /**
-   * One-time work before the first call (for example precompiling the proxy). Its result is passed to
-   * every `planProgram`. When it fails, calls go on with `prepared` undefined.
+   * The language's column of the conformance table (`test/conformance/python.ts`, which exports one
+   * `ConformanceColumn`); the conformance test runs every scenario on it.
    */
-  prepare?(toolbox: LanguageToolbox): Promise<Prepared>;
+  conformance: string;
+  /** Reads the code: its callable functions, and whatever else the plan needs. Must not throw on any input. */
+  analyze(code: string): Analysis;
+  /**
+   * What the language's declared types mean: the one table from which both the JSON Schemas of
+   * `describe()` (and so `validateArgs`) and the language's own argument checks are derived.
+   */
+  types: TypeTable;
+  /**
+   * One-time work for a runtime before its first program (filling the proxy template, precompiling it).
+   * Its result is passed to every `planProgram` on that runtime. A failure fails the call that needed it,
+   * and the next call tries again.
+   */
+  prepare?(context: { toolbox: LanguageToolbox; runtime: LanguageRuntime }): Promise<Prepared>;
   /**
    * Checks the arguments of a call against the signature before anything runs, for what the language
-   * itself cannot report well (for example keyword arguments in a language without them).
+   * itself cannot report well (keyword arguments in a language without them, C types).
    *
    * @throws InvalidRequestError (or another typed request error) with a clear message
    */
   checkArguments?(signature: FunctionSignature, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): void;
-  /**
-   * What the language's type names mean, for the JSON Schemas of `describe()` (`int` → integer,
-   * `list` → array…). Unknown names give `{}` (any value).
-   */
-  typeVocabulary?: TypeVocabulary;
   /** Smallest `memoryLimitMb` the runtime can start with (Ruby reserves its heap at start-up). */
   minMemoryMb?: number;
   /**
@@ -102,22 +139,23 @@ export interface LanguageDefinition<Prepared = unknown> {
    */
   persistent?: boolean;
   /**
-   * Whether calls can run on pre-started instances, started before the user's code is known (true for
+   * Whether calls can run on prestarted instances, started before the user's code is known (true for
    * interpreters; false when the program itself is built from the code, as for C).
    */
   prestart?: boolean;
   /**
-   * The program that runs one call of `signature`. May build it first (compile C); a build that fails
-   * because of the user's code throws {@link ProgramBuildError}. `limits.memoryBytes` is the memory the
-   * program will have (PHP sets its own `memory_limit` from it); the plan may depend on it, since
-   * pre-started instances are keyed by plan and memory limit alike.
+   * The program for `request.input`. May build it first (compile C); a build that fails because of the
+   * user's code throws {@link ProgramBuildError}.
    */
-  planProgram(
-    code: string,
-    signature: FunctionSignature,
-    prepared: Prepared | undefined,
-    toolbox: LanguageToolbox,
-    signatures: readonly FunctionSignature[],
-    limits: { memoryBytes: number },
-  ): ProgramPlan | Promise<ProgramPlan>;
+  planProgram(request: PlanRequest<Analysis, Prepared>): ProgramPlan | Promise<ProgramPlan>;
+}
+
+/**
+ * Declares a language: the identity function, typed so that `id` and `aliases` keep their literal types
+ * (the registry derives the `Language` type from them).
+ */
+export function defineLanguage<const Id extends string, const Alias extends string, Analysis extends CodeAnalysis, Prepared = undefined>(
+  definition: LanguageDefinition<Id, Alias, Analysis, Prepared>,
+): LanguageDefinition<Id, Alias, Analysis, Prepared> {
+  return definition;
 }

@@ -10,18 +10,26 @@
  * `{"call":N,"ok":false,"error":{"type":…,"message":…,"traceback":…,"line":…}}`, where N echoes the call
  * number of the request (see `encodeSipCallFrame`).
  */
+import { FRAME_HEADER_BYTES, RESULT_FRAME_MARK } from './proxy-contract.js';
 import { decodeWireJson } from './wire-value.js';
-import type { ExecutionErrorInfo } from '../types.js';
 
-/** First byte of every result frame. */
-export const RESULT_FRAME_MARK = 0x52; // 'R'
+/** What went wrong, in the terms of the user's language. */
+export interface ExecutionErrorInfo {
+  /** The language's own error type (`ZeroDivisionError`, `SyntaxError`…) or one of ours (`Timeout`, `Crash`…). */
+  type: string;
+  /** Human-readable message. */
+  message: string;
+  /** Traceback or stack trace with the line numbers of the user's code, when available. */
+  traceback?: string;
+  /** Line of the user's code where the error happened, when known (1-based). */
+  line?: number;
+}
+
 /** Length of the result frame header. */
-export const RESULT_HEADER_BYTES = 5;
+const RESULT_HEADER_BYTES = FRAME_HEADER_BYTES;
 
 /** A decoded result frame. `call` is the call number the proxy echoed (see `encodeSipCallFrame`). */
-export type ResultFrame =
-  | { ok: true; value: unknown; call?: number }
-  | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };
+export type ResultFrame = { ok: true; value: unknown; call?: number } | { ok: false; error: ExecutionErrorInfo; exitCode?: number; call?: number };
 
 /** A frame header announced a body larger than the reader's limit; nothing of that body is kept. */
 export class ResultFrameTooLarge extends Error {

@@ -12,7 +12,7 @@
  * Mode `A` (atomic) asks for one call, after which the proxy exits. Mode `P` (persistent) asks for a call
  * after which the proxy waits for the next frame.
  */
-import type { WireJson } from './wire-value.js';
+import { FRAME_HEADER_BYTES, type WireJson } from './proxy-contract.js';
 
 /** Mode byte of a SIP frame. */
 export type SipMode = 'A' | 'P';
@@ -33,7 +33,7 @@ export interface SipCallPayload {
 }
 
 /** Length of the frame header (mode byte + length). */
-export const SIP_HEADER_BYTES = 5;
+export const SIP_HEADER_BYTES = FRAME_HEADER_BYTES;
 
 /** Largest payload a frame can describe (the length field is an unsigned 32-bit integer). */
 export const SIP_MAX_PAYLOAD_BYTES = 0xffff_ffff;

@@ -8,26 +8,30 @@
  * |------------|---------------------------------|-----------------|--------------------------|
  * | `$bigint`  | decimal digits                  | `bigint`        | `int`                    |
  * | `$bytes`   | base64                          | `Uint8Array`    | `bytes`                  |
- * | `$float`   | `nan`, `inf`, `-inf` or `-0`    | `number`        | `float`                  |
+ * | `$float`   | `nan`, `inf`, `-inf`, `-0`, or  | `number`        | `float`                  |
+ * |            | an integral float's digits (1)  |                 |                          |
  * | `$object`  | array of `[key, value]` pairs   | plain object    | `dict`                   |
  *
  * `$object` escapes user objects that would otherwise look like a tag (one key starting with `$`).
  * Pairs (rather than a nested object) keep decoding bottom-up: an escaped object is never mistaken for a
- * tag before its wrapper is seen. Integers outside ±(2^53 − 1) travel as `$bigint` in both directions.
+ * tag before its wrapper is seen. Integers outside ±(2^53 − 1) travel as `$bigint` in both directions;
+ * (1) a float with such an integral value travels as `$float` with its digits, since JSON would give it as
+ * an integer.
  */
 import { UnserializableValueError } from '../errors.js';
+import { MAX_SAFE_INTEGER, WIRE_MAX_DEPTH, WIRE_TAGS, type WireJson } from './proxy-contract.js';
 
-/** A JSON value as produced by {@link encodeWireValue}. */
-export type WireJson = null | boolean | number | string | WireJson[] | { [key: string]: WireJson };
+export type { WireJson };
 
 /** Limits applied while encoding. */
 export interface WireEncodeOptions {
-  /** Deepest nesting of arrays/objects accepted (default 256). */
+  /** Deepest nesting of arrays/objects accepted (default {@link WIRE_MAX_DEPTH}). */
   maxDepth?: number;
 }
 
-const DEFAULT_MAX_DEPTH = 256;
-const TAGS = new Set(['$bigint', '$bytes', '$float', '$object']);
+const TAGS = new Set<string>(Object.values(WIRE_TAGS));
+/** A number as JSON writes it: the payload of a `$float` that is not a special value. */
+const FLOAT_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 
 /**
  * Converts a JavaScript value into its wire form, checking that it can be sent.
@@ -38,7 +42,7 @@ const TAGS = new Set(['$bigint', '$bytes', '$float', '$object']);
  *   other values that have no faithful representation in the guest language
  */
 export function encodeWireValue(value: unknown, path: string, options: WireEncodeOptions = {}): WireJson {
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxDepth = options.maxDepth ?? WIRE_MAX_DEPTH;
   const ancestors = new Set<object>();
 
   const encode = (current: unknown, at: string, depth: number): WireJson | undefined => {
@@ -51,6 +55,9 @@ export function encodeWireValue(value: unknown, path: string, options: WireEncod
         if (current === Infinity) return { $float: 'inf' };
         if (current === -Infinity) return { $float: '-inf' };
         if (Object.is(current, -0)) return { $float: '-0' };
+        // JSON writes an integral float beyond 2^53 (below 1e21, where exponents start) as an integer,
+        // which a guest would read as another type.
+        if (Number.isInteger(current) && Math.abs(current) > MAX_SAFE_INTEGER && Math.abs(current) < 1e21) return { $float: String(current) };
         return current;
       case 'bigint':
         return { $bigint: current.toString() };
@@ -139,6 +146,7 @@ function decodeTag(tag: string, payload: unknown): unknown {
         case '-0':
           return -0;
       }
+      if (typeof payload === 'string' && FLOAT_TEXT.test(payload)) return Number(payload);
       throw new SyntaxError(`Unknown $float payload ${JSON.stringify(payload)}`);
     default: {
       if (!Array.isArray(payload)) throw new SyntaxError('$object payload must be an array of pairs');

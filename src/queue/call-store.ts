@@ -162,7 +162,8 @@ export class CallStore {
   /** Creates the call's state with its `queued` event; undefined when a call with this id exists already. */
   async create(id: string, times: { ttlMs: number; retainMs: number; deadlineMs: number | undefined }): Promise<{ submittedAt: number } | undefined> {
     const keys = this.keys(id);
-    const reply = (await this.redis.sandboxCallCreate(keys.state, keys.events, times.ttlMs, '', '1', times.deadlineMs ?? 0, times.retainMs)) as [string, string] | null;
+    const reply = (await this.redis.sandboxCallCreate(keys.state, keys.events, times.ttlMs, '', '1', times.deadlineMs ?? 0, times.retainMs)) as
+      [string, string] | null;
     return reply ? { submittedAt: Number(reply[1]) } : undefined;
   }
 

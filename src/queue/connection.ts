@@ -34,11 +34,14 @@ export function createRedisClient(Redis: typeof IORedis, connection: QueueConnec
     retryStrategy: (times) => Math.min(50 * times, 1000),
   };
   if (typeof connection === 'string') {
-    if (!/^rediss?:\/\//.test(connection)) throw new InvalidRequestError('connection', `connection must be a redis:// or rediss:// URL or { host, port, … }, got ${JSON.stringify(connection)}.`);
+    if (!/^rediss?:\/\//.test(connection))
+      throw new InvalidRequestError('connection', `connection must be a redis:// or rediss:// URL or { host, port, … }, got ${JSON.stringify(connection)}.`);
     return new Redis(connection, common);
   }
-  if (connection === null || typeof connection !== 'object') throw new InvalidRequestError('connection', 'connection is required: a redis:// URL or { host, port, … }.');
+  if (connection === null || typeof connection !== 'object')
+    throw new InvalidRequestError('connection', 'connection is required: a redis:// URL or { host, port, … }.');
   const { host, port, username, password, db, tls } = connection;
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) throw new InvalidRequestError('connection.port', `connection.port must be a TCP port, got ${String(port)}.`);
+  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535))
+    throw new InvalidRequestError('connection.port', `connection.port must be a TCP port, got ${String(port)}.`);
   return new Redis({ ...common, host, port, username, password, db, tls: tls === true ? {} : tls === false ? undefined : tls });
 }

@@ -88,10 +88,13 @@ export function encodeEnvelope(request: ExecutionRequest, options: EnvelopeOptio
       );
     }
     if (key === 'sync' && (value as { mode?: unknown } | null)?.mode === 'manual') {
-      throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the worker's process; use 'auto', 'none' or dryRun on a queue.");
+      throw new InvalidRequestError(
+        'sync.mode',
+        "sync.mode 'manual' needs the result object in the worker's process; use 'auto', 'none' or dryRun on a queue.",
+      );
     }
     if (key === 'deterministic' && value !== null && typeof value === 'object' && (value as { now?: unknown }).now instanceof Date) {
-      encoded[key] = encodeQueueValue({ ...value, now: ((value as { now: Date }).now).getTime() }, key);
+      encoded[key] = encodeQueueValue({ ...value, now: (value as { now: Date }).now.getTime() }, key);
       continue;
     }
     encoded[key] = encodeQueueValue(value, key);
@@ -110,14 +113,18 @@ export function encodeEnvelope(request: ExecutionRequest, options: EnvelopeOptio
 export function decodeEnvelope(data: unknown): { kind: 'invoke'; request: ExecutionRequest; retries: number } {
   const envelope = data as Partial<QueueEnvelope> | null;
   if (envelope === null || typeof envelope !== 'object' || envelope.v !== ENVELOPE_VERSION) {
-    throw new InvalidRequestError('v', `This worker reads request envelopes of version ${ENVELOPE_VERSION}, got ${JSON.stringify((envelope as { v?: unknown } | null)?.v)}; run workers of the same version as the submitters.`);
+    throw new InvalidRequestError(
+      'v',
+      `This worker reads request envelopes of version ${ENVELOPE_VERSION}, got ${JSON.stringify((envelope as { v?: unknown } | null)?.v)}; run workers of the same version as the submitters.`,
+    );
   }
   if (envelope.kind !== 'invoke') {
     throw new InvalidRequestError('kind', `This worker does not run requests of kind ${JSON.stringify(envelope.kind)} (it knows: invoke); update the workers.`);
   }
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(envelope.request ?? {})) {
-    if ((FIELDS as Record<string, true | string>)[key] !== true) throw new InvalidRequestError(key, `The request field ${JSON.stringify(key)} cannot be run from a queue.`);
+    if ((FIELDS as Record<string, true | string>)[key] !== true)
+      throw new InvalidRequestError(key, `The request field ${JSON.stringify(key)} cannot be run from a queue.`);
     request[key] = decodeQueueValue(value);
   }
   return { kind: 'invoke', request: request as unknown as ExecutionRequest, retries: typeof envelope.retries === 'number' ? envelope.retries : 0 };

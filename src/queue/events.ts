@@ -141,9 +141,19 @@ export function rebuildError(stored: StoredError): library.SandboxError {
   // Made without running the class's constructor, whose arguments differ per class: the fields are copied.
   const error = Reflect.construct(Error, [stored.message], errorClass as new () => Error) as library.SandboxError;
   for (const [key, value] of Object.entries(stored.fields)) {
-    Object.defineProperty(error, key, { value: key === 'result' ? decodeResult(value) : decodeQueueValue(value), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(error, key, {
+      value: key === 'result' ? decodeResult(value) : decodeQueueValue(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  Object.defineProperty(error, 'name', { value: errorClass === library.SandboxError ? 'SandboxError' : stored.name, enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(error, 'name', {
+    value: errorClass === library.SandboxError ? 'SandboxError' : stored.name,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   Object.defineProperty(error, 'code', { value: stored.code, enumerable: true, writable: false, configurable: true });
   return error;
 }

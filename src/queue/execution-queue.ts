@@ -140,7 +140,10 @@ export class QueuedCall<T = unknown> extends EventEmitter<QueuedCallEventMap> {
             emptyResult({
               id: this.id,
               status: 'timeout',
-              error: { type: 'Timeout', message: `The call waited ${queuedMs} ms in the queue without starting, past its deadline (timeoutMs ${ms}); it never ran.` },
+              error: {
+                type: 'Timeout',
+                message: `The call waited ${queuedMs} ms in the queue without starting, past its deadline (timeoutMs ${ms}); it never ran.`,
+              },
               language,
               functionName,
               queue: { callId: this.id, attempt: 0, attempts: [], queuedMs },
@@ -177,7 +180,7 @@ export class QueuedCall<T = unknown> extends EventEmitter<QueuedCallEventMap> {
 /** What handles need of their queue. */
 interface QueueInternals {
   followers: CallFollowers;
-  handles: Set<QueuedCall<any>>;
+  handles: Set<QueuedCall<unknown>>;
   replay(id: string): AsyncIterableIterator<QueuedCallEvent>;
   cancel(id: string, reason: string): Promise<void>;
   /** Takes the call off the queue if it is waiting, and writes its final event. Resolves with whether it did. */
@@ -244,7 +247,7 @@ export async function createExecutionQueue(options: ExecutionQueueOptions): Prom
   const followers = new CallFollowers(commands, subscriber, store);
   const bull: Queue = new bullmq.Queue(name, { connection: commands, prefix });
   bull.on('error', ignore);
-  const handles = new Set<QueuedCall<any>>();
+  const handles = new Set<QueuedCall<unknown>>();
   let closed = false;
 
   const internals: QueueInternals = {
@@ -258,7 +261,13 @@ export async function createExecutionQueue(options: ExecutionQueueOptions): Prom
       // Waiting: take it off the queue, so that no worker ever starts it. Running (locked by its worker,
       // which BullMQ refuses to remove): the worker got the cancellation and stops it.
       await internals.endWaiting(id, (queuedMs, request) => {
-        const result = emptyResult({ id, status: 'cancelled', language: request?.language, functionName: request?.functionName, queue: { callId: id, attempt: 0, attempts: [], queuedMs } });
+        const result = emptyResult({
+          id,
+          status: 'cancelled',
+          language: request?.language,
+          functionName: request?.functionName,
+          queue: { callId: id, attempt: 0, attempts: [], queuedMs },
+        });
         return storedFailure(new ExecutionCancelledError(result, reason));
       });
     },
@@ -275,11 +284,17 @@ export async function createExecutionQueue(options: ExecutionQueueOptions): Prom
     async submit<T>(request: QueueRequest, submitOptions: SubmitOptions = {}): Promise<QueuedCall<T>> {
       if (closed) throw new QueueClosedError();
       const id = submitOptions.jobId ?? randomUUID();
-      if (typeof id !== 'string' || !JOB_ID.test(id)) throw new InvalidRequestError('jobId', `jobId must be 1 to 128 letters, digits, '_', '.' or '-', and not only digits; got ${JSON.stringify(id)}.`);
+      if (typeof id !== 'string' || !JOB_ID.test(id))
+        throw new InvalidRequestError('jobId', `jobId must be 1 to 128 letters, digits, '_', '.' or '-', and not only digits; got ${JSON.stringify(id)}.`);
       const priority = submitOptions.priority;
-      if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_151)) throw new InvalidRequestError('priority', `priority must be an integer from 1 (first) to 2097151, got ${String(priority)}.`);
+      if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_151))
+        throw new InvalidRequestError('priority', `priority must be an integer from 1 (first) to 2097151, got ${String(priority)}.`);
       const deadline = submitOptions.timeoutMs === undefined ? undefined : count('timeoutMs', submitOptions.timeoutMs, 0, 1);
-      const { envelope } = encodeEnvelope(request as ExecutionRequest, { retries: count('retries', submitOptions.retries, retries), maxRequestBytes, allowMounts: options.allowMounts === true });
+      const { envelope } = encodeEnvelope(request as ExecutionRequest, {
+        retries: count('retries', submitOptions.retries, retries),
+        maxRequestBytes,
+        allowMounts: options.allowMounts === true,
+      });
       // Both commands go out at once, in this order on one connection (one round trip less per call). When
       // the id is taken, BullMQ ignores the job if the call's job still exists; if that call already ended,
       // the new job finds it done when a worker claims it, and nothing runs twice.
@@ -368,13 +383,15 @@ export async function quit(client: IORedis): Promise<void> {
 }
 
 function queueName(name: unknown): string {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new InvalidRequestError('name', `name must be 1 to 100 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}.`);
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    throw new InvalidRequestError('name', `name must be 1 to 100 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}.`);
   return name;
 }
 
 /** An optional integer option, checked, or its default. */
 export function count(option: string, value: unknown, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidRequestError(option, `${option} must be an integer >= ${min}, got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new InvalidRequestError(option, `${option} must be an integer >= ${min}, got ${String(value)}.`);
   return value;
 }

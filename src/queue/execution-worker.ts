@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import { ExecutionCancelledError, InvalidRequestError, SandboxExecutor, type ExecutionRequest, type ExecutionResult } from '../index.js';
-import type { MountRoot } from '../server/index.js';
+import type { MountRoot } from '../fs/fs-types.js';
 import { CallStore, cancelChannel, type CallEvent, type Claim } from './call-store.js';
 import { createRedisClient, type QueueConnection } from './connection.js';
 import { loadQueueDependencies } from './dependencies.js';
@@ -85,13 +85,15 @@ export interface ExecutionWorker extends EventEmitter<ExecutionWorkerEvents> {
 export async function createExecutionWorker(options: ExecutionWorkerOptions): Promise<ExecutionWorker> {
   if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'createExecutionWorker() takes { connection, name }.');
   const { name } = options;
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new InvalidRequestError('name', `name must be 1 to 100 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}.`);
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    throw new InvalidRequestError('name', `name must be 1 to 100 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}.`);
   const prefix = options.prefix ?? 'sandbox';
   const roots = mountRoots(options.allowedMountRoots);
   const lockDuration = count('lockDurationMs', options.lockDurationMs, 30_000, 100);
   const stalledInterval = count('stalledIntervalMs', options.stalledIntervalMs, 30_000, 100);
   const workerName = options.workerName ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  if (typeof workerName !== 'string' || workerName === '' || workerName.includes('|')) throw new InvalidRequestError('workerName', "workerName must be a non-empty string without '|'.");
+  if (typeof workerName !== 'string' || workerName === '' || workerName.includes('|'))
+    throw new InvalidRequestError('workerName', "workerName must be a non-empty string without '|'.");
   const { bullmq, Redis } = await loadQueueDependencies();
   const ownsExecutor = options.executor === undefined;
   const executor = options.executor ?? new SandboxExecutor();
@@ -175,7 +177,10 @@ export async function createExecutionWorker(options: ExecutionWorkerOptions): Pr
       });
     }
     if (claim.deadlineInMs !== undefined && claim.deadlineInMs <= 0) {
-      return endWithout('timeout', { type: 'Timeout', message: `The call waited ${claim.queuedMs} ms in the queue, past its deadline (submit timeoutMs); it never ran.` });
+      return endWithout('timeout', {
+        type: 'Timeout',
+        message: `The call waited ${claim.queuedMs} ms in the queue, past its deadline (submit timeoutMs); it never ran.`,
+      });
     }
 
     let request: ExecutionRequest;
@@ -210,7 +215,10 @@ export async function createExecutionWorker(options: ExecutionWorkerOptions): Pr
           ...error.result,
           id,
           status: 'timeout',
-          error: { type: 'Timeout', message: `The call reached its deadline (submit timeoutMs) after ${claim.queuedMs} ms in the queue and ${Math.round(error.result.durationMs)} ms running, and was stopped.` },
+          error: {
+            type: 'Timeout',
+            message: `The call reached its deadline (submit timeoutMs) after ${claim.queuedMs} ms in the queue and ${Math.round(error.result.durationMs)} ms running, and was stopped.`,
+          },
           queue: info(true),
         });
       } else if (error instanceof ExecutionCancelledError) {

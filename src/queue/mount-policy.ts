@@ -6,7 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InvalidRequestError, type FileOperation, type MountOptions } from '../index.js';
-import type { MountRoot } from '../server/index.js';
+import type { MountRoot } from '../fs/fs-types.js';
 
 const OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
 
@@ -16,7 +16,10 @@ export function mountRoots(roots: readonly (string | MountRoot)[] | undefined): 
     const entry = typeof root === 'string' ? { path: root } : root;
     const operations = entry?.operations ?? ['read'];
     if (typeof entry?.path !== 'string' || entry.path === '' || !Array.isArray(operations) || operations.some((op) => !OPERATIONS.includes(op))) {
-      throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations } with operations among ${OPERATIONS.join(', ')}.`);
+      throw new InvalidRequestError(
+        `allowedMountRoots[${index}]`,
+        `allowedMountRoots[${index}] must be a folder path or { path, operations } with operations among ${OPERATIONS.join(', ')}.`,
+      );
     }
     return { path: resolve(entry.path), operations };
   });
@@ -28,7 +31,8 @@ export function mountRoots(roots: readonly (string | MountRoot)[] | undefined): 
  * @throws InvalidRequestError (field `mounts[i].hostPath`) for a folder outside every root
  */
 export async function applyMountPolicy(mounts: readonly MountOptions[], roots: ReturnType<typeof mountRoots>): Promise<MountOptions[]> {
-  if (roots.length === 0) throw new InvalidRequestError('mounts', 'This worker allows no mounts: start it with allowedMountRoots to let calls mount folders of its disk.');
+  if (roots.length === 0)
+    throw new InvalidRequestError('mounts', 'This worker allows no mounts: start it with allowedMountRoots to let calls mount folders of its disk.');
   if (!Array.isArray(mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array.');
   const real = await Promise.all(roots.map(async (root) => ({ ...root, real: await realpath(root.path).catch(() => root.path) })));
   return Promise.all(

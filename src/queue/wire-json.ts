@@ -63,7 +63,11 @@ export function encodeQueueValue(value: unknown, path: string): QueueJson {
       const prototype = Object.getPrototypeOf(object);
       if (prototype !== Object.prototype && prototype !== null) {
         const name = (object as { constructor?: { name?: string } }).constructor?.name;
-        throw new UnserializableValueError(at, name ? `an instance of ${name}` : 'an object with a custom prototype', 'Pass plain objects, arrays and primitives.');
+        throw new UnserializableValueError(
+          at,
+          name ? `an instance of ${name}` : 'an object with a custom prototype',
+          'Pass plain objects, arrays and primitives.',
+        );
       }
       const out: Record<string, QueueJson> = {};
       const keys = Object.keys(object);
@@ -107,7 +111,8 @@ function decodeTag(tag: string, payload: QueueJson): unknown {
       if (!Array.isArray(payload)) throw new SyntaxError('$object payload must be an array of pairs');
       const out: Record<string, unknown> = {};
       for (const pair of payload) {
-        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') throw new SyntaxError('$object payload must be an array of [key, value] pairs');
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string')
+          throw new SyntaxError('$object payload must be an array of [key, value] pairs');
         Object.defineProperty(out, pair[0], { value: decodeQueueValue(pair[1]!), enumerable: true, writable: true, configurable: true });
       }
       return out;

@@ -4,14 +4,14 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
-import type { LanguageDefinition } from '../languages/language.js';
+import type { RegisteredLanguage } from '../languages/registry.js';
 import type { DeterministicSpec } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest } from '../types.js';
 import { assertKnownKeys, REQUEST_KEYS } from './option-keys.js';
 
 /** A request whose fields have been checked. */
 export interface NormalizedRequest {
-  language: LanguageDefinition;
+  language: RegisteredLanguage;
   code: string;
   functionName: string | undefined;
   args: readonly unknown[];
@@ -19,6 +19,10 @@ export interface NormalizedRequest {
   timeoutMs: number;
   stdin: Uint8Array | undefined;
   deterministic: DeterministicSpec | undefined;
+  signal: AbortSignal | undefined;
+  onStdout: ((chunk: string) => void) | undefined;
+  onStderr: ((chunk: string) => void) | undefined;
+  validateArgs: boolean;
 }
 
 /** Start of the clock of deterministic runs that do not set `now`. */
@@ -64,7 +68,10 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
   const kwargs = request.kwargs ?? {};
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     const positional = Array.isArray(kwargs) ? ' Positional arguments go in args.' : '';
-    throw new InvalidRequestError('kwargs', `kwargs takes arguments by name and must be a plain object such as { limit: 10 }, got ${describe(kwargs)}.${positional}`);
+    throw new InvalidRequestError(
+      'kwargs',
+      `kwargs takes arguments by name and must be a plain object such as { limit: 10 }, got ${describe(kwargs)}.${positional}`,
+    );
   }
   const prototype = Object.getPrototypeOf(kwargs);
   if (prototype !== Object.prototype && prototype !== null) {
@@ -83,14 +90,32 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     else throw new InvalidRequestError('stdin', `stdin must be a string or a Uint8Array, got ${describe(request.stdin)}.`);
   }
 
-  return { language, code: request.code, functionName, args, kwargs, timeoutMs, stdin, deterministic: deterministicSpec(request.deterministic) };
+  if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
+  if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
+
+  return {
+    language,
+    code: request.code,
+    functionName,
+    args,
+    kwargs,
+    timeoutMs,
+    stdin,
+    deterministic: deterministicSpec(request.deterministic),
+    signal: request.signal,
+    onStdout: request.onStdout,
+    onStderr: request.onStderr,
+    validateArgs: request.validateArgs === true,
+  };
 }
 
 function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object') throw new InvalidRequestError('deterministic', 'deterministic must be an object { seed?, now? }.');
   const seed = value.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new InvalidRequestError('deterministic.seed', `deterministic.seed must be an integer, got ${describe(seed)}.`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new InvalidRequestError('deterministic.seed', `deterministic.seed must be an integer, got ${describe(seed)}.`);
   const now = value.now ?? DETERMINISTIC_EPOCH_MS;
   const nowMs = now instanceof Date ? now.getTime() : now;
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || nowMs < 0) {

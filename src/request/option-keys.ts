@@ -6,16 +6,15 @@
  * of its type (or names one the type does not have): adding an option means adding its key here.
  */
 import { InvalidRequestError } from '../errors.js';
-import type { SessionCallRequest } from '../session/session.js';
-import type { ExecutionRequest, SandboxExecutorOptions, SessionOptions } from '../types.js';
-import { closestName } from './closest-name.js';
+import type { ExecutionRequest, SandboxExecutorOptions, SessionCallRequest, SessionOptions } from '../types.js';
+import { closestName } from '../closest-name.js';
 
 /** Keys of `new SandboxExecutor(options)`. */
 export const EXECUTOR_OPTION_KEYS = {
   poolSize: true,
   maxQueue: true,
   maxSessions: true,
-  prewarm: true,
+  prestart: true,
   cacheDir: true,
   timeoutMs: true,
   memoryLimitMb: true,
@@ -78,15 +77,22 @@ export const SESSION_CALL_KEYS = {
 /** Keys of `describe()`. */
 export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;
 
+/** Options that were renamed: the old name, refused with a message naming the new one. */
+const RENAMED: Readonly<Record<string, string>> = { prewarm: 'prestart' };
+
 /**
  * Refuses the first key of `options` that `known` does not list.
  *
  * @param what how the message names the options object, for example `the request` or `SandboxExecutor options`
- * @throws InvalidRequestError naming the key and the closest valid one
+ * @throws InvalidRequestError naming the key and the closest valid one (or its new name, for a renamed one)
  */
 export function assertKnownKeys(options: object, known: Readonly<Record<string, true>>, what: string): void {
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(known, key)) continue;
+    const renamed = Object.hasOwn(RENAMED, key) ? RENAMED[key] : undefined;
+    if (renamed !== undefined && Object.hasOwn(known, renamed)) {
+      throw new InvalidRequestError(key, `Unknown option ${JSON.stringify(key)} in ${what}: it is now called ${renamed}.`);
+    }
     const valid = Object.keys(known);
     const suggestion = closestName(key, valid);
     const hint = suggestion ? ` Did you mean ${suggestion}?` : ` Valid keys: ${valid.join(', ')}.`;

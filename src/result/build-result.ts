@@ -9,7 +9,7 @@
 import type { ExecutionErrorInfo, ExecutionResult, ExecutionStatus, ExecutionUsage, Language } from '../types.js';
 import type { JobOutcome } from '../runtime/worker-handle.js';
 import { ResultFrameTooLarge, type ResultFrame } from '../protocol/result-frame.js';
-import type { OutputCollector } from './output-collector.js';
+import type { OutputCollector } from '../runtime/output-collector.js';
 
 /** `error.type` of a call whose result frame announced more than `maxResultBytes`. */
 export const RESULT_TOO_LARGE = 'ResultTooLarge';
@@ -89,7 +89,14 @@ export function buildResult(end: CallEnd): ExecutionResult {
 }
 
 /** The result of a call that failed before running (the user's code did not build). */
-export function buildFailureResult(failure: { id: string; language: Language; functionName: string; error: ExecutionErrorInfo; stderr: string; durationMs: number }): ExecutionResult {
+export function buildFailureResult(failure: {
+  id: string;
+  language: Language;
+  functionName: string;
+  error: ExecutionErrorInfo;
+  stderr: string;
+  durationMs: number;
+}): ExecutionResult {
   return {
     id: failure.id,
     status: 'error',
@@ -123,7 +130,8 @@ interface Verdict {
 function judge(end: CallEnd, stderr: string): Verdict {
   const outcome = end.outcome;
   const frameError = end.collector.frameError;
-  const tooLarge = outcome?.type === 'done' && outcome.end.kind === 'result-limit' ? outcome.end : frameError instanceof ResultFrameTooLarge ? frameError : undefined;
+  const tooLarge =
+    outcome?.type === 'done' && outcome.end.kind === 'result-limit' ? outcome.end : frameError instanceof ResultFrameTooLarge ? frameError : undefined;
   if (tooLarge) {
     return {
       status: 'error',
@@ -181,13 +189,19 @@ function describeCrash(outcome: JobOutcome | undefined, stderr: string): Executi
   switch (outcome.end.kind) {
     case 'trap':
       if (outcome.memoryAtLimit) {
-        return { type: 'MemoryLimitExceeded', message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and was stopped (${outcome.end.message}).${detail}` };
+        return {
+          type: 'MemoryLimitExceeded',
+          message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and was stopped (${outcome.end.message}).${detail}`,
+        };
       }
       if (/call stack/i.test(outcome.end.message)) return { type: 'StackOverflow', message: `The program exhausted its call stack.${detail}` };
       return { type: 'Trap', message: `The program trapped: ${outcome.end.message}.${detail}` };
     case 'exit':
       if (outcome.memoryAtLimit) {
-        return { type: 'MemoryLimitExceeded', message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and exited with code ${outcome.end.code}.${detail}` };
+        return {
+          type: 'MemoryLimitExceeded',
+          message: `The program ran out of memory at ${formatBytes(outcome.memoryBytes)} (memoryLimitMb) and exited with code ${outcome.end.code}.${detail}`,
+        };
       }
       return { type: 'ProcessExit', message: `The program exited with code ${outcome.end.code} before returning a result.${detail}` };
     case 'failed':

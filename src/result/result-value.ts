@@ -1,7 +1,7 @@
 /**
  * The value of a result, or the typed error that carries it: what `call()` returns or throws.
  */
-import { ExecutionTimeoutError, ResultTooLargeError, SandboxCrashError, UserCodeError } from '../errors.js';
+import { ExecutionTimeoutError, ResultTooLargeError, SandboxCrashError, UserCodeError } from './execution-errors.js';
 import { RESULT_TOO_LARGE } from './build-result.js';
 import type { ExecutionResult } from '../types.js';
 

@@ -1,136 +1,310 @@
 /**
- * Runs one program on a pooled worker and reports how it ended: the piece shared by calls and tool jobs
- * (precompiling a proxy, running a compiler). Handles the pre-started instance path, standard input,
- * the time limit and cancellation.
+ * The one way a job runs on a worker, for one-shot calls, tool runs and sessions alike.
+ *
+ * `start()` gets a worker (from the pool, possibly with a prestarted instance to claim, or a worker of the
+ * job's own for a session), and starts the program. The job then runs in **turns**: a turn feeds standard
+ * input, collects the output and result frames written meanwhile, enforces its time limit and its abort
+ * signal, and reports how it ended. A one-shot call is one turn that lasts until the program exits; a
+ * session call is one turn that lasts until the program asks for its next request.
  */
-import { OutputCollector, type OutputListener } from '../result/output-collector.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ResultFrame } from '../protocol/result-frame.js';
-import { faults } from '../testing/faults.js';
+import { nextJobId } from './job-ids.js';
+import { OutputCollector, type OutputListener } from './output-collector.js';
+import { OutputChannel, type OutputChannelId } from './output-ring.js';
+import { planToClaim, planToJob, type JobOptions, type ProgramPlan } from './program.js';
 import { loadRuntimeAssets } from './runtime-assets.js';
 import type { JobOutcome, RunningJob, WorkerHandle } from './worker-handle.js';
 import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
-import type { JobFile, JobSpec } from './worker-protocol.js';
 
-/** A program to run: the worker's job fields plus what the host handles itself. */
-export interface RunSpec extends Pick<JobSpec, 'runtime' | 'argv' | 'env' | 'cwd' | 'dirs' | 'limits' | 'collectChanges' | 'deterministic'> {
-  /** Call-independent files (the proxy). */
-  baseFiles: JobFile[];
-  /** Files of this call (the user's code); what a pre-started instance receives when claimed. */
-  callFiles: JobFile[];
-  /** Chunks fed to standard input, followed by end of input. */
-  stdin: Uint8Array[];
-  timeoutMs: number;
-  onOutput?: OutputListener;
+/** Faults the reliability tests inject into the run path. */
+export interface RunFaults {
+  /** Terminate the worker this many ms after a one-shot job starts, as if the thread died. */
+  killWorkerAfterMs?: number;
+}
+
+/** A job to start: a planned program and what the job adds to it. */
+export interface JobStart extends JobOptions {
+  program: ProgramPlan;
+  /** Claim a prestarted instance with this key when the pool holds one. */
+  prestartKey?: string;
+  /** Run on a worker of the job's own, outside the pool, for as long as the job lives (sessions). */
+  dedicated?: boolean;
+  /** Aborts the wait for a worker. */
   signal?: AbortSignal;
-  /** Use a pre-started instance with this key when one is available. */
-  standbyKey?: string;
-  /** Called when the program starts running (after any wait for a worker). */
+  /** Called when the job has a worker and starts (after any wait in the queue). */
   onStart?: () => void;
 }
 
-/** How a run ended. */
-export interface RunReport {
-  /** How the program ended; undefined when it was cancelled before it started. */
+/** One turn of a job: input to feed, and how long the turn may last. */
+export interface TurnSpec {
+  /** Chunks fed to standard input. */
+  input: readonly Uint8Array[];
+  /** End standard input after them. */
+  endInput: boolean;
+  /** `exit`: the turn lasts until the program ends; `next-request`: until it asks for its next SIP frame. */
+  until: 'exit' | 'next-request';
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onOutput?: OutputListener;
+  /**
+   * Sees each result frame as it arrives, with all the turn's frames so far; returning `false` stops the
+   * job (the frames cannot be trusted) and ends the turn.
+   */
+  onResult?: (frame: ResultFrame, frames: readonly ResultFrame[]) => boolean;
+}
+
+/** How a turn ended. */
+export interface TurnReport {
+  /** How the program ended, when it ended during the turn; undefined when the turn ended otherwise. */
   outcome: JobOutcome | undefined;
   collector: OutputCollector;
   frames: ResultFrame[];
+  /** The program asked for its next request (a `next-request` turn that ended normally). */
+  idle: boolean;
   timedOut: boolean;
   cancelled: boolean;
   /** The abort reason, when cancelled. */
   cancelReason?: unknown;
-  /** Milliseconds from the start of the program (or the claim of a pre-started one) to its end. */
+  /** `onResult` refused a frame. */
+  refused: boolean;
+  /** Persistent request frames the program had read when the turn ended, over the job's life. */
+  framesRead: number;
+  /** Milliseconds from the start of the turn (or of the job, for its first turn) to its end. */
   durationMs: number;
-  /** Milliseconds spent waiting for a worker. */
+  /** Milliseconds the job waited for a worker (its first turn only). */
   queueMs: number;
 }
 
-let nextJobId = 1;
+/** What a one-shot job is: a start, its input, and its limits in time. */
+export interface OneShotSpec extends JobStart {
+  /** Chunks fed to standard input, followed by end of input. */
+  input: Uint8Array[];
+  timeoutMs: number;
+  onOutput?: OutputListener;
+}
 
 export class JobRunner {
+  /** Faults injected by the reliability tests (never set in production). */
+  faults: RunFaults = {};
+
   constructor(private readonly pool: WorkerPool) {}
 
-  async run(spec: RunSpec): Promise<RunReport> {
-    const collector = new OutputCollector(spec.onOutput, undefined, spec.limits.resultBytes);
+  /** Runs a job to its end as one turn: start it, feed all its input, wait until it exits. */
+  async run(spec: OneShotSpec): Promise<TurnReport> {
     const queued = performance.now();
-    const assets = await loadRuntimeAssets(spec.runtime);
-    let lease: Lease;
+    let job: Job;
     try {
-      // A pre-started instance has already read the real clock and random bytes.
-      lease = await this.pool.acquire({ standbyKey: spec.deterministic ? undefined : spec.standbyKey, signal: spec.signal });
+      job = await this.start(spec);
     } catch (error) {
       if (!(error instanceof AcquireAborted)) throw error;
-      return { outcome: undefined, collector, frames: [], timedOut: false, cancelled: true, cancelReason: error.reason, durationMs: 0, queueMs: performance.now() - queued };
-    }
-
-    const worker = lease.worker;
-    const started = performance.now();
-    let timedOut = false;
-    let cancelled = false;
-    const stop = (): void => void worker.terminate();
-    const onAbort = (): void => {
-      cancelled = true;
-      stop();
-    };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      spec.onStart?.();
-      const jobId = nextJobId++;
-      let running: RunningJob | undefined;
-      if (lease.standby) {
-        running = await lease.standby.started;
-        if (running) {
-          lease.standby.attach(collector.sink);
-          worker.claim({ jobId, files: spec.callFiles, dirs: spec.dirs, limits: spec.limits, collectChanges: spec.collectChanges });
-        }
-      }
-      if (!running) {
-        worker.loadRuntime(assets);
-        running = worker.run(
-          {
-            jobId,
-            runtime: spec.runtime,
-            argv: spec.argv,
-            env: spec.env,
-            cwd: spec.cwd,
-            files: [...spec.baseFiles, ...spec.callFiles],
-            dirs: spec.dirs,
-            limits: spec.limits,
-            standby: false,
-            collectChanges: spec.collectChanges,
-            deterministic: spec.deterministic,
-          },
-          collector.sink,
-        );
-      }
-      feedStdin(worker, spec.stdin);
-      if (faults.killWorkerAfterMs !== undefined) setTimeout(() => void worker.terminate(), faults.killWorkerAfterMs);
-      timer = setTimeout(() => {
-        timedOut = true;
-        stop();
-      }, spec.timeoutMs);
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.signal?.aborted) onAbort();
-      const outcome = await running.done;
-      collector.finish();
+      const collector = new OutputCollector(spec.onOutput, undefined, spec.limits.resultBytes);
+      const queueMs = performance.now() - queued;
       return {
-        outcome,
+        outcome: undefined,
         collector,
-        frames: collector.takeResults(),
-        timedOut: timedOut && !cancelled,
-        cancelled,
-        cancelReason: cancelled ? spec.signal?.reason : undefined,
-        durationMs: performance.now() - started,
-        queueMs: started - queued,
+        frames: [],
+        idle: false,
+        timedOut: false,
+        cancelled: true,
+        cancelReason: error.reason,
+        refused: false,
+        framesRead: 0,
+        durationMs: 0,
+        queueMs,
       };
-    } finally {
-      clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
-      this.pool.release(lease);
     }
+    try {
+      const killAfter = this.faults.killWorkerAfterMs;
+      if (killAfter !== undefined) void delay(killAfter).then(() => job.stop());
+      return await job.turn({ input: spec.input, endInput: true, until: 'exit', timeoutMs: spec.timeoutMs, signal: spec.signal, onOutput: spec.onOutput });
+    } finally {
+      void job.release();
+    }
+  }
+
+  /**
+   * Starts a job: a worker from the pool (claiming a prestarted instance of `prestartKey` when there is
+   * one) or, for a dedicated job, a worker of its own.
+   *
+   * @throws AcquireAborted when `signal` aborts the wait for a worker; the pool's errors (queue full, closed)
+   */
+  async start(spec: JobStart): Promise<Job> {
+    const queued = performance.now();
+    const assets = await loadRuntimeAssets(spec.program.runtime);
+    let lease: Lease | undefined;
+    let worker: WorkerHandle;
+    if (spec.dedicated) {
+      worker = await this.pool.startDetached();
+    } else {
+      // A prestarted instance has already read the real clock and random bytes.
+      lease = await this.pool.acquire({ prestartKey: spec.deterministic ? undefined : spec.prestartKey, signal: spec.signal });
+      worker = lease.worker;
+    }
+    const started = performance.now();
+    spec.onStart?.();
+    const giveBack = lease ? async () => this.pool.release(lease) : () => worker.terminate();
+    const job = new Job(worker, giveBack, { dedicated: spec.dedicated === true, maxResultBytes: spec.limits.resultBytes, started, queueMs: started - queued });
+    const jobId = nextJobId();
+    let running: RunningJob | undefined;
+    if (lease?.prestarted) {
+      running = await lease.prestarted.started;
+      if (running) {
+        lease.prestarted.attach(job.sink);
+        worker.claim(planToClaim(spec.program, spec, jobId));
+      }
+    }
+    if (!running) {
+      worker.loadRuntime(assets);
+      running = worker.run({ ...planToJob(spec.program, spec), jobId }, job.sink);
+    }
+    job.attach(running);
+    return job;
   }
 }
 
-function feedStdin(worker: WorkerHandle, chunks: Uint8Array[]): void {
-  for (const chunk of chunks) worker.writeStdin(chunk);
-  worker.endStdin();
+/** How a turn ends, as far as known before the program's own end is. */
+interface TurnEnd {
+  outcome?: JobOutcome;
+  idle?: boolean;
+  timedOut?: boolean;
+  cancelled?: boolean;
+  refused?: boolean;
+}
+
+interface ActiveTurn {
+  spec: TurnSpec;
+  collector: OutputCollector;
+  frames: ResultFrame[];
+  /** The time limit, and the listener of the abort signal, while they are armed. */
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
+  /** Why the turn stopped the program, once it did: the turn then ends with the program. */
+  stopped?: TurnEnd;
+  finish: (end: TurnEnd) => void;
+}
+
+/** A job started on a worker: run it in turns, stop it, give its worker back. */
+export class Job {
+  private active: ActiveTurn | undefined;
+  private framesRead = 0;
+  private ended: JobOutcome | undefined;
+  private firstTurn = true;
+  private released: Promise<void> | undefined;
+  /** Called when result bytes arrive while no turn runs (a session treats it as a protocol violation). */
+  onStrayResult: (() => void) | undefined;
+  /** Called once when the program ends, with how it ended, after any turn running then has ended. */
+  onEnd: ((outcome: JobOutcome) => void) | undefined;
+
+  /** @param giveBack returns the worker to the pool, or terminates a dedicated one */
+  constructor(
+    private readonly worker: WorkerHandle,
+    private readonly giveBack: () => Promise<void>,
+    private readonly options: { dedicated: boolean; maxResultBytes: number | undefined; started: number; queueMs: number },
+  ) {}
+
+  /** Receives the program's output and routes it to the running turn. */
+  readonly sink = (channel: OutputChannelId, bytes: Uint8Array): void => {
+    if (this.active) this.active.collector.sink(channel, bytes);
+    else if (channel === OutputChannel.RESULT) this.onStrayResult?.();
+  };
+
+  /** Connects the job to its started program. */
+  attach(running: RunningJob): void {
+    this.worker.onFrameRead = () => this.framesRead++;
+    this.worker.onAwaitingFrame = () => {
+      if (this.active?.spec.until === 'next-request') this.active.finish({ idle: true });
+    };
+    void running.done.then((outcome) => {
+      this.ended = outcome;
+      this.active?.finish({ ...this.active.stopped, outcome });
+      this.onEnd?.(outcome);
+    });
+    // A dedicated worker keeps the process alive only while a turn runs.
+    if (this.options.dedicated) this.worker.unref();
+  }
+
+  /** Whether the program has ended. */
+  get isOver(): boolean {
+    return this.ended !== undefined;
+  }
+
+  /** Runs one turn: feeds its input, and resolves when it ends (never rejects). */
+  turn(spec: TurnSpec): Promise<TurnReport> {
+    if (this.active) throw new Error('A turn of this job is already running');
+    const worker = this.worker;
+    const started = this.firstTurn ? this.options.started : performance.now();
+    const queueMs = this.firstTurn ? this.options.queueMs : 0;
+    this.firstTurn = false;
+    return new Promise<TurnReport>((resolve) => {
+      const frames: ResultFrame[] = [];
+      const turn: ActiveTurn = {
+        spec,
+        frames,
+        collector: new OutputCollector(spec.onOutput, (frame) => this.onResult(turn, frame), this.options.maxResultBytes),
+        finish: (end) => {
+          if (this.active !== turn) return;
+          this.active = undefined;
+          clearTimeout(turn.timer);
+          if (turn.onAbort) spec.signal?.removeEventListener('abort', turn.onAbort);
+          if (this.options.dedicated) worker.unref();
+          turn.collector.finish();
+          resolve({
+            outcome: end.outcome,
+            collector: turn.collector,
+            frames,
+            idle: end.idle === true,
+            timedOut: end.timedOut === true,
+            cancelled: end.cancelled === true,
+            cancelReason: end.cancelled ? spec.signal?.reason : undefined,
+            refused: end.refused === true,
+            framesRead: this.framesRead,
+            durationMs: performance.now() - started,
+            queueMs,
+          });
+        },
+      };
+      this.active = turn;
+      if (this.ended) {
+        turn.finish({ outcome: this.ended });
+        return;
+      }
+      if (this.options.dedicated) worker.ref();
+      for (const chunk of spec.input) worker.writeStdin(chunk);
+      if (spec.endInput) worker.endStdin();
+      turn.timer = setTimeout(() => this.stopTurn(turn, { timedOut: true }), spec.timeoutMs);
+      if (spec.signal) {
+        turn.onAbort = () => this.stopTurn(turn, { cancelled: true });
+        spec.signal.addEventListener('abort', turn.onAbort, { once: true });
+        if (spec.signal.aborted) turn.onAbort();
+      }
+    });
+  }
+
+  /** Stops the program at once (terminates its worker); nothing once the worker has been given back. */
+  stop(): void {
+    if (this.released === undefined) void this.worker.terminate();
+  }
+
+  /** Gives the worker back (to the pool, or terminates a dedicated one), once; resolves when it is done. */
+  release(): Promise<void> {
+    this.released ??= this.giveBack();
+    return this.released;
+  }
+
+  /**
+   * Ends a turn early (time limit, cancellation, refused frame) by stopping the program: the turn ends
+   * with it, once what the program wrote before it stopped has been collected.
+   */
+  private stopTurn(turn: ActiveTurn, end: TurnEnd): void {
+    if (this.active !== turn || turn.stopped) return;
+    turn.stopped = end;
+    this.stop();
+  }
+
+  private onResult(turn: ActiveTurn, frame: ResultFrame): void {
+    if (this.active !== turn || turn.stopped) return;
+    turn.frames.push(frame);
+    if (turn.spec.onResult && !turn.spec.onResult(frame, turn.frames)) this.stopTurn(turn, { refused: true });
+  }
 }

@@ -56,12 +56,7 @@ export function importMemory(wasm: Uint8Array): MemoryImportingModule {
   if (flags & ~0x01) throw new Error(`Unsupported memory limits flags 0x${flags.toString(16)}`);
   const minPages = memoryBody.u32();
 
-  const memoryImport = concat([
-    name(MEMORY_IMPORT.module),
-    name(MEMORY_IMPORT.name),
-    Uint8Array.of(IMPORT_KIND_MEMORY, 0x00),
-    leb128(minPages),
-  ]);
+  const memoryImport = concat([name(MEMORY_IMPORT.module), name(MEMORY_IMPORT.name), Uint8Array.of(IMPORT_KIND_MEMORY, 0x00), leb128(minPages)]);
 
   const importIndex = sections.findIndex((s) => s.id === SECTION_IMPORT);
   if (importIndex >= 0) {

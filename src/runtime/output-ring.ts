@@ -123,7 +123,7 @@ export class OutputRingReader extends RingView {
   /** Resolves when the writer has published something not yet drained (or when {@link wake} is called). */
   async waitForData(): Promise<void> {
     const write = Atomics.load(this.header, WRITE_POS);
-    if ((write >>> 0) !== this.load(READ_POS)) return;
+    if (write >>> 0 !== this.load(READ_POS)) return;
     const waiting = Atomics.waitAsync(this.header, WRITE_POS, write);
     if (waiting.async) await waiting.value;
   }

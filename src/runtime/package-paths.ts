@@ -84,9 +84,9 @@ export function packageRoot(): string {
   );
 }
 
-/** Directory of the proxy templates of one language. */
-export function templatesDir(language: string): string {
-  return join(packageRoot(), 'templates', language);
+/** The folder of the proxy templates (`templates/`). */
+export function templatesRoot(): string {
+  return join(packageRoot(), 'templates');
 }
 
 /** The compiled worker script. */

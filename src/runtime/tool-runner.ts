@@ -1,35 +1,47 @@
 /**
- * Runs tools (compilers, precompile steps) in the sandbox for languages: a {@link LanguageToolbox}.
+ * Runs tools (compilers, precompile steps) in the sandbox for languages.
  */
-import type { LanguageToolbox, ToolResult, ToolSpec } from '../languages/language.js';
 import type { JobRunner } from './job-runner.js';
-import { registerProgram } from './runtime-assets.js';
-import type { RuntimeId } from './worker-protocol.js';
+import type { RuntimeBinary } from './runtime-binary.js';
+import type { JobFile } from './worker-protocol.js';
+
+/** A program run in the sandbox as a tool (a compiler, a precompile step), not as a call. */
+export interface ToolSpec {
+  /** The tool's binary, by its name in the runtime of the language that runs it (`clang`, `python`). */
+  runtime: string;
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  files: JobFile[];
+  timeoutMs?: number;
+}
+
+/** What a tool run produced. */
+export interface ToolResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Files the tool created or modified, by absolute path. */
+  files: Map<string, Uint8Array>;
+  /** Why the run failed, when it did not exit normally. */
+  failure?: string;
+}
 
 const TOOL_LIMITS = { memoryBytes: 1024 * 1024 * 1024, fsBytes: 512 * 1024 * 1024, outputBytes: 4 * 1024 * 1024 };
 
-export class ToolRunner implements LanguageToolbox {
-  constructor(
-    private readonly runner: JobRunner,
-    readonly cacheDir: string | undefined,
-  ) {}
+/** Runs tools for languages (behind the `runTool` of their toolbox). */
+export class ToolRunner {
+  constructor(private readonly runner: JobRunner) {}
 
-  loadProgram(wasm: Uint8Array): Promise<RuntimeId> {
-    return registerProgram(wasm);
-  }
-
-  async runTool(spec: ToolSpec): Promise<ToolResult> {
+  /** Runs `binary` as the tool `spec` describes, and collects the files it wrote. */
+  async runTool(spec: ToolSpec, binary: RuntimeBinary): Promise<ToolResult> {
     const report = await this.runner.run({
-      runtime: spec.runtime,
-      argv: spec.argv,
-      env: spec.env ?? {},
-      cwd: spec.cwd ?? '/',
-      baseFiles: spec.files,
-      callFiles: [],
-      stdin: [],
+      program: { runtime: binary, argv: spec.argv, env: spec.env ?? {}, cwd: spec.cwd ?? '/', baseFiles: spec.files, callFiles: [] },
+      input: [],
       limits: TOOL_LIMITS,
       timeoutMs: spec.timeoutMs ?? 120_000,
       collectChanges: true,
+      stdin: 'raw',
     });
     const files = new Map<string, Uint8Array>();
     let exitCode: number | null = null;

@@ -7,7 +7,16 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createOutputRing, DEFAULT_RING_BYTES, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
 import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
-import { SIGNAL_CONTROL, type ClaimSpec, type ControlMessage, type HostMessage, type JobSpec, type RuntimeId, type WorkerBootData, type WorkerMessage } from './worker-protocol.js';
+import {
+  SIGNAL_CONTROL,
+  type ClaimSpec,
+  type ControlMessage,
+  type HostMessage,
+  type JobSpec,
+  type RuntimeId,
+  type WorkerBootData,
+  type WorkerMessage,
+} from './worker-protocol.js';
 
 /** How a job ended, as the host sees it. */
 export type JobOutcome =
@@ -20,8 +29,8 @@ export type OutputSink = (channel: OutputChannelId, bytes: Uint8Array) => void;
 
 /** A job started on a worker. */
 export interface RunningJob {
-  /** Resolves when a pre-started (`standby`) job is waiting for its claim. */
-  readonly standby: Promise<void>;
+  /** Resolves when a prestarted instance (a `prestart` job) is waiting for its claim. */
+  readonly prestarted: Promise<void>;
   /** Resolves when the job has ended (never rejects). */
   readonly done: Promise<JobOutcome>;
 }
@@ -43,8 +52,8 @@ export class WorkerHandle {
   private readonly ring: OutputRingReader;
   private readonly loaded = new Set<RuntimeId>();
   private sink: OutputSink | undefined;
-  private current: { resolveDone: (o: JobOutcome) => void; resolveStandby: () => void } | undefined;
-  /** Id the running job answers to on the control port (changes when a pre-started job is claimed). */
+  private current: { resolveDone: (o: JobOutcome) => void; resolvePrestarted: () => void } | undefined;
+  /** Id the running job answers to on the control port (changes when a prestarted job is claimed). */
   private currentJobId = 0;
   private alive = true;
   /** Resolves when the worker has started and can take jobs. */
@@ -95,7 +104,7 @@ export class WorkerHandle {
     return this.alive;
   }
 
-  /** Whether a job is running (or waiting as a pre-started instance) on this worker. */
+  /** Whether a job is running (or waiting as a prestarted instance) on this worker. */
   get isBusy(): boolean {
     return this.current !== undefined;
   }
@@ -105,7 +114,7 @@ export class WorkerHandle {
     if (this.alive) this.worker.ref();
   }
 
-  /** Lets the process exit while this worker is idle (or holds a pre-started instance). */
+  /** Lets the process exit while this worker is idle (or holds a prestarted instance). */
   unref(): void {
     if (this.alive) this.worker.unref();
   }
@@ -125,28 +134,35 @@ export class WorkerHandle {
     }
     if (this.loaded.has(assets.id)) return;
     this.loaded.add(assets.id);
-    this.post({ type: 'runtime', runtime: assets.id, module: assets.module, minPages: assets.minPages, baseFiles: assets.baseFiles, baseDirs: assets.baseDirs });
+    this.post({
+      type: 'runtime',
+      runtime: assets.id,
+      module: assets.module,
+      minPages: assets.minPages,
+      baseFiles: assets.baseFiles,
+      baseDirs: assets.baseDirs,
+    });
   }
 
   /** Starts a job. The worker must be idle and have the job's runtime. */
   run(job: JobSpec, sink: OutputSink): RunningJob {
     if (this.current) throw new Error('The sandbox worker is busy');
     let resolveDone!: (o: JobOutcome) => void;
-    let resolveStandby!: () => void;
+    let resolvePrestarted!: () => void;
     const done = new Promise<JobOutcome>((resolve) => (resolveDone = resolve));
-    const standby = new Promise<void>((resolve) => (resolveStandby = resolve));
+    const prestarted = new Promise<void>((resolve) => (resolvePrestarted = resolve));
     this.sink = sink;
-    this.current = { resolveDone, resolveStandby };
+    this.current = { resolveDone, resolvePrestarted };
     this.currentJobId = job.jobId;
     if (!this.alive) {
       this.finish({ type: 'lost', reason: 'The sandbox worker is not running' });
     } else {
       this.post({ type: 'run', job });
     }
-    return { standby, done };
+    return { prestarted, done };
   }
 
-  /** Redirects the output of the running job (used when a pre-started instance is claimed). */
+  /** Redirects the output of the running job (used when a prestarted instance is claimed). */
   setSink(sink: OutputSink): void {
     this.sink = sink;
   }
@@ -161,14 +177,14 @@ export class WorkerHandle {
     this.sendControl({ type: 'stdin-end', jobId: this.currentJobId });
   }
 
-  /** Hands a call to a pre-started instance. */
+  /** Hands a call to a prestarted instance. */
   claim(claim: ClaimSpec): void {
     this.sendControl({ type: 'claim', jobId: this.currentJobId, claim });
     this.currentJobId = claim.jobId;
   }
 
-  /** Makes a pre-started instance exit without running a call. */
-  dismissStandby(): void {
+  /** Makes a prestarted instance exit without running a call. */
+  dismissPrestarted(): void {
     this.sendControl({ type: 'release', jobId: this.currentJobId });
   }
 
@@ -192,8 +208,8 @@ export class WorkerHandle {
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
-      case 'standby':
-        this.current?.resolveStandby();
+      case 'prestarted':
+        this.current?.resolvePrestarted();
         return;
       case 'frame-read':
         this.onFrameRead?.();
@@ -214,7 +230,7 @@ export class WorkerHandle {
     const current = this.current;
     this.current = undefined;
     this.sink = undefined;
-    current?.resolveStandby();
+    current?.resolvePrestarted();
     current?.resolveDone(outcome);
   }
 

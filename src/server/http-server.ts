@@ -17,14 +17,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import {
-  ExecutionCancelledError,
-  ExecutorClosedError,
-  InvalidRequestError,
-  PayloadTooLargeError,
-  QueueFullError,
-  SandboxError,
-} from '../errors.js';
+import { ExecutorClosedError, InvalidRequestError, PayloadTooLargeError, QueueFullError, SandboxError } from '../errors.js';
+import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
@@ -33,11 +27,12 @@ import { HttpError } from './http-error.js';
 import { JobSlots } from './job-slots.js';
 import { errorToJson, resultToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
-import { checkRequest, resolveMountRoots, type MountRoot, type RequestCeilings } from './request-limits.js';
+import type { MountRoot } from '../fs/fs-types.js';
+import { checkRequest, resolveMountRoots, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
 import type { ExecutionQueue } from '../queue/index.js';
 
-export type { MountRoot } from './request-limits.js';
+export type { MountRoot } from '../fs/fs-types.js';
 
 const MIB = 1024 * 1024;
 
@@ -135,7 +130,10 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
   const mountRoots = resolveMountRoots(options.allowedMountRoots);
   const queue = options.queue;
   if (queue !== undefined && mountRoots.length > 0) {
-    throw new InvalidRequestError('allowedMountRoots', "allowedMountRoots name this server's folders, but with a queue calls run on the workers: give the workers allowedMountRoots and the queue allowMounts: true.");
+    throw new InvalidRequestError(
+      'allowedMountRoots',
+      "allowedMountRoots name this server's folders, but with a queue calls run on the workers: give the workers allowedMountRoots and the queue allowMounts: true.",
+    );
   }
   const guard = new RequestGuard(options);
   const slots = new JobSlots(
@@ -251,6 +249,8 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     streams.add(res);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     heartbeat.unref();
+    // Not const: `log.follow` may replay an ending event, and so call `finish`, before it returns.
+    // eslint-disable-next-line prefer-const
     let stop: (() => void) | undefined;
     const finish = (): void => {
       clearInterval(heartbeat);
@@ -363,6 +363,7 @@ function statusOf(error: unknown): number {
 /** A numeric option, checked, or its default. */
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new InvalidRequestError(name, `${name} must be a number >= ${min}, got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
+    throw new InvalidRequestError(name, `${name} must be a number >= ${min}, got ${String(value)}.`);
   return value;
 }

@@ -39,7 +39,8 @@ export async function execThroughQueue(
  */
 export async function followQueuedCall(queue: ExecutionQueue, id: string, res: ServerResponse, streams: Set<ServerResponse>): Promise<void> {
   const call = await queue.attach(id).catch((error: unknown) => {
-    if ((error as { code?: unknown }).code === 'CALL_NOT_FOUND') throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
+    if ((error as { code?: unknown }).code === 'CALL_NOT_FOUND')
+      throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
     throw error;
   });
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });

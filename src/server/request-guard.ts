@@ -54,18 +54,28 @@ export class RequestGuard {
   /** @throws HttpError 403 for a foreign host or origin, 401 without the token */
   check(req: IncomingMessage): GuardVerdict {
     if (!this.hostAllowed(req)) {
-      throw new HttpError(403, 'HOST_NOT_ALLOWED', `The Host header ${JSON.stringify(req.headers.host ?? '')} is not one this server answers to; add it to allowedHosts (serve --allow-host) if it is yours.`);
+      throw new HttpError(
+        403,
+        'HOST_NOT_ALLOWED',
+        `The Host header ${JSON.stringify(req.headers.host ?? '')} is not one this server answers to; add it to allowedHosts (serve --allow-host) if it is yours.`,
+      );
     }
     const verdict: GuardVerdict = {};
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (this.origins.has(normalizeOrigin(origin))) verdict.corsOrigin = origin;
       else if (!sameOrigin(origin, req.headers.host)) {
-        throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', `Requests from ${JSON.stringify(origin)} are not allowed; add the origin to allowedOrigins (serve --allow-origin) to let its pages call this server.`);
+        throw new HttpError(
+          403,
+          'ORIGIN_NOT_ALLOWED',
+          `Requests from ${JSON.stringify(origin)} are not allowed; add the origin to allowedOrigins (serve --allow-origin) to let its pages call this server.`,
+        );
       }
     }
     if (this.tokenDigest && !this.tokenMatches(req.headers.authorization)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'This server needs the header Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="sandbox-executor"' });
+      throw new HttpError(401, 'UNAUTHORIZED', 'This server needs the header Authorization: Bearer <token>.', {
+        'www-authenticate': 'Bearer realm="sandbox-executor"',
+      });
     }
     return verdict;
   }
@@ -91,7 +101,11 @@ export class RequestGuard {
 export function requireJsonBody(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as JSON with the header Content-Type: application/json (got ${JSON.stringify(req.headers['content-type'] ?? 'none')}).`);
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the body as JSON with the header Content-Type: application/json (got ${JSON.stringify(req.headers['content-type'] ?? 'none')}).`,
+    );
   }
 }
 

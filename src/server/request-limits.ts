@@ -6,20 +6,9 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InvalidRequestError } from '../errors.js';
-import type { FileOperation } from '../fs/fs-types.js';
+import type { FileOperation, MountRoot } from '../fs/fs-types.js';
 import type { ExecutionRequest } from '../types.js';
 import { HttpError } from './http-error.js';
-
-/** A folder under which requests may mount directories, and what they may do there. */
-export interface MountRoot {
-  /** The host folder. */
-  path: string;
-  /**
-   * What calls may do in it (default `['read']`: read-only). Permission rules of a request apply within
-   * this, never beyond it.
-   */
-  operations?: readonly FileOperation[];
-}
 
 /** The server's ceilings, resolved. */
 export interface RequestCeilings {
@@ -55,10 +44,14 @@ const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'd
 export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): Required<MountRoot>[] {
   return roots.map((root, index) => {
     const entry = typeof root === 'string' ? { path: root } : root;
-    if (typeof entry?.path !== 'string' || entry.path === '') throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
+    if (typeof entry?.path !== 'string' || entry.path === '')
+      throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
     const operations = entry.operations ?? ['read'];
     if (!Array.isArray(operations) || operations.some((op) => !ALL_OPERATIONS.includes(op))) {
-      throw new InvalidRequestError(`allowedMountRoots[${index}].operations`, `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`);
+      throw new InvalidRequestError(
+        `allowedMountRoots[${index}].operations`,
+        `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`,
+      );
     }
     return { path: resolve(entry.path), operations: [...operations] };
   });
@@ -70,7 +63,12 @@ export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): 
  * mounts must lie in an allowed root and get that root's operations at most (unless `mountsCheckedElsewhere`:
  * a queue's workers check them against their own roots).
  */
-export async function checkRequest(body: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[], mountsCheckedElsewhere = false): Promise<ExecutionRequest> {
+export async function checkRequest(
+  body: unknown,
+  ceilings: RequestCeilings,
+  mountRoots: readonly Required<MountRoot>[],
+  mountsCheckedElsewhere = false,
+): Promise<ExecutionRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -83,7 +81,8 @@ export async function checkRequest(body: unknown, ceilings: RequestCeilings, mou
   atMost('maxOutputBytes', request.maxOutputBytes, ceilings.maxOutputBytes, 'maxOutputBytes');
   if (request.files !== null && typeof request.files === 'object' && !Array.isArray(request.files)) {
     let bytes = 0;
-    for (const content of Object.values(request.files)) bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+    for (const content of Object.values(request.files))
+      bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
     atMost('files', bytes, ceilings.maxFsBytes, 'maxFsBytes');
   }
   const sync = request.sync as { mode?: string } | undefined;
@@ -101,7 +100,8 @@ async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoot
   const realRoots = await Promise.all(mountRoots.map(async (root) => ({ ...root, real: await realpath(root.path).catch(() => root.path) })));
   for (const [index, mount] of (mounts as Record<string, unknown>[]).entries()) {
     const field = `mounts[${index}]`;
-    if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string') throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
+    if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string')
+      throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
     const real = await realpath(mount.hostPath).catch(() => undefined);
     // The innermost root decides, so an operator can open a subfolder wider (or narrower) than its parent.
     const root = real === undefined ? undefined : realRoots.filter((r) => within(real, r.real)).sort((a, b) => b.real.length - a.real.length)[0];

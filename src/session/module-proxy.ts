@@ -39,7 +39,10 @@ export function createModuleProxy<T>(session: Session, functions: readonly strin
     if (!fn) {
       const call = (...args: unknown[]) => session.call(name, args);
       fn = Object.assign(call, {
-        withKwargs: (kwargs: Readonly<Record<string, unknown>>) => (...args: unknown[]) => session.call(name, args, kwargs),
+        withKwargs:
+          (kwargs: Readonly<Record<string, unknown>>) =>
+          (...args: unknown[]) =>
+            session.call(name, args, kwargs),
       });
       cache.set(name, fn);
     }

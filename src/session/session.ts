@@ -1,7 +1,8 @@
 /**
  * A session keeps one interpreter alive on its own worker and feeds it calls in SIP persistent mode
- * (`P`), one at a time and in order. Module state persists between the calls of a session and nowhere
- * else. A call that raises leaves the session usable; a timeout, crash or cancellation ends it.
+ * (`P`), one at a time and in order: one persistent job, one turn per call. Module state persists
+ * between the calls of a session and nowhere else. A call that raises leaves the session usable; a
+ * timeout, crash or cancellation ends it.
  *
  * Each call carries a number that its result frame must echo. A call is settled only once the program
  * has answered it with exactly one frame and then asked for its next request (or ended): a frame that the
@@ -10,21 +11,15 @@
  * session. No call ever receives another call's result.
  */
 import { inspect } from 'node:util';
-import { ExecutionCancelledError, SessionClosedError } from '../errors.js';
-import type { LanguageDefinition, ProgramPlan } from '../languages/language.js';
+import { SessionClosedError } from '../errors.js';
 import type { FunctionSignature } from '../languages/signature.js';
+import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { buildResult, emptyUsage } from '../result/build-result.js';
-import { OutputCollector, type OutputListener } from '../result/output-collector.js';
 import { resultValue } from '../result/result-value.js';
-import type { ResultFrame } from '../protocol/result-frame.js';
-import { OutputChannel } from '../runtime/output-ring.js';
-import type { RuntimeAssets } from '../runtime/runtime-assets.js';
-import { WorkerHandle, type JobOutcome } from '../runtime/worker-handle.js';
-import type { JobLimits } from '../runtime/worker-protocol.js';
-import type { ExecutionRequest, ExecutionResult, Language } from '../types.js';
-
-/** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
-export type SessionCallRequest = Pick<ExecutionRequest, 'functionName' | 'args' | 'kwargs' | 'timeoutMs' | 'signal' | 'onStdout' | 'onStderr'>;
+import type { Job, TurnReport } from '../runtime/job-runner.js';
+import type { OutputListener } from '../runtime/output-collector.js';
+import type { JobOutcome } from '../runtime/worker-handle.js';
+import type { ExecutionResult, Language, SessionCallRequest } from '../types.js';
 
 /** How a session runs its calls. */
 export type SessionMode =
@@ -46,9 +41,9 @@ export interface SessionCall {
 /** What a session needs from its executor. */
 export interface SessionHost {
   /** Checks and encodes a call (persistent frame). @throws the executor's request errors */
-  prepare(request: ExecutionRequest): SessionCall;
+  prepare(request: SessionCallRequest): SessionCall;
   /** Runs a call the one-shot way (atomic sessions). */
-  invoke(request: ExecutionRequest): Promise<ExecutionResult>;
+  invoke(request: SessionCallRequest): Promise<ExecutionResult>;
   /** Reports lifecycle events like one-shot calls do. */
   emitStart(id: string, language: Language, functionName: string): void;
   emitOutput(id: string, stream: 'stdout' | 'stderr', data: string): void;
@@ -57,25 +52,7 @@ export interface SessionHost {
   closed(session: Session): void;
 }
 
-/** What a persistent session runs. */
-export interface SessionProgram {
-  plan: ProgramPlan;
-  assets: RuntimeAssets;
-  limits: JobLimits;
-}
-
-interface PendingCall {
-  call: SessionCall;
-  collector: OutputCollector;
-  /** Result frames received for this call. */
-  frames: ResultFrame[];
-  started: number;
-  timer?: NodeJS.Timeout;
-  settle: (end: { idle?: boolean; outcome?: JobOutcome; timedOut?: boolean; cancelled?: boolean; reason?: unknown; closed?: string }) => ExecutionResult | undefined;
-}
-
 let nextSessionId = 1;
-let nextJobId = 1_000_000_000;
 
 /**
  * A live interpreter holding the user's module. Create one with `SandboxExecutor.createSession()`.
@@ -83,22 +60,21 @@ let nextJobId = 1_000_000_000;
 export class Session {
   /** Identifier of the session, unique within the process. */
   readonly id = `session-${nextSessionId++}`;
-  private worker: WorkerHandle | undefined;
-  private current: PendingCall | undefined;
+  private job: Job | undefined;
+  /** A call is running (its turn has not ended). */
+  private busy = false;
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
+  /** The job's worker, being terminated once the session has ended. */
+  private released: Promise<void> | undefined;
   private outputLimit = Number.POSITIVE_INFINITY;
-  private resultLimit = Number.POSITIVE_INFINITY;
   private framesSent = 0;
-  private framesRead = 0;
 
   /** @internal created by the executor */
   constructor(
     /** Language of the session's code. */
     readonly language: Language,
-    /** @internal the language's definition (the executor plans the session's program with it) */
-    readonly languageDefinition: LanguageDefinition,
     /** The code whose functions the session calls. */
     readonly code: string,
     /** Whether module state persists between calls (see {@link SessionMode}). */
@@ -117,37 +93,19 @@ export class Session {
     return this.closeReason;
   }
 
-  /** @internal starts the interpreter (persistent sessions) */
-  async start(program: SessionProgram | undefined): Promise<void> {
-    if (program) {
-      const worker = new WorkerHandle();
-      this.worker = worker;
-      this.outputLimit = program.limits.outputBytes;
-      this.resultLimit = program.limits.resultBytes ?? Number.POSITIVE_INFINITY;
-      worker.onExit = () => this.onWorkerGone();
-      worker.onFrameRead = () => this.framesRead++;
-      worker.onAwaitingFrame = () => this.onAwaitingFrame();
-      await worker.ready;
-      worker.loadRuntime(program.assets);
-      const running = worker.run(
-        {
-          jobId: nextJobId++,
-          runtime: program.plan.runtime,
-          argv: program.plan.argv,
-          env: program.plan.env,
-          cwd: program.plan.cwd,
-          files: [...program.plan.baseFiles, ...program.plan.callFiles],
-          limits: program.limits,
-          standby: false,
-          collectChanges: false,
-        },
-        (channel, bytes) => {
-          if (this.current) this.current.collector.sink(channel, bytes);
-          else if (channel === OutputChannel.RESULT) this.violation('the program wrote a result frame while no call was running');
-        },
-      );
-      void running.done.then((outcome) => this.onProgramEnd(outcome));
-      worker.unref();
+  /**
+   * @internal runs the session on its job (persistent sessions), a program started for its whole life
+   * @param outputBytes the session's output limit, over all its calls
+   */
+  attach(job: Job | undefined, outputBytes: number): void {
+    if (job) {
+      this.job = job;
+      this.outputLimit = outputBytes;
+      job.onStrayResult = () => this.end('the program wrote a result frame while no call was running');
+      // The end of the program during a call is the call's to report; between calls, it ends the session.
+      job.onEnd = (outcome) => {
+        if (!this.busy) this.end(describeEnd(outcome));
+      };
     }
     this.armIdleTimer();
   }
@@ -170,13 +128,12 @@ export class Session {
    */
   invoke<T = unknown>(request: SessionCallRequest = {}): Promise<ExecutionResult<T>> {
     if (this.closeReason !== undefined) return Promise.reject(new SessionClosedError(this.closeReason));
-    const full: ExecutionRequest = { ...request, language: this.language, code: this.code };
     const run = async (): Promise<ExecutionResult<T>> => {
       if (this.closeReason !== undefined) throw new SessionClosedError(this.closeReason);
       clearTimeout(this.idleTimer);
       try {
-        if (this.mode === 'atomic') return (await this.host.invoke(full)) as ExecutionResult<T>;
-        return (await this.runPersistent(full)) as ExecutionResult<T>;
+        if (this.mode === 'atomic') return (await this.host.invoke(request)) as ExecutionResult<T>;
+        return (await this.runPersistent(request)) as ExecutionResult<T>;
       } finally {
         this.armIdleTimer();
       }
@@ -189,7 +146,7 @@ export class Session {
   /** Stops the interpreter. Calls waiting in line reject with `SessionClosedError`; a running call ends as `crash`. */
   async close(): Promise<void> {
     this.end('closed by close()');
-    await this.worker?.terminate();
+    await this.released;
   }
 
   /** Same as {@link close}, for `await using`. */
@@ -202,121 +159,79 @@ export class Session {
     return `Session { id: ${this.id}, language: ${this.language}, mode: ${this.mode}, state: ${this.state}${this.closeReason === undefined ? '' : `, closedReason: ${JSON.stringify(this.closeReason)}`} }`;
   }
 
-  private async runPersistent(request: ExecutionRequest): Promise<ExecutionResult> {
+  private async runPersistent(request: SessionCallRequest): Promise<ExecutionResult> {
     const call = this.host.prepare(request);
-    const worker = this.worker!;
+    const job = this.job!;
+    if (request.signal?.aborted) throw new ExecutionCancelledError(cancelledBeforeStart(call, this.language), request.signal.reason);
     const onOutput: OutputListener = (stream, data) => {
       (stream === 'stdout' ? request.onStdout : request.onStderr)?.(data);
       this.host.emitOutput(call.id, stream, data);
     };
-    return new Promise<ExecutionResult>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const pending: PendingCall = {
-        call,
-        frames: [],
-        started: performance.now(),
-        collector: new OutputCollector(onOutput, (frame) => this.onResultFrame(pending, frame), this.resultLimit),
-        settle: (end) => {
-          if (this.current !== pending) return undefined;
-          this.current = undefined;
-          clearTimeout(pending.timer);
-          if (onAbort) request.signal?.removeEventListener('abort', onAbort);
-          worker.unref();
-          pending.collector.finish();
-          if (end.closed !== undefined) {
-            // The program ended normally before reading this call: it never ran.
-            reject(new SessionClosedError(end.closed));
-            return undefined;
-          }
-          const result = buildResult({
-            id: call.id,
-            language: this.language,
-            functionName: call.signature.name,
-            outcome: end.outcome,
-            frames: pending.frames,
-            callNumber: call.callNumber,
-            idle: end.idle,
-            collector: pending.collector,
-            durationMs: performance.now() - pending.started,
-            timedOut: end.timedOut === true,
-            cancelled: end.cancelled === true,
-            timeoutMs: call.timeoutMs,
-            maxOutputBytes: this.outputLimit,
-          });
-          this.host.emitEnd(call.id, result);
-          if (end.cancelled) reject(new ExecutionCancelledError(result, end.reason));
-          else resolve(result);
-          return result;
-        },
-      };
-      if (request.signal?.aborted) {
-        reject(new ExecutionCancelledError(cancelledBeforeStart(call, this.language), request.signal.reason));
-        return;
-      }
-      this.current = pending;
-      worker.ref();
-      this.host.emitStart(call.id, this.language, call.signature.name);
-      pending.timer = setTimeout(() => {
-        pending.settle({ timedOut: true });
-        this.end(`a call ran over its time limit of ${call.timeoutMs} ms`);
-        void worker.terminate();
-      }, call.timeoutMs);
-      if (request.signal) {
-        onAbort = () => {
-          pending.settle({ cancelled: true, reason: request.signal!.reason });
-          this.end('a call was cancelled');
-          void worker.terminate();
-        };
-        request.signal.addEventListener('abort', onAbort, { once: true });
-      }
-      this.framesSent++;
-      worker.writeStdin(call.frame);
+    this.busy = true;
+    this.host.emitStart(call.id, this.language, call.signature.name);
+    this.framesSent++;
+    let violation: string | undefined;
+    const report = await job.turn({
+      input: [call.frame],
+      endInput: false,
+      until: 'next-request',
+      timeoutMs: call.timeoutMs,
+      signal: request.signal,
+      onOutput,
+      onResult: (frame, frames) => {
+        // The first frame that answers the call's number is kept; anything else means the frames of this
+        // program can no longer be matched to calls.
+        if (frame.call === call.callNumber && frames.length === 1) return true;
+        violation =
+          frames.length > 1
+            ? 'the program answered a call twice'
+            : `the program answered call ${frame.call ?? '(no number)'} while call ${call.callNumber} was running`;
+        return false;
+      },
     });
+    this.busy = false;
+    // A program that ends before reading the call (because of the previous one: an exit, a fatal error
+    // that crashes after its result) never ran it: the call is refused like every later one.
+    if (report.outcome?.type === 'done' && !report.timedOut && !report.cancelled && !report.refused && report.framesRead < this.framesSent) {
+      const reason = describeEnd(report.outcome);
+      this.end(reason);
+      throw new SessionClosedError(reason);
+    }
+    const result = this.buildResult(call, report);
+    this.host.emitEnd(call.id, result);
+    if (report.timedOut) this.end(`a call ran over its time limit of ${call.timeoutMs} ms`);
+    else if (report.cancelled) this.end('a call was cancelled');
+    else if (violation !== undefined) this.end(violation);
+    else if (report.outcome) this.end(describeEnd(report.outcome));
+    // Only a broken protocol (no readable answer) makes a crash of a call the program answered normally.
+    else if (result.status === 'crash') this.end(result.error?.message ?? 'the program broke the result protocol');
+    if (report.cancelled) throw new ExecutionCancelledError(result, report.cancelReason);
+    return result;
   }
 
-  /** A result frame for the running call: the first one that answers its number is kept, anything else ends the session. */
-  private onResultFrame(pending: PendingCall, frame: ResultFrame): void {
-    if (this.current !== pending) return;
-    pending.frames.push(frame);
-    if (frame.call === pending.call.callNumber && pending.frames.length === 1) return;
-    // Settled as a crash (ProtocolError): a second answer, or an answer to another call, means the frames
-    // of this program can no longer be matched to calls.
-    pending.settle({});
-    this.violation(pending.frames.length > 1 ? 'the program answered a call twice' : `the program answered call ${frame.call ?? '(no number)'} while call ${pending.call.callNumber} was running`);
-  }
-
-  /** The program asks for its next request: the running call is over. */
-  private onAwaitingFrame(): void {
-    const result = this.current?.settle({ idle: true });
-    // Only a broken protocol (no readable answer) makes a crash here.
-    if (result?.status === 'crash') this.violation(result.error?.message ?? 'the program broke the result protocol');
-  }
-
-  /** The program broke the result protocol: nothing it sends can be trusted any more. */
-  private violation(reason: string): void {
-    this.current?.settle({});
-    this.end(reason);
-  }
-
-  private onProgramEnd(outcome: JobOutcome): void {
-    const reason = describeEnd(outcome);
-    // A program that ends before reading the current call (because of the previous one: an exit, a fatal
-    // error that crashes after its result) never ran it: the call is refused like every later one.
-    const unread = this.framesRead < this.framesSent;
-    this.current?.settle(unread ? { closed: reason } : { outcome });
-    this.end(reason);
-  }
-
-  private onWorkerGone(): void {
-    this.current?.settle({ outcome: { type: 'lost', reason: 'The session worker stopped' } });
-    this.end('the session worker stopped');
+  private buildResult(call: SessionCall, report: TurnReport): ExecutionResult {
+    return buildResult({
+      id: call.id,
+      language: this.language,
+      functionName: call.signature.name,
+      outcome: report.outcome,
+      frames: report.frames,
+      callNumber: call.callNumber,
+      idle: report.idle,
+      collector: report.collector,
+      durationMs: report.durationMs,
+      timedOut: report.timedOut,
+      cancelled: report.cancelled,
+      timeoutMs: call.timeoutMs,
+      maxOutputBytes: this.outputLimit,
+    });
   }
 
   private end(reason: string): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
     clearTimeout(this.idleTimer);
-    if (this.worker?.isAlive) void this.worker.terminate();
+    this.released = this.job?.release();
     this.host.closed(this);
   }
 
@@ -329,7 +244,7 @@ export class Session {
 }
 
 function describeEnd(outcome: JobOutcome): string {
-  if (outcome.type === 'lost') return outcome.reason;
+  if (outcome.type === 'lost') return 'the session worker stopped';
   switch (outcome.end.kind) {
     case 'exit':
       return `the interpreter exited (code ${outcome.end.code})`;

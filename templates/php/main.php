@@ -10,7 +10,8 @@
  * constant of the user's code. The user's file is required at global scope (in the loop at the bottom):
  * its top-level variables are real globals, as when PHP runs a script.
  *
- * Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{WORKDIR}}.
+ * Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, and the proxy contract of
+ * src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
  */
 
 namespace SandboxExecutor\Proxy;
@@ -43,12 +44,22 @@ final class Proxy
     const USER_CODE_PATH = '{{USER_CODE_PATH}}';
     const USER_FILENAME = '{{USER_FILENAME}}';
     const WORKDIR = '{{WORKDIR}}';
+    const RESULT_DEVICE = '{{RESULT_DEVICE}}';
+    const FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}};
+    const RESULT_MARK = '{{RESULT_MARK}}';
+    const SIP_PERSISTENT = '{{SIP_PERSISTENT}}';
+    const TAG_PREFIX = '{{WIRE_TAG_PREFIX}}';
+    const TAG_BIGINT = '{{WIRE_BIGINT}}';
+    const TAG_BYTES = '{{WIRE_BYTES}}';
+    const TAG_FLOAT = '{{WIRE_FLOAT}}';
+    const TAG_OBJECT = '{{WIRE_OBJECT}}';
 
     /**
-     * Deepest nesting of a return value. This PHP build has a small C stack: json_encode() and the
-     * destruction of arrays recurse in C, and trap at about 45 levels. Deeper is refused with an error.
+     * Deepest nesting of a return value: the contract's, or less in this PHP build, which has a small C
+     * stack: json_encode() and the destruction of arrays recurse in C, and trap at about 45 levels.
+     * Deeper is refused with an error.
      */
-    const MAX_DEPTH = 40;
+    const MAX_DEPTH = {{WIRE_MAX_DEPTH}} < 40 ? {{WIRE_MAX_DEPTH}} : 40;
     /** JSON nesting PHP accepts: the proxy enforces its own limits. */
     const JSON_DEPTH = 0x7fffffff;
     const JSON_FLAGS = \JSON_UNESCAPED_SLASHES | \JSON_UNESCAPED_UNICODE;
@@ -81,7 +92,7 @@ final class Proxy
     public static function start(): void
     {
         // The result channel only opens once: the proxy takes it before any user code runs.
-        self::$result = \fopen('/dev/sandbox/result', 'wb');
+        self::$result = \fopen(self::RESULT_DEVICE, 'wb');
         // Unbuffered, so that reading a frame never swallows the raw stdin that follows it.
         self::$input = \fopen('/dev/stdin', 'rb');
         \stream_set_read_buffer(self::$input, 0);
@@ -108,7 +119,7 @@ final class Proxy
     /** Reads the next frame; false at the end of input. */
     public static function nextCall(): bool
     {
-        $header = self::readExact(5);
+        $header = self::readExact(self::FRAME_HEADER_BYTES);
         if ($header === null) return false;
         self::$mode = $header[0];
         $length = \unpack('N', $header, 1)[1];
@@ -126,7 +137,7 @@ final class Proxy
             // Each argument is a wire value; the args list and the kwargs object themselves are not.
             $args = \array_values((array) ($payload['args'] ?? []));
             $kwargs = (array) ($payload['kwargs'] ?? []);
-            if (\str_contains($body, '"$')) { // no tag can be there otherwise
+            if (\str_contains($body, '"' . self::TAG_PREFIX)) { // no tag can be there otherwise
                 foreach ($args as $index => $value) $args[$index] = self::fromWire($value);
                 foreach ($kwargs as $name => $value) $kwargs[$name] = self::fromWire($value);
             }
@@ -145,7 +156,7 @@ final class Proxy
 
     public static function persistent(): bool
     {
-        return self::$mode === 'P';
+        return self::$mode === self::SIP_PERSISTENT;
     }
 
     private static function readExact(int $count): ?string
@@ -169,24 +180,26 @@ final class Proxy
         }
         if (\count($value) !== 1) return $value;
         $tag = \array_key_first($value);
-        if (!\is_string($tag) || $tag === '' || $tag[0] !== '$') return $value;
+        if (!\is_string($tag) || !\str_starts_with($tag, self::TAG_PREFIX)) return $value;
         $payload = $value[$tag];
         switch ($tag) {
-            case '$bigint':
+            case self::TAG_BIGINT:
                 return self::bigint((string) $payload);
-            case '$bytes':
+            case self::TAG_BYTES:
                 $bytes = \base64_decode((string) $payload, true);
                 if ($bytes === false) throw new ProxyError('invalid base64 in $bytes');
                 return $bytes;
-            case '$float':
+            case self::TAG_FLOAT:
                 switch ($payload) {
                     case 'nan': return \NAN;
                     case 'inf': return \INF;
                     case '-inf': return -\INF;
                     case '-0': return -0.0;
                 }
-                throw new ProxyError('unknown $float payload');
-            case '$object':
+                // A float whose integral value JSON would give as an integer.
+                if (\is_string($payload) && \is_numeric($payload)) return (float) $payload;
+                throw new ProxyError('unknown float payload');
+            case self::TAG_OBJECT:
                 $object = [];
                 foreach ((array) $payload as $pair) $object[$pair[0]] = $pair[1];
                 return $object;
@@ -264,7 +277,7 @@ final class Proxy
         try {
             if (!\is_object($value) && !(\is_array($value) && self::hasObjects($value, 0))) {
                 $json = \json_encode($value, self::JSON_FLAGS, self::JSON_DEPTH);
-                if ($json !== false && !\str_contains($json, '{"$')) return $json;
+                if ($json !== false && !\str_contains($json, '{"' . self::TAG_PREFIX)) return $json;
             }
             return \json_encode(self::toWire($value, 0, []), self::JSON_FLAGS | \JSON_THROW_ON_ERROR, self::JSON_DEPTH);
         } finally {
@@ -295,13 +308,13 @@ final class Proxy
     {
         if ($value === null || \is_bool($value) || \is_int($value)) return $value;
         if (\is_float($value)) {
-            if (\is_nan($value)) return ['$float' => 'nan'];
-            if (\is_infinite($value)) return ['$float' => $value > 0 ? 'inf' : '-inf'];
-            if ($value == 0.0 && \fdiv(1.0, $value) < 0) return ['$float' => '-0'];
+            if (\is_nan($value)) return [self::TAG_FLOAT => 'nan'];
+            if (\is_infinite($value)) return [self::TAG_FLOAT => $value > 0 ? 'inf' : '-inf'];
+            if ($value == 0.0 && \fdiv(1.0, $value) < 0) return [self::TAG_FLOAT => '-0'];
             return $value;
         }
         if (\is_string($value)) {
-            return \preg_match('//u', $value) === 1 ? $value : ['$bytes' => \base64_encode($value)];
+            return \preg_match('//u', $value) === 1 ? $value : [self::TAG_BYTES => \base64_encode($value)];
         }
         if ($depth >= self::MAX_DEPTH) {
             throw new SerializationError('return value is nested deeper than ' . self::MAX_DEPTH . ' levels, which this PHP build cannot encode (or is an array inside itself by reference)');
@@ -335,7 +348,7 @@ final class Proxy
         throw new SerializationError('return value of type \'' . \get_debug_type($value) . '\'%at is not serializable');
     }
 
-    /** Converts the entries of a map; one key that starts with "$" is escaped as {"$object": [[key, value]]}. */
+    /** Converts the entries of a map; one key that starts with TAG_PREFIX is escaped as {"$object": [[key, value]]}. */
     private static function entriesToWire(array $entries, int $depth, array $active): array|object
     {
         $out = [];
@@ -349,7 +362,7 @@ final class Proxy
         }
         if (\count($out) === 1) {
             $key = (string) \array_key_first($out);
-            if ($key !== '' && $key[0] === '$') return ['$object' => [[$key, $out[$key]]]];
+            if (\str_starts_with((string) $key, self::TAG_PREFIX)) return [self::TAG_OBJECT => [[$key, $out[$key]]]];
         }
         return $out;
     }
@@ -360,7 +373,7 @@ final class Proxy
         // Output functions cannot be used inside an output handler, where fatal errors are reported.
         if ($flush) self::flushUserOutput();
         $body = '{"call":' . (self::$call ?? 'null') . ',' . \substr($body, 1);
-        \fwrite(self::$result, 'R' . \pack('N', \strlen($body)) . $body);
+        \fwrite(self::$result, self::RESULT_MARK . \pack('N', \strlen($body)) . $body);
         self::$state = 'done';
     }
 

@@ -7,7 +7,8 @@
 # Start-up cost matters (a fresh interpreter per call), so this file imports only built-in modules:
 # `json` and `re` alone would add ~100 ms. JSON is handled by the C accelerator `_json`.
 #
-# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, {{WORKDIR}}.
+# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, and the
+# proxy contract of src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 import sys
 import posix
@@ -22,7 +23,18 @@ USER_FILENAME = "{{USER_FILENAME}}"
 USER_MODULE = "{{USER_MODULE}}"
 WORKDIR = "{{WORKDIR}}"
 
-MAX_SAFE_INTEGER = 2 ** 53 - 1
+RESULT_DEVICE = "{{RESULT_DEVICE}}"
+CONTROL_DEVICE = "{{CONTROL_DEVICE}}"
+FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}}
+RESULT_MARK = b"{{RESULT_MARK}}"
+SIP_PERSISTENT = b"{{SIP_PERSISTENT}}"
+TAG_PREFIX = "{{WIRE_TAG_PREFIX}}"
+TAG_BIGINT = "{{WIRE_BIGINT}}"
+TAG_BYTES = "{{WIRE_BYTES}}"
+TAG_FLOAT = "{{WIRE_FLOAT}}"
+TAG_OBJECT = "{{WIRE_OBJECT}}"
+MAX_SAFE_INTEGER = {{MAX_SAFE_INTEGER}}
+WIRE_MAX_DEPTH = {{WIRE_MAX_DEPTH}}
 
 
 def _proxy_filename():
@@ -33,8 +45,8 @@ def _proxy_filename():
 PROXY_FILE = _proxy_filename()
 
 # The result channel only opens once: the proxy takes it before any user code runs.
-_result_fd = posix.open("/dev/sandbox/result", posix.O_WRONLY)
-_control_fd = posix.open("/dev/sandbox/control", posix.O_WRONLY)
+_result_fd = posix.open(RESULT_DEVICE, posix.O_WRONLY)
+_control_fd = posix.open(CONTROL_DEVICE, posix.O_WRONLY)
 
 
 def _sandbox_sleep(seconds):
@@ -89,11 +101,11 @@ def _read_exact(count):
 
 
 def _read_frame():
-    header = _read_exact(5)
+    header = _read_exact(FRAME_HEADER_BYTES)
     if header is None:
         return None, None
     mode = header[0:1]
-    length = int.from_bytes(header[1:5], "big")
+    length = int.from_bytes(header[1:], "big")
     body = _read_exact(length) if length else b""
     if body is None:
         raise ProxyError("standard input ended inside a SIP frame")
@@ -106,15 +118,17 @@ _SPECIAL_FLOATS = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf
 def _decode_tag(obj):
     if len(obj) == 1:
         for key in obj:
-            if key[:1] == "$":
+            if key[:1] == TAG_PREFIX:
                 value = obj[key]
-                if key == "$bigint":
+                if key == TAG_BIGINT:
                     return int(value)
-                if key == "$bytes":
+                if key == TAG_BYTES:
                     return binascii.a2b_base64(value)
-                if key == "$float":
-                    return _SPECIAL_FLOATS[value]
-                if key == "$object":
+                if key == TAG_FLOAT:
+                    # A special value, or a float whose integral value JSON would give as an integer.
+                    special = _SPECIAL_FLOATS.get(value)
+                    return float(value) if special is None else special
+                if key == TAG_OBJECT:
                     return dict(value)
                 raise ProxyError("unknown wire tag " + key)
     return obj
@@ -157,17 +171,17 @@ def _wire(value, path, active):
     if kind is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return value
-        return {"$bigint": _int_text(value)}
+        return {TAG_BIGINT: _int_text(value)}
     if kind is float:
         if value != value:
-            return {"$float": "nan"}
+            return {TAG_FLOAT: "nan"}
         if value in (math.inf, -math.inf):
-            return {"$float": "inf" if value > 0 else "-inf"}
+            return {TAG_FLOAT: "inf" if value > 0 else "-inf"}
         if value == 0.0 and math.copysign(1.0, value) < 0:
-            return {"$float": "-0"}
+            return {TAG_FLOAT: "-0"}
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$bytes": binascii.b2a_base64(bytes(value), newline=False).decode("ascii")}
+        return {TAG_BYTES: binascii.b2a_base64(bytes(value), newline=False).decode("ascii")}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
@@ -180,6 +194,8 @@ def _wire(value, path, active):
         marker = id(value)
         if marker in active:
             raise SerializationError("circular reference at " + path)
+        if len(active) >= WIRE_MAX_DEPTH:
+            raise SerializationError("return value is nested deeper than %d levels" % WIRE_MAX_DEPTH)
         active.add(marker)
         try:
             if isinstance(value, dict):
@@ -189,8 +205,8 @@ def _wire(value, path, active):
                     out[name] = _wire(item, path + "[" + repr(name) + "]", active)
                 if len(out) == 1:
                     for name in out:
-                        if name[:1] == "$":
-                            return {"$object": [[name, out[name]]]}
+                        if name[:1] == TAG_PREFIX:
+                            return {TAG_OBJECT: [[name, out[name]]]}
                 return out
             if isinstance(value, (set, frozenset)):
                 value = list(value)
@@ -247,7 +263,7 @@ def _send(frame):
     frame["call"] = _call_number
     body = "".join(_encode_json(frame, 0)).encode("ascii")
     _flush_user_streams()
-    _write_all(_result_fd, b"R" + len(body).to_bytes(4, "big") + body)
+    _write_all(_result_fd, RESULT_MARK + len(body).to_bytes(FRAME_HEADER_BYTES - 1, "big") + body)
 
 
 def _flush_user_streams():
@@ -492,7 +508,7 @@ def _main():
         if mode is None:
             return
         module_ok = _serve_one(body)
-        if mode != b"P" or module_ok is False:
+        if mode != SIP_PERSISTENT or module_ok is False:
             return
 
 

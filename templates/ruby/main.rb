@@ -14,7 +14,8 @@
 # Kernel method on strings or IOs (`nil?`, `dup`, `hash` through `uniq`…), which a private top-level
 # `def` of that name would make fail.
 #
-# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{WORKDIR}}.
+# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, and the proxy contract of
+# src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 require "strscan"
 
@@ -24,8 +25,18 @@ module SandboxExecutorProxy
   WORKDIR = "{{WORKDIR}}"
   PROXY_FILE = __FILE__
 
-  MAX_SAFE_INTEGER = 2**53 - 1
-  MAX_DEPTH = 512
+  RESULT_DEVICE = "{{RESULT_DEVICE}}"
+  CONTROL_DEVICE = "{{CONTROL_DEVICE}}"
+  FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}}
+  RESULT_MARK = "{{RESULT_MARK}}"
+  SIP_PERSISTENT = "{{SIP_PERSISTENT}}"
+  TAG_PREFIX = "{{WIRE_TAG_PREFIX}}"
+  TAG_BIGINT = "{{WIRE_BIGINT}}"
+  TAG_BYTES = "{{WIRE_BYTES}}"
+  TAG_FLOAT = "{{WIRE_FLOAT}}"
+  TAG_OBJECT = "{{WIRE_OBJECT}}"
+  MAX_SAFE_INTEGER = {{MAX_SAFE_INTEGER}}
+  MAX_DEPTH = {{WIRE_MAX_DEPTH}}
 
   # A failure of the proxy itself, not of the user's code.
   class ProxyError < StandardError; end
@@ -44,8 +55,8 @@ module SandboxExecutorProxy
     BACKSLASH = 92
     # Above this size, loading `json` (~16 ms) costs less than reading in Ruby.
     LARGE_PAYLOAD_BYTES = 16 * 1024
-    # Every tag is an object whose first key starts with "$": without this text there is none to decode.
-    TAG_MARK = '{"$'
+    # Every tag is an object whose first key starts with TAG_PREFIX: without this text there is none to decode.
+    TAG_MARK = "{\"" + TAG_PREFIX
 
     # The call payload: `functionName`, `args` and `kwargs`.
     def self.read_payload(body)
@@ -57,7 +68,8 @@ module SandboxExecutorProxy
 
     def self.parse_with_json(text)
       ::Kernel.require "json"
-      payload = ::JSON.parse(text)
+      # The host bounds the nesting of every value (its wire form nests deeper: each `$object` adds two levels).
+      payload = ::JSON.parse(text, max_nesting: false)
       return payload unless text.include?(TAG_MARK) && ::Hash === payload
       payload["args"] = decode_tags(payload["args"])
       kwargs = payload["kwargs"]
@@ -82,12 +94,13 @@ module SandboxExecutorProxy
     # The value a one-key object stands for: a tag's value, or the object itself.
     def self.decode_tag(hash)
       key, payload = hash.first
-      return hash unless key.start_with?("$")
+      return hash unless key.start_with?(TAG_PREFIX)
       case key
-      when "$bigint" then payload.to_i
-      when "$bytes" then payload.unpack1("m")
-      when "$float" then SPECIAL_FLOATS.fetch(payload) { ::Kernel.raise ProxyError, "unknown $float payload #{payload.inspect}" }
-      when "$object" then payload.to_h
+      when TAG_BIGINT then payload.to_i
+      when TAG_BYTES then payload.unpack1("m")
+      # A special value, or a float whose integral value JSON would give as an integer.
+      when TAG_FLOAT then SPECIAL_FLOATS.fetch(payload) { ::Kernel.Float(payload) }
+      when TAG_OBJECT then payload.to_h
       else ::Kernel.raise ProxyError, "unknown wire tag #{key}"
       end
     end
@@ -214,6 +227,11 @@ module SandboxExecutorProxy
       .merge("\"" => "\\\"", "\\" => "\\\\", "\n" => "\\n", "\r" => "\\r", "\t" => "\\t", "\b" => "\\b", "\f" => "\\f").freeze
     NEEDS_ESCAPE = /["\\\x00-\x1F]/
     SURROGATE = /\xED[\xA0-\xBF][\x80-\xBF]/n
+    # How each tag begins as written, up to its payload: `{"$bigint":"`.
+    TAGGED_BIGINT = ('{"' + TAG_BIGINT + '":"').freeze
+    TAGGED_BYTES = ('{"' + TAG_BYTES + '":"').freeze
+    TAGGED_FLOAT = ('{"' + TAG_FLOAT + '":"').freeze
+    TAGGED_OBJECT = ('{"' + TAG_OBJECT + '":[[').freeze
 
     def self.value(value)
       writer = new
@@ -245,12 +263,12 @@ module SandboxExecutorProxy
         if value >= -MAX_SAFE_INTEGER && value <= MAX_SAFE_INTEGER
           out << value.to_s
         else
-          out << '{"$bigint":"' << value.to_s << '"}'
+          out << TAGGED_BIGINT << value.to_s << '"}'
         end
       when Float
-        if value.nan? then out << '{"$float":"nan"}'
-        elsif value.infinite? then out << (value > 0 ? '{"$float":"inf"}' : '{"$float":"-inf"}')
-        elsif value == 0.0 && 1.0 / value < 0 then out << '{"$float":"-0"}'
+        if value.nan? then out << TAGGED_FLOAT << 'nan"}'
+        elsif value.infinite? then out << TAGGED_FLOAT << (value > 0 ? 'inf"}' : '-inf"}')
+        elsif value == 0.0 && 1.0 / value < 0 then out << TAGGED_FLOAT << '-0"}'
         else out << value.to_s
         end
       when String then write_string(value)
@@ -278,7 +296,7 @@ module SandboxExecutorProxy
       elsif (pieces = surrogate_pieces(value))
         write_with_surrogates(pieces)
       else
-        @text << '{"$bytes":"' << [value].pack("m0") << '"}'
+        @text << TAGGED_BYTES << [value].pack("m0") << '"}'
       end
     end
 
@@ -366,8 +384,8 @@ module SandboxExecutorProxy
         end
       end
       out = @text
-      if size == 1 && names[0].start_with?("$")
-        out << '{"$object":[['
+      if size == 1 && names[0].start_with?(TAG_PREFIX)
+        out << TAGGED_OBJECT
         write_text(names[0])
         out << ","
         index = 0
@@ -571,9 +589,9 @@ module SandboxExecutorProxy
     # --- calling ----------------------------------------------------------------------------------
 
     def start
-      @result = ::File.open("/dev/sandbox/result", "wb")
+      @result = ::File.open(RESULT_DEVICE, "wb")
       @result.sync = true
-      @control = ::File.open("/dev/sandbox/control", "wb")
+      @control = ::File.open(CONTROL_DEVICE, "wb")
       # Requests come from the real standard input even if user code reassigns $stdin.
       @input = $stdin
       @main = ::TOPLEVEL_BINDING.receiver
@@ -592,14 +610,14 @@ module SandboxExecutorProxy
       while (frame = read_frame)
         mode, body = frame
         keep_going = serve_one(body)
-        break unless mode == "P" && keep_going
+        break unless mode == SIP_PERSISTENT && keep_going
       end
     end
 
     def read_frame
-      header = @input.read(5)
+      header = @input.read(FRAME_HEADER_BYTES)
       return nil if header == nil || header.empty?
-      ::Kernel.raise ProxyError, "standard input ended inside a SIP frame header" if header.bytesize < 5
+      ::Kernel.raise ProxyError, "standard input ended inside a SIP frame header" if header.bytesize < FRAME_HEADER_BYTES
       length = header.unpack1("@1N")
       body = length.zero? ? +"" : @input.read(length)
       ::Kernel.raise ProxyError, "standard input ended inside a SIP frame" if body == nil || body.bytesize < length
@@ -695,7 +713,7 @@ module SandboxExecutorProxy
       number = ::Integer === @call_number ? @call_number.to_s : "null"
       json = "{\"call\":" + number + "," + json.byteslice(1, json.bytesize - 1) if json.start_with?("{")
       # One write: each write to the device is a round trip to the host.
-      @result.write(["R", json.bytesize, json].pack("a1Na*"))
+      @result.write([RESULT_MARK, json.bytesize, json].pack("a1Na*"))
     end
 
     def flush_user_streams

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { ConformanceColumn } from './column.js';
 
 export const column: ConformanceColumn = {
@@ -32,7 +33,20 @@ export const column: ConformanceColumn = {
     '  clock_gettime(CLOCK_REALTIME, &now);\n' +
     '  snprintf(text, sizeof text, "[%.17g, %.17g]", bits / 4294967296.0, now.tv_sec + now.tv_nsec / 1e9);\n  return text;\n}\n',
   bigIntegers: false,
-  // No default arguments, and no variadic functions whose arguments a call could count.
-  skip: ['defaults', 'variadics'],
+  skip: {
+    defaults: 'C has no default arguments',
+    variadics: 'C has no variadic functions whose arguments a call could count',
+  },
   sessionMode: 'persistent',
+  roundTrip: {
+    arbitrary: fc.option(
+      fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+      { nil: null },
+    ),
+    code: 'const char* echo(const char* value) {\n  return value;\n}\n',
+    functionName: 'echo',
+    runs: 30,
+  },
+  // sandbox_json (sandbox.h) takes and returns any value as JSON text: C cannot tell its kinds apart.
+  wireVectors: {},
 };

@@ -1,3 +1,4 @@
+import type fc from 'fast-check';
 import type { Language } from '../../src/index.js';
 
 /**
@@ -13,37 +14,64 @@ export interface ConformanceColumn {
    * `greet(name, greeting = "Hello")` returns `"<greeting>, <name>!"`. Called as `greet("Ada")` and with
    * the keyword argument `greeting: "Hey"` (in JavaScript, through a trailing destructured options object).
    */
-  greet: string;
+  greet?: string;
   /** `total(...numbers)` returns the sum of any number of positional arguments. */
-  total: string;
+  total?: string;
   /** `echo(value)` returns its argument unchanged. */
   echo: string;
   /** `check_null(value)` returns true when the argument is the language's null (None, nil, null). */
-  checkNull: string;
+  checkNull?: string;
   /** `fail()` raises/throws the language's usual error for a bad argument, with the message "boom". */
-  fail: { code: string; type: string; line: number };
+  fail?: { code: string; type: string; line: number };
   /** Code with a syntax error (it also defines a valid `ok()`, which is called). */
-  syntaxError: { code: string; type: string; line: number };
+  syntaxError?: { code: string; type: string; line: number };
   /** `chatty()` writes "hello stdout" + newline to stdout and "hello stderr" + newline to stderr, returns 42. */
-  chatty: string;
+  chatty?: string;
   /** `spin()` loops forever. */
-  spin: string;
+  spin?: string;
   /** `write_file(name, text)` writes `text` to the file `name` in the working directory and returns true. */
-  writeFile: string;
+  writeFile?: string;
   /** `inc()` adds one to a module-level counter (starting at 0) and returns it. */
-  counter: string;
+  counter?: string;
   /** `entropy()` returns `[r, t]`: a random float in [0, 1) and the current time in seconds since 1970. */
-  entropy: string;
+  entropy?: string;
   /** Whether the language has arbitrary-precision integers (JavaScript BigInt, Python int, Ruby Integer). */
   bigIntegers: boolean;
   /**
-   * Scenarios the language cannot express, skipped for it (C has no default arguments, no variadic
-   * functions with a count, no dynamically typed values). Each entry says why in a comment in the column.
+   * Scenarios the language cannot express, each with why: they are skipped for it, and their code may
+   * be left out (C has no default arguments, no variadic functions with a count).
    */
-  skip?: readonly ConformanceScenario[];
+  skip?: Readonly<Partial<Record<ConformanceScenario, string>>>;
   /** The mode sessions of this language run in. */
   sessionMode: 'persistent' | 'atomic';
+  /**
+   * What the language can hold faithfully, for the property test that sends random values through an
+   * identity function (`test/reliability/properties.test.ts`): the values, the function, and how many runs.
+   */
+  roundTrip: { arbitrary: fc.Arbitrary<unknown>; code: string; functionName: string; runs: number };
+  /**
+   * How the language meets the wire vectors (test/fixtures/wire-vectors.json), which `echo` must give back
+   * exactly: `kindOf`, code defining `wire_kind(value)`, which names the kind (`WireKind`) the proxy read a
+   * value as (absent when the language cannot tell); `skip`, the vectors it cannot hold, each with why.
+   */
+  wireVectors: { kindOf?: string; skip?: Readonly<Record<string, string>> };
 }
 
-/** Scenarios of the table that a column may skip. */
-export type ConformanceScenario = 'defaults' | 'variadics' | 'nested data';
+/** Scenarios of the table (each one an `it` of test/integration/conformance.test.ts); a column may skip any. */
+export type ConformanceScenario =
+  | 'add'
+  | 'defaults'
+  | 'kwargs'
+  | 'variadics'
+  | 'nested data'
+  | 'unicode'
+  | 'null'
+  | 'big integers'
+  | 'exception with line'
+  | 'syntax error with line'
+  | 'printing stays apart from the result'
+  | 'function not found'
+  | 'writes a file that syncs to a mounted folder'
+  | 'sessions keep module state'
+  | 'deterministic mode fixes the clock and random numbers'
+  | 'timeout';

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import type { ConformanceColumn } from './column.js';
 
 export const column: ConformanceColumn = {
   language: 'cpp',
   add: 'double add(double a, double b) {\n  return a + b;\n}\n',
-  greet: '#include <string>\n\nstd::string greet(const std::string &name, const std::string &greeting = "Hello") {\n  return greeting + ", " + name + "!";\n}\n',
+  greet:
+    '#include <string>\n\nstd::string greet(const std::string &name, const std::string &greeting = "Hello") {\n  return greeting + ", " + name + "!";\n}\n',
   total: 'double total() {\n  return 0;\n}\n',
   // sandbox_json (sandbox.h) carries any value as JSON text, for mixed data no C++ type describes.
   echo: '#include <sandbox.h>\n\nsandbox_json echo(sandbox_json value) {\n  return value;\n}\n',
@@ -24,7 +26,14 @@ export const column: ConformanceColumn = {
     '  getentropy(&bits, sizeof bits);\n  timespec now;\n  clock_gettime(CLOCK_REALTIME, &now);\n' +
     '  return {bits / 4294967296.0, now.tv_sec + now.tv_nsec / 1e9};\n}\n',
   bigIntegers: false,
-  // No variadic functions whose arguments a call could count.
-  skip: ['variadics'],
+  skip: { variadics: 'C++ has no variadic functions whose arguments a call could count' },
   sessionMode: 'persistent',
+  roundTrip: {
+    arbitrary: fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+    code: '#include <string>\nstd::string echo(std::string value) {\n  return value;\n}\n',
+    functionName: 'echo',
+    runs: 30,
+  },
+  // sandbox_json (sandbox.h) takes and returns any value as JSON text: C++ cannot tell its kinds apart.
+  wireVectors: {},
 };

@@ -1,4 +1,5 @@
 import type { ConformanceColumn } from './column.js';
+import { wireValue } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'javascript',
@@ -13,9 +14,23 @@ export const column: ConformanceColumn = {
   chatty: 'function chatty() {\n  console.log("hello stdout");\n  console.error("hello stderr");\n  return 42;\n}\n',
   spin: 'function spin() {\n  for (;;) {}\n}\n',
   // QuickJS starts in "/" and cannot change directory (no os.chdir): paths name the working directory.
-  writeFile: 'import * as std from "std";\n\nfunction write_file(name, text) {\n  const file = std.open("/workspace/" + name, "w");\n  file.puts(text);\n  file.close();\n  return true;\n}\n',
+  writeFile:
+    'import * as std from "std";\n\nfunction write_file(name, text) {\n  const file = std.open("/workspace/" + name, "w");\n  file.puts(text);\n  file.close();\n  return true;\n}\n',
   counter: 'let count = 0;\n\nfunction inc() {\n  count += 1;\n  return count;\n}\n',
   entropy: 'function entropy() {\n  return [Math.random(), Date.now() / 1000];\n}\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  roundTrip: { arbitrary: wireValue, code: 'function echo(value) {\n  return value;\n}\n', functionName: 'echo', runs: 60 },
+  // JavaScript has one number type: an integer is a bigint, or a number that is a safe integer.
+  wireVectors: {
+    kindOf:
+      'export function wire_kind(value) {\n' +
+      '  if (value === null) return "null";\n' +
+      '  if (typeof value === "bigint" || (Number.isSafeInteger(value) && !Object.is(value, -0))) return "integer";\n' +
+      '  if (typeof value === "number") return "float";\n' +
+      '  if (value instanceof Uint8Array) return "bytes";\n' +
+      '  if (Array.isArray(value)) return "list";\n' +
+      '  return typeof value === "object" ? "map" : typeof value;\n' +
+      '}\n',
+  },
 };

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import type { ConformanceColumn } from './column.js';
+import { wireValues } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'php',
@@ -19,4 +21,36 @@ export const column: ConformanceColumn = {
   // PHP integers are 32-bit in this build, and it has neither GMP nor BCMath.
   bigIntegers: false,
   sessionMode: 'persistent',
+  // 32-bit integers (larger ones travel as exact floats), no big integers, and an empty object comes back
+  // as an empty array (PHP has one array type).
+  roundTrip: {
+    arbitrary: wireValues({ bigints: false, bytes: false, key: fc.string().filter((k) => !/^(0|-?[1-9]\d*)$/.test(k)), minKeys: 1 }),
+    code: '<?php\nfunction echo_value($value) {\n  return $value;\n}\n',
+    functionName: 'echo_value',
+    runs: 30,
+  },
+  wireVectors: {
+    kindOf:
+      '<?php\nfunction wire_kind($value) {\n' +
+      '    if ($value === null) return "null";\n' +
+      '    if (is_bool($value)) return "boolean";\n' +
+      '    if (is_int($value)) return "integer";\n' +
+      '    if (is_float($value)) return "float";\n' +
+      '    if (is_string($value)) return "string";\n' +
+      '    if (is_array($value)) return array_is_list($value) ? "list" : "map";\n' +
+      '    return gettype($value);\n' +
+      '}\n',
+    skip: {
+      'largest safe integer': 'PHP integers are 32-bit in this build: larger ones are floats',
+      'smallest safe integer': 'PHP integers are 32-bit in this build: larger ones are floats',
+      'big integer': 'PHP has no big integers in this build (neither GMP nor BCMath)',
+      'negative big integer': 'PHP has no big integers in this build (neither GMP nor BCMath)',
+      'nested objects and tags': 'it holds a big integer, which PHP cannot hold',
+      bytes: 'PHP strings are bytes: valid UTF-8 bytes come back as text',
+      'empty bytes': 'PHP strings are bytes: valid UTF-8 bytes come back as text',
+      'escaped object holding a tag': 'PHP strings are bytes: valid UTF-8 bytes come back as text',
+      'object with numeric keys': 'PHP arrays turn numeric string keys into integers: the object comes back as a list',
+      'empty object': 'PHP has one array type: an empty object comes back as an empty list',
+    },
+  },
 };

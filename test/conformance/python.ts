@@ -1,4 +1,5 @@
 import type { ConformanceColumn } from './column.js';
+import { wireValue } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'python',
@@ -16,4 +17,13 @@ export const column: ConformanceColumn = {
   entropy: 'import random, time\n\ndef entropy():\n    return [random.random(), time.time()]\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  roundTrip: { arbitrary: wireValue, code: 'def echo(value):\n    return value\n', functionName: 'echo', runs: 60 },
+  wireVectors: {
+    kindOf:
+      'def wire_kind(value):\n' +
+      '    for kind, types in (("null", type(None)), ("boolean", bool), ("integer", int), ("float", float), ("string", str), ("bytes", bytes), ("list", list), ("map", dict)):\n' +
+      '        if isinstance(value, types):\n' +
+      '            return kind\n' +
+      '    return type(value).__name__\n',
+  },
 };

@@ -1,4 +1,5 @@
 import type { ConformanceColumn } from './column.js';
+import { wireValue } from './wire-arbitrary.js';
 
 export const column: ConformanceColumn = {
   language: 'ruby',
@@ -17,4 +18,20 @@ export const column: ConformanceColumn = {
   entropy: 'def entropy\n  [rand, Time.now.to_f]\nend\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  roundTrip: { arbitrary: wireValue, code: 'def echo(value)\n  value\nend\n', functionName: 'echo', runs: 40 },
+  wireVectors: {
+    kindOf:
+      'def wire_kind(value)\n' +
+      '  case value\n' +
+      '  when nil then "null"\n' +
+      '  when true, false then "boolean"\n' +
+      '  when Integer then "integer"\n' +
+      '  when Float then "float"\n' +
+      '  when String then value.encoding == Encoding::BINARY ? "bytes" : "string"\n' +
+      '  when Array then "list"\n' +
+      '  when Hash then "map"\n' +
+      '  else value.class.name\n' +
+      '  end\n' +
+      'end\n',
+  },
 };

@@ -28,7 +28,12 @@ export interface PackedPackage {
 /** Runs a command and returns its stdout; fails with its stderr. */
 export async function command(file: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<string> {
   try {
-    const { stdout } = await run(file, [...args], { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(file, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      timeout: options.timeout ?? 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout;
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
@@ -52,7 +57,10 @@ export async function packFreshCopy(): Promise<PackedPackage> {
     });
   }
   await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-  await command('npm', ['pack', '--pack-destination', dir, '--loglevel', 'error'], { cwd: clone, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  await command('npm', ['pack', '--pack-destination', dir, '--loglevel', 'error'], {
+    cwd: clone,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   const tarball = join(dir, `${pkg.name}-${pkg.version}.tgz`);
   const files = (await command('tar', ['-tzf', tarball], { cwd: dir }))

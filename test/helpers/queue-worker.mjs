@@ -5,7 +5,7 @@ import { createExecutionWorker } from '../../dist/queue.js';
 
 const settings = JSON.parse(process.argv[2]);
 const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const executor = new SandboxExecutor({ poolSize: settings.concurrency ?? 1, cacheDir: settings.cacheDir, prewarm: settings.prewarm });
+const executor = new SandboxExecutor({ poolSize: settings.concurrency ?? 1, cacheDir: settings.cacheDir, prestart: settings.prestart });
 if (settings.warmup) await executor.warmup(settings.warmup);
 const worker = await createExecutionWorker({
   connection: { port: settings.port },

@@ -17,7 +17,7 @@ export interface WorkerSettings {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   warmup?: string[];
-  prewarm?: number;
+  prestart?: number;
   cacheDir?: string;
   allowedMountRoots?: unknown[];
 }

@@ -37,8 +37,16 @@ function thrown(run: () => unknown): unknown {
 
 describe('unknown option keys are refused with the closest valid key', () => {
   it('new SandboxExecutor()', () => {
-    expectUnknownKey(thrown(() => new SandboxExecutor({ timeout: 500 } as never)), 'timeout', 'timeoutMs');
-    expectUnknownKey(thrown(() => new SandboxExecutor({ poolsize: 2 } as never)), 'poolsize', 'poolSize');
+    expectUnknownKey(
+      thrown(() => new SandboxExecutor({ timeout: 500 } as never)),
+      'timeout',
+      'timeoutMs',
+    );
+    expectUnknownKey(
+      thrown(() => new SandboxExecutor({ poolsize: 2 } as never)),
+      'poolsize',
+      'poolSize',
+    );
   });
 
   it('invoke(), call() and stream(), before anything runs', async () => {
@@ -69,7 +77,11 @@ describe('unknown option keys are refused with the closest valid key', () => {
   });
 
   it('describe()', () => {
-    expectUnknownKey(thrown(() => executor.describe({ language: 'python', code: ADD, langauge: 'python' } as never)), 'langauge', 'language');
+    expectUnknownKey(
+      thrown(() => executor.describe({ language: 'python', code: ADD, langauge: 'python' } as never)),
+      'langauge',
+      'language',
+    );
     const unrelated = thrown(() => executor.describe({ language: 'python', code: ADD, functionName: 'add' } as never)) as InvalidRequestError;
     expect(unrelated.message).toContain('Valid keys: language, code.');
   });
@@ -119,7 +131,7 @@ describe('lifecycle and inspection', () => {
   it('await using closes the executor at the end of the block', async () => {
     let used: SandboxExecutor;
     {
-      await using scoped = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+      await using scoped = new SandboxExecutor({ poolSize: 1, prestart: 0 });
       used = scoped;
       expect(await scoped.call({ language: 'python', code: ADD, functionName: 'add', args: [1, 2] })).toBe(3);
       expect(scoped.status().closed).toBe(false);

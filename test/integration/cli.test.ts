@@ -13,7 +13,10 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-'));
-  await writeFile(join(dir, 'math.py'), 'import sys\n\ndef add(a, b):\n    print("adding", a, b)\n    print("to stderr", file=sys.stderr)\n    return a + b\n\ndef fail():\n    raise ValueError("nope")\n\ndef spin():\n    while True:\n        pass\n');
+  await writeFile(
+    join(dir, 'math.py'),
+    'import sys\n\ndef add(a, b):\n    print("adding", a, b)\n    print("to stderr", file=sys.stderr)\n    return a + b\n\ndef fail():\n    raise ValueError("nope")\n\ndef spin():\n    while True:\n        pass\n',
+  );
   await writeFile(join(dir, 'one.py'), 'def only(name="world"):\n    return {"hello": name, "big": 2 ** 70}\n');
   await writeFile(join(dir, 'writer.py'), 'def write(text):\n    open("note.txt", "w").write(text)\n    return len(text)\n');
   await writeFile(join(dir, 'script.unknown'), 'x');
@@ -98,7 +101,11 @@ describe('sandbox-executor serve', () => {
         child.once('exit', (code) => reject(new Error(`exited ${code}`)));
       });
       const url = /http:\/\/\S+/.exec(line)![0];
-      const response = await fetch(`${url}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code: 'def f(x):\n    return x * 2\n', args: [21] }) });
+      const response = await fetch(`${url}/exec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ language: 'python', code: 'def f(x):\n    return x * 2\n', args: [21] }),
+      });
       expect(await response.json()).toMatchObject({ status: 'success', result: 42 });
     } finally {
       child.kill('SIGTERM');

@@ -39,7 +39,14 @@ describe('describe()', () => {
     expect(search!.parameters).toEqual([
       { name: 'query', kind: 'positional', required: true, type: 'str', schema: { type: 'string' } },
       { name: 'limit', kind: 'positional', required: false, default: '10', type: 'int', schema: { type: 'integer', default: 10 } },
-      { name: 'tags', kind: 'keyword', required: false, default: 'None', type: 'Optional[list[str]]', schema: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null } },
+      {
+        name: 'tags',
+        kind: 'keyword',
+        required: false,
+        default: 'None',
+        type: 'Optional[list[str]]',
+        schema: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null },
+      },
     ]);
     expect(search!.schema).toEqual({
       type: 'object',
@@ -134,7 +141,7 @@ const FILES: Record<string, { code: string; functions: string[]; search: { name:
     functions: ['search', 'count'],
     search: [
       { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
-      { name: 'limit', kind: 'positional', required: true, schema: { type: 'integer' } },
+      { name: 'limit', kind: 'positional', required: true, schema: { type: 'integer', minimum: 0, maximum: 4294967295 } },
       { name: 'weight', kind: 'positional', required: true, schema: { type: 'number' } },
       { name: 'exact', kind: 'positional', required: true, schema: { type: 'boolean' } },
     ],
@@ -147,7 +154,7 @@ const FILES: Record<string, { code: string; functions: string[]; search: { name:
     functions: ['search', 'count'],
     search: [
       { name: 'query', kind: 'positional', required: true, schema: { type: 'string' } },
-      { name: 'limit', kind: 'positional', required: false, schema: { type: 'integer', default: 10 } },
+      { name: 'limit', kind: 'positional', required: false, schema: { type: 'integer', minimum: -2147483648, maximum: 2147483647, default: 10 } },
       { name: 'weights', kind: 'positional', required: false, schema: { type: 'object', additionalProperties: { type: 'number' } } },
     ],
     doc: 'Searches the catalogue.',
@@ -162,5 +169,33 @@ describe.each(Object.entries(FILES))('describe() for %s', (language, file) => {
     expect(search.parameters.map(({ name, kind, required, schema }) => ({ name, kind, required, schema }))).toEqual(file.search);
     expect(search.doc?.split('\n')[0]).toBe(file.doc);
     expect(search.schema.required).toEqual(file.search.filter((p) => p.required).map((p) => p.name));
+  });
+});
+
+describe('describe() schemas come from the type table calls use', () => {
+  it('C and C++: every integer type a call accepts is an integer of its range, and what a call refuses is any value', () => {
+    const code =
+      'int f(unsigned char a, signed char b, long long int c, unsigned d, short e, uint64_t g, const int *h, char *s) { return 0; }\n' +
+      'int g(struct point p) { return 0; }\n';
+    for (const language of ['c', 'cpp'] as const) {
+      const [f, g] = executor.describe({ language, code }).functions;
+      expect(f.parameters.map((p) => p.schema)).toEqual([
+        { type: 'integer', minimum: 0, maximum: 255 },
+        { type: 'integer', minimum: -128, maximum: 127 },
+        { type: 'integer', minimum: -(2 ** 63), maximum: 2 ** 63 - 1 },
+        { type: 'integer', minimum: 0, maximum: 4294967295 },
+        { type: 'integer', minimum: -32768, maximum: 32767 },
+        { type: 'integer', minimum: 0, maximum: 2 ** 64 - 1 },
+        { anyOf: [{ type: 'integer', minimum: -2147483648, maximum: 2147483647 }, { type: 'null' }] },
+        { type: 'string' },
+      ]);
+      expect(g.parameters[0].schema).toEqual({});
+    }
+  });
+
+  it('validateArgs refuses an integer outside its C type before anything runs', async () => {
+    const error = await rejection(executor.invoke({ language: 'c', code: 'int f(unsigned char a) { return a; }\n', args: [256], validateArgs: true }));
+    expect(error).toBeInstanceOf(ArgumentValidationError);
+    expect(error.violations).toEqual([{ path: 'args[0]', message: 'must be <= 255' }]);
   });
 });

@@ -29,7 +29,7 @@ describe('limits', () => {
     await until(() => executor.status().workers === 2);
   });
 
-  it('an allocation bomb stops at memoryLimitMb with Python\'s own MemoryError', async () => {
+  it("an allocation bomb stops at memoryLimitMb with Python's own MemoryError", async () => {
     const code = 'def bomb():\n    hoard = []\n    while True:\n        hoard.append(bytearray(8 * 1024 * 1024))\n';
     const r = await executor.invoke({ language: 'python', code, memoryLimitMb: 64 });
     expect(r.status).toBe('error');
@@ -52,7 +52,11 @@ describe('limits', () => {
   it('time.sleep really sleeps, without spinning a core', async () => {
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
-    const r = await executor.invoke({ language: 'python', code: 'import time\n\ndef nap(s):\n    t = time.monotonic()\n    time.sleep(s)\n    return time.monotonic() - t\n', args: [0.8] });
+    const r = await executor.invoke({
+      language: 'python',
+      code: 'import time\n\ndef nap(s):\n    t = time.monotonic()\n    time.sleep(s)\n    return time.monotonic() - t\n',
+      args: [0.8],
+    });
     const elapsed = Date.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     expect(r.status).toBe('success');
@@ -81,7 +85,7 @@ describe('cancellation', () => {
   });
 
   it('aborts a queued call before it starts', async () => {
-    const single = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+    const single = new SandboxExecutor({ poolSize: 1, prestart: 0 });
     try {
       const busy = single.invoke({ language: 'python', code: SPIN, timeoutMs: 1500 });
       await until(() => single.status().busy === 1);
@@ -117,7 +121,7 @@ describe('concurrency and the pool', () => {
   });
 
   it('rejects with QueueFullError when the queue is full', async () => {
-    const tiny = new SandboxExecutor({ poolSize: 1, maxQueue: 1, prewarm: 0 });
+    const tiny = new SandboxExecutor({ poolSize: 1, maxQueue: 1, prestart: 0 });
     try {
       const running = tiny.invoke({ language: 'python', code: SPIN, timeoutMs: 1500 });
       await until(() => tiny.status().busy === 1);
@@ -144,7 +148,7 @@ describe('concurrency and the pool', () => {
   });
 
   it('pre-started instances serve one call each: no state leaks between calls', async () => {
-    const warm = new SandboxExecutor({ poolSize: 2, prewarm: 2 });
+    const warm = new SandboxExecutor({ poolSize: 2, prestart: 2 });
     try {
       await warm.warmup(['python']);
       expect(warm.status().prestarted.python).toBe(2);

@@ -86,4 +86,3 @@ describe('examples run directly', () => {
     }
   });
 });
-

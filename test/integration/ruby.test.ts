@@ -25,7 +25,15 @@ def positional_with_default(a, b = "default") = [a, b]
 
   it('required, optional, splat, required and optional keywords, double splat; the block is never given', async () => {
     expect((await rb(code, 'kinds', [1], { c: 3 })).result).toEqual({ a: 1, b: 2, rest: [], c: 3, d: 4, opts: {}, block: false });
-    expect((await rb(code, 'kinds', [1, 20, 30, 40], { c: 3, d: 5, e: 6 })).result).toEqual({ a: 1, b: 20, rest: [30, 40], c: 3, d: 5, opts: { e: 6 }, block: false });
+    expect((await rb(code, 'kinds', [1, 20, 30, 40], { c: 3, d: 5, e: 6 })).result).toEqual({
+      a: 1,
+      b: 20,
+      rest: [30, 40],
+      c: 3,
+      d: 5,
+      opts: { e: 6 },
+      block: false,
+    });
   });
 
   it('kwargs arrive as keyword arguments with symbol keys', async () => {
@@ -38,7 +46,7 @@ def positional_with_default(a, b = "default") = [a, b]
     expect((await rb(code, 'positional_with_default', ['x'])).result).toEqual(['x', 'default']);
   });
 
-  it('an unknown keyword raises Ruby\'s own ArgumentError, reported at the definition', async () => {
+  it("an unknown keyword raises Ruby's own ArgumentError, reported at the definition", async () => {
     const r = await rb(code, 'kinds', [1], { c: 3, nope: true });
     // `**opts` takes it: no error.
     expect(r.status).toBe('success');
@@ -53,7 +61,7 @@ def positional_with_default(a, b = "default") = [a, b]
     expect(r.error).toMatchObject({ type: 'ArgumentError', message: 'unknown keywords: :b, :z', line: 8 });
   });
 
-  it('missing arguments and keywords are Ruby\'s ArgumentError', async () => {
+  it("missing arguments and keywords are Ruby's ArgumentError", async () => {
     const missingKeyword = await rb(code, 'kinds', [1]);
     expect(missingKeyword.error).toMatchObject({ type: 'ArgumentError', message: 'missing keyword: :c', line: 2 });
     const arity = await rb(code, 'plain', [1]);
@@ -68,7 +76,8 @@ def positional_with_default(a, b = "default") = [a, b]
   });
 
   it('a method named like a Kernel method shadows it without breaking the proxy', async () => {
-    const shadowing = 'def format(x) = "<#{x}>"\n\ndef method(x) = x\n\ndef raise(x) = x\n\ndef hash(s) = s.sum\n\ndef dup(x) = [x, x]\n\ndef nil?(x) = x == 0\n\ndef use\n  puts "printed"\n  [format(1), method(2), raise(3), hash("ab"), dup(4), nil?(0), "\\xFF"]\nend\n';
+    const shadowing =
+      'def format(x) = "<#{x}>"\n\ndef method(x) = x\n\ndef raise(x) = x\n\ndef hash(s) = s.sum\n\ndef dup(x) = [x, x]\n\ndef nil?(x) = x == 0\n\ndef use\n  puts "printed"\n  [format(1), method(2), raise(3), hash("ab"), dup(4), nil?(0), "\\xFF"]\nend\n';
     expect(await rb(shadowing, 'use')).toMatchObject({ stdout: 'printed\n', result: ['<1>', 2, 3, 195, [4, 4], true, Uint8Array.of(0xff)] });
     expect((await rb(shadowing, 'use', [], { extra: 1 })).error?.message).toBe('unknown keyword: :extra');
     expect((await rb(shadowing, 'format', [{ a: [1] }])).result).toBe('<{"a"=>[1]}>');
@@ -197,9 +206,7 @@ end
     expect(r.error?.line).toBe(4);
     const traceback = r.error?.traceback ?? '';
     // Ruby's own format: a core method called from user code shows at the caller's line.
-    expect(traceback).toBe(
-      "user_code.rb:4:in `fetch': key not found: :missing (KeyError)\n\tfrom user_code.rb:4:in `helper'\n\tfrom user_code.rb:8:in `f'\n",
-    );
+    expect(traceback).toBe("user_code.rb:4:in `fetch': key not found: :missing (KeyError)\n\tfrom user_code.rb:4:in `helper'\n\tfrom user_code.rb:8:in `f'\n");
     expect(traceback).not.toContain('main.rb');
   });
 
@@ -263,7 +270,8 @@ describe('Ruby: finding the function', () => {
   });
 
   it('describe() reports parameters, doc and YARD types', () => {
-    const code = '# Scales values.\n# @param values [Array<Float>] what to scale\n# @param factor [Integer, nil]\ndef scale(values, factor = 2, round: false) = values\n';
+    const code =
+      '# Scales values.\n# @param values [Array<Float>] what to scale\n# @param factor [Integer, nil]\ndef scale(values, factor = 2, round: false) = values\n';
     const [fn] = executor.describe({ language: 'ruby', code }).functions;
     expect(fn.doc).toBe('Scales values.\n@param values [Array<Float>] what to scale\n@param factor [Integer, nil]');
     expect(fn.parameters.map((p) => [p.name, p.kind, p.required])).toEqual([
@@ -278,7 +286,8 @@ describe('Ruby: finding the function', () => {
 
 describe('Ruby: time, limits and sessions', () => {
   it('sleep really sleeps, without spinning a core', async () => {
-    const code = 'def nap(s)\n  t = Process.clock_gettime(Process::CLOCK_MONOTONIC)\n  slept = sleep(s)\n  [slept, Process.clock_gettime(Process::CLOCK_MONOTONIC) - t]\nend\n';
+    const code =
+      'def nap(s)\n  t = Process.clock_gettime(Process::CLOCK_MONOTONIC)\n  slept = sleep(s)\n  [slept, Process.clock_gettime(Process::CLOCK_MONOTONIC) - t]\nend\n';
     const measure = async (seconds: number) => {
       const before = process.cpuUsage();
       const started = Date.now();

@@ -167,7 +167,7 @@ describe('sessions', () => {
   });
 
   it('are limited by maxSessions; closing one makes room', async () => {
-    const local = new SandboxExecutor({ poolSize: 1, prewarm: 0, maxSessions: 2 });
+    const local = new SandboxExecutor({ poolSize: 1, prestart: 0, maxSessions: 2 });
     try {
       const [a] = await Promise.all([local.createSession({ language: 'python', code: COUNTER }), local.createSession({ language: 'python', code: COUNTER })]);
       const error = await rejection(local.createSession({ language: 'python', code: COUNTER }));
@@ -182,7 +182,7 @@ describe('sessions', () => {
   });
 
   it('executor.close() closes every session', async () => {
-    const local = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+    const local = new SandboxExecutor({ poolSize: 1, prestart: 0 });
     const session = await local.createSession({ language: 'python', code: COUNTER });
     expect(local.status().sessions).toBe(1);
     await local.close();

@@ -21,11 +21,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VirtualFS } from '../../src/fs/virtual-fs.js';
+import { c } from '../../src/languages/c/index.js';
 import { compilerFlags } from '../../src/languages/native/compile-pipeline.js';
 import { JobRunner } from '../../src/runtime/job-runner.js';
 import { runtimeBinariesDir } from '../../src/runtime/package-paths.js';
 import { ToolRunner } from '../../src/runtime/tool-runner.js';
+import { VirtualFS } from '../../src/runtime/vfs/virtual-fs.js';
 import { Errno, FileType } from '../../src/runtime/wasi/abi.js';
 import { SandboxWASI, type SandboxClock } from '../../src/runtime/wasi/sandbox-wasi.js';
 import { WorkerPool } from '../../src/runtime/worker-pool.js';
@@ -46,27 +47,45 @@ let program: WebAssembly.Module;
 beforeAll(async () => {
   const pool = new WorkerPool({ size: 1, maxQueue: 4, dedicatedLimit: 1 });
   try {
-    const tools = new ToolRunner(new JobRunner(pool), undefined);
-    const compile = await tools.runTool({
-      runtime: 'clang',
-      argv: ['clang', ...compilerFlags('c'), '-o', '/build/syscalls.o', '/build/syscalls.c'],
-      cwd: '/build',
-      files: [{ path: '/build/syscalls.c', data: encoder.encode(SOURCE) }],
-    });
+    const tools = new ToolRunner(new JobRunner(pool));
+    const { clang, 'wasm-ld': linker } = c.runtimes[0].binaries;
+    const compile = await tools.runTool(
+      {
+        runtime: 'clang',
+        argv: ['clang', ...compilerFlags('c'), '-o', '/build/syscalls.o', '/build/syscalls.c'],
+        cwd: '/build',
+        files: [{ path: '/build/syscalls.c', data: encoder.encode(SOURCE) }],
+      },
+      clang,
+    );
     const object = compile.files.get('/build/syscalls.o');
     if (compile.exitCode !== 0 || !object) throw new Error(`clang failed: ${compile.failure ?? ''}\n${compile.stderr}`);
     // Imports wasm-ld may leave undefined: the preview1 functions the program declares, and the two
     // wasi_unstable functions its C library never calls (so libc.imports does not list them).
     const imports = [...SOURCE.matchAll(/^int (p1_\w+)\(/gm)].map((match) => match[1]).concat('__wasi_fd_fdstat_set_rights', '__wasi_proc_raise');
-    const link = await tools.runTool({
-      runtime: 'wasm-ld',
-      argv: ['wasm-ld', '--no-threads', '-L/sys/lib/wasm32-wasi', '/sys/lib/wasm32-wasi/crt1.o', '/build/syscalls.o', '-lc', BUILTINS, '--allow-undefined-file=/build/extra.imports', '-o', '/build/syscalls.wasm'],
-      cwd: '/build',
-      files: [
-        { path: '/build/syscalls.o', data: object },
-        { path: '/build/extra.imports', data: encoder.encode(imports.join('\n')) },
-      ],
-    });
+    const link = await tools.runTool(
+      {
+        runtime: 'wasm-ld',
+        argv: [
+          'wasm-ld',
+          '--no-threads',
+          '-L/sys/lib/wasm32-wasi',
+          '/sys/lib/wasm32-wasi/crt1.o',
+          '/build/syscalls.o',
+          '-lc',
+          BUILTINS,
+          '--allow-undefined-file=/build/extra.imports',
+          '-o',
+          '/build/syscalls.wasm',
+        ],
+        cwd: '/build',
+        files: [
+          { path: '/build/syscalls.o', data: object },
+          { path: '/build/extra.imports', data: encoder.encode(imports.join('\n')) },
+        ],
+      },
+      linker,
+    );
     const wasm = link.files.get('/build/syscalls.wasm');
     if (link.exitCode !== 0 || !wasm) throw new Error(`wasm-ld failed: ${link.failure ?? ''}\n${link.stderr}`);
     program = await WebAssembly.compile(wasm);

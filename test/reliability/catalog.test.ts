@@ -62,10 +62,18 @@ const CASES: Case[] = [
   ['empty code', () => py('   \n'), rejects(InvalidRequestError, (e) => expect(e.field).toBe('code'))],
   ['code that is not text', () => py(Buffer.from('def f(): pass') as never), rejects(InvalidRequestError, (e) => expect(e.field).toBe('code'))],
   ['code with no function', () => py('x = 1\n'), rejects(FunctionNotFoundError)],
-  ['missing function, with a suggestion', () => py(ECHO, { functionName: 'ecoh' }), rejects(FunctionNotFoundError, (e) => expect(e.message).toContain('Did you mean "echo"?'))],
+  [
+    'missing function, with a suggestion',
+    () => py(ECHO, { functionName: 'ecoh' }),
+    rejects(FunctionNotFoundError, (e) => expect(e.message).toContain('Did you mean "echo"?')),
+  ],
   ['ambiguous function', () => py('def a():\n    pass\n\ndef b():\n    pass\n'), rejects(AmbiguousFunctionError)],
   ['wrong arity', () => py('def add(a, b):\n    return a + b\n', { args: [1] }), status('error', 'TypeError')],
-  ['wrong arity, caught before running with validateArgs', () => py('def add(a, b):\n    return a + b\n', { args: [1, 2, 3], validateArgs: true }), rejects(ArgumentValidationError)],
+  [
+    'wrong arity, caught before running with validateArgs',
+    () => py('def add(a, b):\n    return a + b\n', { args: [1, 2, 3], validateArgs: true }),
+    rejects(ArgumentValidationError),
+  ],
   ['args that is not an array', () => py(ECHO, { args: { 0: 1 } as never }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('args'))],
   ['kwargs that is an array', () => py(ECHO, { kwargs: [1] as never }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('kwargs'))],
   ['kwargs that is a class instance', () => py(ECHO, { kwargs: new Map() as never }), rejects(InvalidRequestError)],
@@ -73,14 +81,36 @@ const CASES: Case[] = [
   ['a function as argument', () => py(ECHO, { args: [() => 1] }), rejects(UnserializableValueError, (e) => expect(e.path).toBe('args[0]'))],
   ['a symbol as argument', () => py(ECHO, { args: [Symbol('s')] }), rejects(UnserializableValueError)],
   ['a circular argument', () => py(ECHO, { args: [circular] }), rejects(UnserializableValueError, (e) => expect(e.message).toContain('circular'))],
-  ['a class instance with methods', () => py(ECHO, { args: [new (class Point { x = 1; norm() { return 1; } })()] }), rejects(UnserializableValueError)],
+  [
+    'a class instance with methods',
+    () =>
+      py(ECHO, {
+        args: [
+          new (class Point {
+            x = 1;
+            norm() {
+              return 1;
+            }
+          })(),
+        ],
+      }),
+    rejects(UnserializableValueError),
+  ],
   ['a payload over maxPayloadBytes', () => py(ECHO, { args: ['x'.repeat(2 * 1024 * 1024)] }), rejects(PayloadTooLargeError)],
   ['data nested too deeply', () => py(ECHO, { args: [deep] }), rejects(UnserializableValueError)],
-  ['invalid UTF-8 (lone surrogate) in a string', () => py('def n(s):\n    return len(s)\n', { args: ['a\ud800b'] }), status('success', undefined, (r) => expect(r.result).toBe(3))],
+  [
+    'invalid UTF-8 (lone surrogate) in a string',
+    () => py('def n(s):\n    return len(s)\n', { args: ['a\ud800b'] }),
+    status('success', undefined, (r) => expect(r.result).toBe(3)),
+  ],
   ['a NUL byte in a file name', () => py(ECHO, { files: { 'a\0b': 'x' } }), rejects(InvalidRequestError)],
   ['a traversal path in files', () => py(ECHO, { files: { '../../etc/passwd': 'x' } }), rejects(InvalidRequestError)],
   ['a files key that names the root', () => py(ECHO, { files: { '/': 'x' } }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('files["/"]'))],
-  ['a files key that names the working directory', () => py(ECHO, { files: { '.': 'x' } }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('files["."]'))],
+  [
+    'a files key that names the working directory',
+    () => py(ECHO, { files: { '.': 'x' } }),
+    rejects(InvalidRequestError, (e) => expect(e.field).toBe('files["."]')),
+  ],
   ['a mount that does not exist', () => py(ECHO, { mounts: [{ hostPath: join(root, 'missing') }] }), rejects(MountError)],
   [
     'a symlink escaping a mount',
@@ -130,12 +160,23 @@ const CASES: Case[] = [
   ['timeoutMs that is not a number', () => py(ECHO, { timeoutMs: 'soon' as never }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('timeoutMs'))],
   ['a negative memory limit', () => py(ECHO, { memoryLimitMb: -1 }), rejects(InvalidRequestError)],
   ['a signal that is not an AbortSignal', () => py(ECHO, { signal: {} as never }), rejects(InvalidRequestError)],
-  ['a memory limit above what wasm32 can address', () => py(ECHO, { memoryLimitMb: 5_000 }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('memoryLimitMb'))],
-  ['an output limit above the longest string Node can build', () => py(ECHO, { maxOutputBytes: 2 ** 30 }), rejects(InvalidRequestError, (e) => expect(e.field).toBe('maxOutputBytes'))],
+  [
+    'a memory limit above what wasm32 can address',
+    () => py(ECHO, { memoryLimitMb: 5_000 }),
+    rejects(InvalidRequestError, (e) => expect(e.field).toBe('memoryLimitMb')),
+  ],
+  [
+    'an output limit above the longest string Node can build',
+    () => py(ECHO, { maxOutputBytes: 2 ** 30 }),
+    rejects(InvalidRequestError, (e) => expect(e.field).toBe('maxOutputBytes')),
+  ],
   ['a result over maxResultBytes', () => py('def f():\n    return "x" * 5000\n', { maxResultBytes: 1_000 }), status('error', 'ResultTooLarge')],
   [
     'a forged result frame followed by a crash',
-    () => py('import os, __main__\ndef f():\n    body = b\'{"call":%d,"ok":true,"value":1}\' % getattr(__main__, "_call_number", 0)\n    os.write(__main__._result_fd, b"R" + len(body).to_bytes(4, "big") + body)\n    os.abort()\n'),
+    () =>
+      py(
+        'import os, __main__\ndef f():\n    body = b\'{"call":%d,"ok":true,"value":1}\' % getattr(__main__, "_call_number", 0)\n    os.write(__main__._result_fd, b"R" + len(body).to_bytes(4, "big") + body)\n    os.abort()\n',
+      ),
     status('crash', 'Trap', (r) => expect(r.result).toBeUndefined()),
   ],
 ];

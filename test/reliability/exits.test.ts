@@ -30,7 +30,12 @@ const CASES: Record<Language, ExitCase[]> = {
     { code: 'def f\n  puts "bye"\n  $stdout.flush\n  exit!(0)\nend\n', status: 'crash', type: 'ProcessExit', exitCode: 0 },
   ],
   javascript: [
-    { code: 'import * as std from "std";\nexport function f() {\n  console.log("bye");\n  std.exit(1);\n}\n', status: 'crash', type: 'ProcessExit', exitCode: 1 },
+    {
+      code: 'import * as std from "std";\nexport function f() {\n  console.log("bye");\n  std.exit(1);\n}\n',
+      status: 'crash',
+      type: 'ProcessExit',
+      exitCode: 1,
+    },
   ],
   php: [
     { code: '<?php\nfunction f() {\n  echo "bye\\n";\n  exit(1);\n}\n', status: 'error', type: 'Exit' },
@@ -40,7 +45,9 @@ const CASES: Record<Language, ExitCase[]> = {
     { code: '#include <stdio.h>\n#include <stdlib.h>\nvoid f(void) {\n  puts("bye");\n  exit(1);\n}\n', status: 'crash', type: 'ProcessExit', exitCode: 1 },
     { code: '#include <stdio.h>\n#include <stdlib.h>\nvoid f(void) {\n  puts("bye");\n  exit(0);\n}\n', status: 'crash', type: 'ProcessExit', exitCode: 0 },
   ],
-  cpp: [{ code: '#include <cstdio>\n#include <cstdlib>\nvoid f() {\n  std::puts("bye");\n  std::exit(2);\n}\n', status: 'crash', type: 'ProcessExit', exitCode: 2 }],
+  cpp: [
+    { code: '#include <cstdio>\n#include <cstdlib>\nvoid f() {\n  std::puts("bye");\n  std::exit(2);\n}\n', status: 'crash', type: 'ProcessExit', exitCode: 2 },
+  ],
 };
 
 describe.each(SUPPORTED_LANGUAGES.map((language) => [language]))('%s', (language) => {

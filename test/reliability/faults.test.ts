@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SandboxExecutor } from '../../src/index.js';
-import { faults } from '../../src/testing/faults.js';
+import { faults } from '../helpers/faults.js';
 
 const ADD = 'def add(a, b):\n    return a + b\n';
 const SLOW = 'import time\n\ndef slow():\n    print("started")\n    time.sleep(5)\n    return "never"\n';
@@ -21,6 +21,7 @@ afterEach(() => {
 
 describe('faults', () => {
   const executor = new SandboxExecutor({ poolSize: 2 });
+  executor.injectFaults(faults);
   afterAll(() => executor.close());
 
   it('a worker killed mid-call: status crash (WorkerLost), output so far kept, the pool heals', async () => {

@@ -8,13 +8,23 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRequestError, MountError, SandboxExecutor, SyncConflictError, SyncError, type ExecutionRequest, type PermissionOptions } from '../../src/index.js';
-import { CallFiles, planFiles } from '../../src/fs/file-sync.js';
+import {
+  InvalidRequestError,
+  MountError,
+  SandboxExecutor,
+  SyncConflictError,
+  SyncError,
+  type ExecutionRequest,
+  type PermissionOptions,
+} from '../../src/index.js';
+import { CallFiles } from '../../src/fs/file-sync.js';
+import { planFiles } from '../../src/request/file-plan.js';
 import { PermissionResolver } from '../../src/fs/permissions.js';
-import { faults } from '../../src/testing/faults.js';
+import { faults } from '../helpers/faults.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
+executor.injectFaults(faults);
 /** Small caps, so that going over them is quick. */
 const small = new SandboxExecutor({ poolSize: 1, maxFsBytes: 1024 * 1024, maxFiles: 300 });
 afterAll(() => Promise.all([executor.close(), small.close()]));
@@ -126,7 +136,11 @@ def f():
         return [depth, e.errno]
     return [depth, 0]
 `;
-    const r = await py(executor, code, { mounts: [{ hostPath: host }], permissions: { rules: [{ pattern: 'keep.txt', allow: ['create'] }] }, sync: { onDenied: 'skip' } });
+    const r = await py(executor, code, {
+      mounts: [{ hostPath: host }],
+      permissions: { rules: [{ pattern: 'keep.txt', allow: ['create'] }] },
+      sync: { onDenied: 'skip' },
+    });
     if (r.status === 'success') {
       expect(r.files!.sync.state).toBe('written');
       expect(r.files!.sync.written).toContain(join(host, 'keep.txt'));
@@ -152,7 +166,10 @@ def f():
     faults.afterDiskWrite = async (path) => {
       if (path.endsWith('new.txt')) await unlink(path);
     };
-    const created = await py(executor, 'def f():\n    open("new.txt", "w").write("n")\n    return 1\n', { mounts: [{ hostPath: host }], permissions: ALLOW_ALL });
+    const created = await py(executor, 'def f():\n    open("new.txt", "w").write("n")\n    return 1\n', {
+      mounts: [{ hostPath: host }],
+      permissions: ALLOW_ALL,
+    });
     expect(created.status).toBe('error');
     expect(created.error?.type).toBe('SyncError');
     expect(created.files!.sync.state).toBe('failed');
@@ -161,7 +178,10 @@ def f():
     faults.afterDiskWrite = async (path) => {
       if (path.endsWith('data.txt')) await writeFile(path, 'clobbered');
     };
-    const modified = await py(executor, 'def f():\n    open("data.txt", "w").write("sandbox")\n    return 1\n', { mounts: [{ hostPath: host }], permissions: ALLOW_ALL });
+    const modified = await py(executor, 'def f():\n    open("data.txt", "w").write("sandbox")\n    return 1\n', {
+      mounts: [{ hostPath: host }],
+      permissions: ALLOW_ALL,
+    });
     expect(modified.status).toBe('error');
     expect(modified.files!.sync.state).toBe('failed');
     expect(await readFile(join(host, 'data.txt'), 'utf8')).toBe('original');
@@ -268,8 +288,12 @@ describe('request files that cannot be files', () => {
   it('a file that is also the folder of another, or replaces a mounted folder, is an InvalidRequestError', async () => {
     expect(await rejection(py(executor, 'def f():\n    return 1\n', { files: { a: 'x', 'a/b': 'y' } }))).toBeInstanceOf(InvalidRequestError);
     await mkdir(join(host, 'sub'));
-    expect(await rejection(py(executor, 'def f():\n    return 1\n', { files: { sub: 'x' }, mounts: [{ hostPath: host }] }))).toBeInstanceOf(InvalidRequestError);
-    expect(await rejection(py(executor, 'def f():\n    return 1\n', { files: { '/mnt': 'x' }, mounts: [{ hostPath: host, virtualPath: '/mnt/data' }] }))).toBeInstanceOf(InvalidRequestError);
+    expect(await rejection(py(executor, 'def f():\n    return 1\n', { files: { sub: 'x' }, mounts: [{ hostPath: host }] }))).toBeInstanceOf(
+      InvalidRequestError,
+    );
+    expect(
+      await rejection(py(executor, 'def f():\n    return 1\n', { files: { '/mnt': 'x' }, mounts: [{ hostPath: host, virtualPath: '/mnt/data' }] })),
+    ).toBeInstanceOf(InvalidRequestError);
     // The executor still works.
     expect((await py(executor, 'def f():\n    return 1\n', { files: { 'a/b': 'y' } })).result).toBe(1);
   });
@@ -282,7 +306,10 @@ describe('hard links', () => {
     await link(outside, join(host, 'linked.txt'));
     const listing = await py(executor, 'import os\ndef f():\n    return sorted(os.listdir("."))\n', { mounts: [{ hostPath: host }] });
     expect(listing.result).toEqual(['data.txt']);
-    const write = await py(executor, 'def f():\n    open("linked.txt", "w").write("overwritten")\n    return 1\n', { mounts: [{ hostPath: host }], permissions: ALLOW_ALL });
+    const write = await py(executor, 'def f():\n    open("linked.txt", "w").write("overwritten")\n    return 1\n', {
+      mounts: [{ hostPath: host }],
+      permissions: ALLOW_ALL,
+    });
     expect(write.status).toBe('error');
     expect(write.error?.type).toBe('SyncError');
     expect(await readFile(outside, 'utf8')).toBe('secret');
@@ -300,7 +327,10 @@ describe('[!...] in globs means "none of these", as in POSIX', () => {
     const script = `while IFS=$'\\t' read -r p n; do case "$n" in $p) echo 1;; *) echo 0;; esac; done`;
     const shell = spawnSync('bash', ['-c', script], { input: CASES.map(([p, n]) => `${p}\t${n}`).join('\n') + '\n', encoding: 'utf8' });
     expect(shell.status).toBe(0);
-    const expected = shell.stdout.trim().split('\n').map((line) => line === '1');
+    const expected = shell.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line === '1');
     expect(expected).toHaveLength(CASES.length);
     const allows = (pattern: string, name: string) =>
       new PermissionResolver({ rules: [{ pattern, allow: ['create'] }] }).decide('create', name, `/workspace/${name}`).allowed;
@@ -314,11 +344,15 @@ describe('[!...] in globs means "none of these", as in POSIX', () => {
 
   it('in include, exclude and permission rules of a real call', async () => {
     for (const name of ['file1.txt', 'fileA.txt', 'note1.md', 'noteB.md']) await writeFile(join(host, name), name);
-    const r = await py(executor, 'import os\ndef f():\n    for name in ["file1.txt", "fileA.txt"]:\n        open(name, "a").write("+")\n    return sorted(os.listdir("."))\n', {
-      mounts: [{ hostPath: host, include: ['file[!0-9].txt', '*.md'], exclude: ['note[!0-9].md'] }],
-      permissions: { rules: [{ pattern: 'file[!0-9].txt', allow: ['modify', 'create'] }] },
-      sync: { onDenied: 'skip' },
-    });
+    const r = await py(
+      executor,
+      'import os\ndef f():\n    for name in ["file1.txt", "fileA.txt"]:\n        open(name, "a").write("+")\n    return sorted(os.listdir("."))\n',
+      {
+        mounts: [{ hostPath: host, include: ['file[!0-9].txt', '*.md'], exclude: ['note[!0-9].md'] }],
+        permissions: { rules: [{ pattern: 'file[!0-9].txt', allow: ['modify', 'create'] }] },
+        sync: { onDenied: 'skip' },
+      },
+    );
     expect(r.status).toBe('success');
     // Loaded: fileA.txt (included), note1.md (not excluded); not file1.txt (not included) nor noteB.md (excluded).
     // file1.txt is there because the call created it.

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxExecutor, SessionClosedError, type ExecutionResult } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 
-const executor = new SandboxExecutor({ poolSize: 2, prewarm: 0 });
+const executor = new SandboxExecutor({ poolSize: 2, prestart: 0 });
 afterAll(() => executor.close());
 
 /** Python: writes a success frame for the running call (or for `number`), then runs `after`. */

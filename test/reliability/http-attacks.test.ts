@@ -220,14 +220,16 @@ describe('connection hygiene', () => {
         // Read what the server sends, so that its closing the connection is seen here.
         socket.resume();
         closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
-        settled.push(new Promise((resolve) => {
-          socket.once('connect', () => {
-            // Headers that never end.
-            socket.write('POST /api/sandbox/exec HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-            resolve();
-          });
-          socket.once('close', () => resolve());
-        }));
+        settled.push(
+          new Promise((resolve) => {
+            socket.once('connect', () => {
+              // Headers that never end.
+              socket.write('POST /api/sandbox/exec HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+              resolve();
+            });
+            socket.once('close', () => resolve());
+          }),
+        );
         sockets.push(socket);
       }
       await Promise.all(settled);

@@ -10,12 +10,12 @@ import { rejection } from '../helpers/rejection.js';
 
 const MIB = 1024 * 1024;
 const ADD = 'export function add(a, b) { return a + b; }';
-const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
 afterAll(() => executor.close());
 
 describe('poolSize: 0', () => {
   it('runs at most one dedicated worker per core and honours maxQueue', async () => {
-    const dedicated = new SandboxExecutor({ poolSize: 0, maxQueue: 1, prewarm: 0 });
+    const dedicated = new SandboxExecutor({ poolSize: 0, maxQueue: 1, prestart: 0 });
     const cores = availableParallelism();
     let mostWorkers = 0;
     dedicated.on('execution:start', () => (mostWorkers = Math.max(mostWorkers, dedicated.status().workers)));
@@ -50,7 +50,7 @@ describe('limits above what the runtime can honour are refused with InvalidReque
   });
 
   it('memoryLimitMb above the executor maxMemoryLimitMb', async () => {
-    const capped = new SandboxExecutor({ poolSize: 1, prewarm: 0, memoryLimitMb: 128, maxMemoryLimitMb: 256 });
+    const capped = new SandboxExecutor({ poolSize: 1, prestart: 0, memoryLimitMb: 128, maxMemoryLimitMb: 256 });
     try {
       await refused(capped.invoke({ language: 'javascript', code: ADD, args: [1, 2], memoryLimitMb: 512 }), 'memoryLimitMb');
       expect(await capped.call({ language: 'javascript', code: ADD, args: [1, 2], memoryLimitMb: 256 })).toBe(3);

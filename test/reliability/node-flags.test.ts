@@ -17,7 +17,7 @@ const distIndex = pathToFileURL(fileURLToPath(new URL('../../dist/index.js', imp
 
 const HOST = `
 import { SandboxExecutor } from ${JSON.stringify(distIndex)};
-const executor = new SandboxExecutor({ poolSize: 1, prewarm: 0 });
+const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
 try {
   const r = await executor.invoke({ language: 'javascript', code: 'export function add(a, b) { return a + b; }', args: [2, 3] });
   console.log(JSON.stringify({ status: r.status, result: r.result }));

@@ -29,7 +29,9 @@ describe.skipIf(REDIS_MISSING !== undefined)(`queue faults${REDIS_MISSING ? ` (s
 
   /** Worker processes on queue `name`, with Python warmed up (no long start-up work while a lock is held). */
   async function workers(name: string, names: string[]): Promise<WorkerProcess[]> {
-    const list = await Promise.all(names.map((workerName) => startWorker({ port: redis.port, name, workerName, lockDurationMs: 3000, stalledIntervalMs: 1000, warmup: ['python'] })));
+    const list = await Promise.all(
+      names.map((workerName) => startWorker({ port: redis.port, name, workerName, lockDurationMs: 3000, stalledIntervalMs: 1000, warmup: ['python'] })),
+    );
     started.push(...list);
     return list;
   }
@@ -42,7 +44,10 @@ describe.skipIf(REDIS_MISSING !== undefined)(`queue faults${REDIS_MISSING ? ` (s
         const owner = starts.get(event.attempt);
         if (owner === undefined || killed.length >= times || killed.includes(owner)) return;
         killed.push(owner);
-        pool.find((w) => w.workerName === owner)!.kill().then(() => killed.length === times && resolve(killed));
+        pool
+          .find((w) => w.workerName === owner)!
+          .kill()
+          .then(() => killed.length === times && resolve(killed));
       });
       const starts = new Map<number, string>();
       call.on('start', (event) => starts.set(event.attempt, event.worker));

@@ -9,7 +9,7 @@ import { ResultTooLargeError, SandboxExecutor, SessionClosedError, UserCodeError
 import { rejection } from '../helpers/rejection.js';
 
 const MIB = 1024 * 1024;
-const executor = new SandboxExecutor({ poolSize: 2, prewarm: 0 });
+const executor = new SandboxExecutor({ poolSize: 2, prestart: 0 });
 afterAll(() => executor.close());
 
 /**
@@ -111,7 +111,7 @@ describe('maxResultBytes', () => {
   });
 
   it('is an executor option, and a session option (a call over it ends the session)', async () => {
-    const limited = new SandboxExecutor({ poolSize: 1, prewarm: 0, maxResultBytes: 1_000 });
+    const limited = new SandboxExecutor({ poolSize: 1, prestart: 0, maxResultBytes: 1_000 });
     try {
       const code = 'def big(n):\n    return "x" * n\n';
       const result = await limited.invoke({ language: 'python', code, args: [5_000] });

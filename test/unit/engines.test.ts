@@ -64,7 +64,8 @@ describe('engines', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) visit(path);
-        else if (/\.(ts|mts|cts)$/.test(entry.name) && /(from|import\(|require\()\s*['"]@runno\/sandbox['"/]/.test(readFileSync(path, 'utf8'))) importers.push(path);
+        else if (/\.(ts|mts|cts)$/.test(entry.name) && /(from|import\(|require\()\s*['"]@runno\/sandbox['"/]/.test(readFileSync(path, 'utf8')))
+          importers.push(path);
       }
     };
     visit(join(ROOT, 'src'));

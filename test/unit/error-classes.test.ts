@@ -2,7 +2,7 @@
  * Every exported error class: `name` is the class name, `code` is stable, and `instanceof` holds for the
  * class, its base classes and the same classes of another copy of the package (its other build).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as api from '../../src/index.js';
 import { ERROR_CONSTRUCTOR_ARGUMENTS, errorNamesOf } from '../helpers/error-classes.js';
 
@@ -14,9 +14,10 @@ describe('error classes', () => {
   });
 
   it('errors of another copy of the package are instances of the classes of the same name', async () => {
-    // A second copy of the module graph, as when a program loads both the ESM and the CommonJS build.
-    // @ts-expect-error the query makes Vite load the module a second time; TypeScript knows no such file
-    const other = (await import('../../src/errors.js?second-copy')) as typeof api;
+    // A second copy of the module graph, as when a program loads both the ESM and the CommonJS build:
+    // after resetModules, importing the package again evaluates every one of its modules anew.
+    vi.resetModules();
+    const other = (await import('../../src/index.js')) as typeof api;
     expect(other.UserCodeError).not.toBe(api.UserCodeError);
     const error = new other.UserCodeError({ error: { type: 'KeyError', message: 'x' } } as never);
     expect(error).toBeInstanceOf(api.UserCodeError);

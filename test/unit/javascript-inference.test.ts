@@ -171,9 +171,55 @@ export class K {}
   });
 
   it('never throws on broken or random code', () => {
-    const broken = ['function', 'function f(', 'const f = (a, b', '"unterminated', '`${', '`${`${', '/* open', '/[/', 'export {', 'export default', ')))}}}', 'const = =>', 'async', '#!', '\\u0066unction f(){}'];
+    const broken = [
+      'function',
+      'function f(',
+      'const f = (a, b',
+      '"unterminated',
+      '`${',
+      '`${`${',
+      '/* open',
+      '/[/',
+      'export {',
+      'export default',
+      ')))}}}',
+      'const = =>',
+      'async',
+      '#!',
+      '\\u0066unction f(){}',
+    ];
     for (const code of broken) expect(() => inferJavaScriptSignatures(code)).not.toThrow();
-    const fragments = fc.constantFrom('function', 'async', 'const', 'f', '=', '=>', '(', ')', '{', '}', '[', ']', ',', '/', '`', '${', '"', "'", '\n', ' ', '...', 'export', 'default', '/*', '*/', '//', 'class', ';', ':');
+    const fragments = fc.constantFrom(
+      'function',
+      'async',
+      'const',
+      'f',
+      '=',
+      '=>',
+      '(',
+      ')',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      '/',
+      '`',
+      '${',
+      '"',
+      "'",
+      '\n',
+      ' ',
+      '...',
+      'export',
+      'default',
+      '/*',
+      '*/',
+      '//',
+      'class',
+      ';',
+      ':',
+    );
     fc.assert(
       fc.property(fc.array(fragments, { maxLength: 60 }), fc.string(), (parts, noise) => {
         const code = parts.join(' ') + noise;
@@ -197,7 +243,13 @@ describe('JavaScript module source and argument checks', () => {
   });
 
   it('appends nothing to code that is not closed, which cannot load anyway', () => {
-    for (const code of ['function a() {\n  return 1;\n', 'function a() {}\n/* open', 'function a() {}\nconst s = "open', 'function a() {}\nconst t = `${1}', 'function a() {}\n)']) {
+    for (const code of [
+      'function a() {\n  return 1;\n',
+      'function a() {}\n/* open',
+      'function a() {}\nconst s = "open',
+      'function a() {}\nconst t = `${1}',
+      'function a() {}\n)',
+    ]) {
       const info = analyzeJavaScriptModule(code);
       expect(info.complete).toBe(false);
       expect(moduleSource(code, info)).toBe(code);

@@ -1,26 +1,20 @@
 /**
- * `LanguageInput` (the names TypeScript accepts) and the registry (the names a call accepts) agree.
+ * `LanguageInput` (the names TypeScript accepts, read from the registry) and the names a call accepts agree.
  */
 import { describe, expect, it } from 'vitest';
 import { UnsupportedLanguageError } from '../../src/errors.js';
-import { languageFor } from '../../src/languages/registry.js';
+import { languageFor, registeredLanguages } from '../../src/languages/registry.js';
 import type { LanguageInput } from '../../src/types.js';
 
-/** Every name of the type: TypeScript refuses this object if one is missing or unknown. */
-const TYPED_NAMES: Record<LanguageInput, true> = {
-  python: true,
-  py: true,
-  python3: true,
-  ruby: true,
-  rb: true,
-  javascript: true,
-  js: true,
-  php: true,
-  c: true,
-  cpp: true,
-  'c++': true,
-  cxx: true,
-};
+/**
+ * Every name of the type: `LanguageInput` is read from the registry (each language's `id` and `aliases`),
+ * so this object, typed by it, holds exactly the registry's names.
+ */
+const TYPED_NAMES = Object.fromEntries(
+  registeredLanguages()
+    .flatMap((language) => [language.id, ...language.aliases])
+    .map((name) => [name, true]),
+) as Record<LanguageInput, true>;
 
 describe('language names', () => {
   it('the type lists exactly the names the registry accepts', () => {

@@ -7,6 +7,9 @@ import { BuildCache, cacheKey } from '../../src/languages/native/compile-cache.j
 import { cleanDiagnostics, describeDiagnostics, programKey } from '../../src/languages/native/compile-pipeline.js';
 import { generateDispatcher } from '../../src/languages/native/dispatcher.js';
 import { inferNativeSignatures } from '../../src/languages/native/inference.js';
+import { TemplateLoader } from '../../src/languages/templates.js';
+
+const templates = new TemplateLoader();
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -19,14 +22,14 @@ describe('C/C++ compile cache', () => {
 
   it('gives stable keys that change with any input and with part boundaries', () => {
     const code = 'int add(int a, int b) { return a + b; }\n';
-    const sources = { dialect: 'c' as const, userCode: code, dispatcher: generateDispatcher(inferNativeSignatures(code, 'c'), 'c') };
+    const sources = { dialect: 'c' as const, userCode: code, dispatcher: generateDispatcher(inferNativeSignatures(code, 'c'), 'c', templates) };
     const runtime = bytes('runtime object');
-    const key = programKey(sources, runtime);
+    const key = programKey(sources, runtime, templates);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(programKey({ ...sources }, bytes('runtime object'))).toBe(key);
-    expect(programKey({ ...sources, userCode: `${code} ` }, runtime)).not.toBe(key);
-    expect(programKey({ ...sources, dialect: 'cpp' }, runtime)).not.toBe(key);
-    expect(programKey(sources, bytes('runtime object 2'))).not.toBe(key);
+    expect(programKey({ ...sources }, bytes('runtime object'), templates)).toBe(key);
+    expect(programKey({ ...sources, userCode: `${code} ` }, runtime, templates)).not.toBe(key);
+    expect(programKey({ ...sources, dialect: 'cpp' }, runtime, templates)).not.toBe(key);
+    expect(programKey(sources, bytes('runtime object 2'), templates)).not.toBe(key);
     expect(cacheKey(['ab', 'c'])).not.toBe(cacheKey(['a', 'bc']));
   });
 
@@ -129,13 +132,19 @@ describe('C/C++ diagnostics', () => {
   });
 
   it('reads linker errors', () => {
-    expect(describeDiagnostics('wasm-ld: error: /build/program.o: undefined symbol: helper\n', 'user_code.c', '', 'linker')).toEqual({ message: 'undefined symbol: helper' });
+    expect(describeDiagnostics('wasm-ld: error: /build/program.o: undefined symbol: helper\n', 'user_code.c', '', 'linker')).toEqual({
+      message: 'undefined symbol: helper',
+    });
   });
 });
 
 describe('C/C++ dispatcher generation', () => {
   it('includes the user file first and dispatches every callable function', () => {
-    const source = generateDispatcher(inferNativeSignatures('int add(int a, int b) { return a + b; }\nstruct p { int x; };\nint skip(struct p v) { return 0; }\nvoid noop(void) {}\n', 'c'), 'c');
+    const source = generateDispatcher(
+      inferNativeSignatures('int add(int a, int b) { return a + b; }\nstruct p { int x; };\nint skip(struct p v) { return 0; }\nvoid noop(void) {}\n', 'c'),
+      'c',
+      templates,
+    );
     expect(source.indexOf('#include "user_code.c"')).toBeLessThan(source.indexOf('int sbx_dispatch('));
     expect(source).toContain('#define main sbx_user_main');
     expect(source).toContain('__builtin_strcmp(sbx_name, "add")');
@@ -145,7 +154,11 @@ describe('C/C++ dispatcher generation', () => {
   });
 
   it('calls C++ functions with fewer arguments when trailing ones are left out', () => {
-    const source = generateDispatcher(inferNativeSignatures('#include <string>\nstd::string pad(std::string s, int n = 2, std::string e = "|") { return s; }\n', 'cpp'), 'cpp');
+    const source = generateDispatcher(
+      inferNativeSignatures('#include <string>\nstd::string pad(std::string s, int n = 2, std::string e = "|") { return s; }\n', 'cpp'),
+      'cpp',
+      templates,
+    );
     expect(source).toContain('#include <string>');
     expect(source).toContain('sbx_finish(::pad(sbx_a0));');
     expect(source).toContain('sbx_finish(::pad(sbx_a0, sbx_a1, sbx_a2));');
@@ -159,11 +172,49 @@ describe('C/C++ dispatcher generation', () => {
       'const int *count(const int *names, int args, double t)',
       'bool r(bool kwargs, unsigned long long v0, char *p0, sandbox_json s0)',
       ...(dialect === 'cpp' ? ['std::vector<std::map<std::string, int>> a0(const std::optional<std::string> &name, int start = 1, int end = 2)'] : []),
-    ].map((signature) => `${signature} { return 0; }\n`).join('');
-    const source = generateDispatcher(inferNativeSignatures(code, dialect), dialect);
+    ]
+      .map((signature) => `${signature} { return 0; }\n`)
+      .join('');
+    const source = generateDispatcher(inferNativeSignatures(code, dialect), dialect, templates);
     const generated = source.slice(source.indexOf('#include "sandbox_'));
-    const words = new Set(generated.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\/\*[\s\S]*?\*\//g, '').match(/(?<!\w)[A-Za-z_]\w*/g));
-    const language = new Set(['include', 'static', 'void', 'const', 'char', 'int', 'long', 'unsigned', 'double', 'bool', '_Bool', 'if', 'else', 'return', 'switch', 'case', 'default', 'break', 'extern', 'nullptr', 'std', 'string', 'vector', 'map', 'optional', '__builtin_strcmp', 'size_t', 'define', 'hpp', 'decode' /* sbx_codec<T>::decode, a member */]);
+    const words = new Set(
+      generated
+        .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .match(/(?<!\w)[A-Za-z_]\w*/g),
+    );
+    const language = new Set([
+      'include',
+      'static',
+      'void',
+      'const',
+      'char',
+      'int',
+      'long',
+      'unsigned',
+      'double',
+      'bool',
+      '_Bool',
+      'if',
+      'else',
+      'return',
+      'switch',
+      'case',
+      'default',
+      'break',
+      'extern',
+      'nullptr',
+      'std',
+      'string',
+      'vector',
+      'map',
+      'optional',
+      '__builtin_strcmp',
+      'size_t',
+      'define',
+      'hpp',
+      'decode' /* sbx_codec<T>::decode, a member */,
+    ]);
     const userFunctions = ['count', 'r', 'a0'];
     const unreserved = [...words].filter((word) => !language.has(word) && !userFunctions.includes(word) && !/^(sbx_|SBX_)/.test(word));
     expect(unreserved).toEqual([]);

@@ -111,7 +111,10 @@ int after(void) { return 2; }
   });
 
   it('handles void, unnamed, array, function-pointer and variadic parameters', () => {
-    const sigs = inferNativeSignatures('int none(void) { return 0; }\nint unnamed(int, double) { return 0; }\nint arr(int values[], int n) { return 0; }\nint cb(int (*fn)(int), int x) { return 0; }\nint va(int count, ...) { return 0; }\n', 'c');
+    const sigs = inferNativeSignatures(
+      'int none(void) { return 0; }\nint unnamed(int, double) { return 0; }\nint arr(int values[], int n) { return 0; }\nint cb(int (*fn)(int), int x) { return 0; }\nint va(int count, ...) { return 0; }\n',
+      'c',
+    );
     expect(sigs.map((s) => s.params.map((p) => `${p.name}:${p.type}:${p.kind}`))).toEqual([
       [],
       ['arg1:int:positional', 'arg2:double:positional'],
@@ -129,8 +132,39 @@ int after(void) { return 2; }
 
   it('never throws, whatever the input', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['int', ' f', '(', ')', '{', '}', ';', '"', "'", '/*', '*/', '//', '\n', '#if 0', '#endif', 'R"(', ')"', '<', '>', ',', '=', 'static', 'extern "C"', '\\', 'namespace', 'template', '::', '*', '&', '...'];
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = [
+      'int',
+      ' f',
+      '(',
+      ')',
+      '{',
+      '}',
+      ';',
+      '"',
+      "'",
+      '/*',
+      '*/',
+      '//',
+      '\n',
+      '#if 0',
+      '#endif',
+      'R"(',
+      ')"',
+      '<',
+      '>',
+      ',',
+      '=',
+      'static',
+      'extern "C"',
+      '\\',
+      'namespace',
+      'template',
+      '::',
+      '*',
+      '&',
+      '...',
+    ];
     for (let round = 0; round < 500; round++) {
       let code = '';
       const length = Math.floor(random() * 60);

@@ -54,7 +54,9 @@ describe('C/C++ call checks', () => {
       /^Parameter 'p' of area\(\) has the type 'struct point', which a C call cannot pass: it is a user-defined type\. Supported: bool, char\*/,
     );
     const [returns] = inferNativeSignatures('char **split(const char *text) { return 0; }\n', 'c');
-    expect(() => assertSupportedSignature(returns, 'c')).toThrow("split() returns the type 'char**', which a C call cannot return: it is a pointer to a pointer");
+    expect(() => assertSupportedSignature(returns, 'c')).toThrow(
+      "split() returns the type 'char**', which a C call cannot return: it is a pointer to a pointer",
+    );
     expect(() => assertSupportedSignature(pad, 'cpp')).not.toThrow();
   });
 

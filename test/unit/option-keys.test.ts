@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/errors.js';
-import { closestName } from '../../src/request/closest-name.js';
+import { closestName } from '../../src/closest-name.js';
 import { assertKnownKeys, EXECUTOR_OPTION_KEYS, REQUEST_KEYS, SESSION_CALL_KEYS, SESSION_OPTION_KEYS } from '../../src/request/option-keys.js';
 
 function refusal(options: object, known: Readonly<Record<string, true>>): InvalidRequestError {
@@ -45,5 +45,12 @@ describe('option keys', () => {
     expect(closestName('ad', ['add', 'sub'])).toBe('add');
     expect(closestName('TIMEOUTMS', ['timeoutMs'])).toBe('timeoutMs');
     expect(closestName('completely', ['add'])).toBeUndefined();
+  });
+
+  it('refuses a renamed option with a message naming its new name', () => {
+    const error = refusal({ prewarm: 0 }, EXECUTOR_OPTION_KEYS);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.field).toBe('prewarm');
+    expect(error.message).toBe('Unknown option "prewarm" in the request: it is now called prestart.');
   });
 });

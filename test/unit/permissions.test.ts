@@ -36,8 +36,14 @@ describe('PermissionResolver', () => {
 
   it('deny wins at equal specificity, whatever the order of the rules', () => {
     for (const rules of [
-      [{ pattern: 'src/*', allow: ['modify'] as const }, { pattern: 'src/*', deny: ['modify'] as const }],
-      [{ pattern: 'src/*', deny: ['modify'] as const }, { pattern: 'src/*', allow: ['modify'] as const }],
+      [
+        { pattern: 'src/*', allow: ['modify'] as const },
+        { pattern: 'src/*', deny: ['modify'] as const },
+      ],
+      [
+        { pattern: 'src/*', deny: ['modify'] as const },
+        { pattern: 'src/*', allow: ['modify'] as const },
+      ],
     ]) {
       expect(decide(new PermissionResolver({ rules, default: 'allow' }), 'modify', 'src/a.ts').allowed).toBe(false);
     }
@@ -49,7 +55,12 @@ describe('PermissionResolver', () => {
   });
 
   it('dot files match, and absolute patterns match virtual paths', () => {
-    const resolver = new PermissionResolver({ rules: [{ pattern: '**', allow: ['create'] }, { pattern: '/workspace/secret/**', deny: ['create'] }] });
+    const resolver = new PermissionResolver({
+      rules: [
+        { pattern: '**', allow: ['create'] },
+        { pattern: '/workspace/secret/**', deny: ['create'] },
+      ],
+    });
     expect(decide(resolver, 'create', '.env').allowed).toBe(true);
     expect(decide(resolver, 'create', 'secret/key').allowed).toBe(false);
   });

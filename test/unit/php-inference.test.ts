@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgramPlan } from '../../src/languages/language.js';
+import type { ProgramPlan } from '../../src/runtime/program.js';
 import { php } from '../../src/languages/php/index.js';
 import { inferPhpSignatures } from '../../src/languages/php/inference.js';
 import { withOpenTag } from '../../src/languages/php/open-tag.js';
@@ -100,7 +100,13 @@ function after() {}
       ['square', 3],
       ['after', 7],
     ]);
-    expect(sigs[1]).toMatchObject({ returnType: 'int', params: [{ name: 'x', kind: 'positional', type: 'int' }, { name: 'power', kind: 'positional', default: '2' }] });
+    expect(sigs[1]).toMatchObject({
+      returnType: 'int',
+      params: [
+        { name: 'x', kind: 'positional', type: 'int' },
+        { name: 'power', kind: 'positional', default: '2' },
+      ],
+    });
   });
 
   it('skips text outside PHP tags, stops at __halt_compiler, and sees keywords used as names for what they are', () => {
@@ -121,7 +127,20 @@ function halted() {}
   });
 
   it('never throws on broken or random input', () => {
-    const samples = ['function', 'function f(', 'function f($a, $b', '"unterminated {$x', "<<<EOT\nnever closed", '/** doc', '#[', '<?php ?>', '$f = fn(', ')))}}}', 'function f(...$) {}', '$ = function'];
+    const samples = [
+      'function',
+      'function f(',
+      'function f($a, $b',
+      '"unterminated {$x',
+      '<<<EOT\nnever closed',
+      '/** doc',
+      '#[',
+      '<?php ?>',
+      '$f = fn(',
+      ')))}}}',
+      'function f(...$) {}',
+      '$ = function',
+    ];
     for (const code of samples) expect(() => inferPhpSignatures(code)).not.toThrow();
     const alphabet = 'function $a(){}[]<>?"\'`#/*\\\n =>.,;:&|!@-+%^~0123456789abcEOT<<<?php';
     let seed = 12345;
@@ -158,10 +177,17 @@ describe('PHP tokenizer', () => {
 });
 
 describe('PHP program plan', () => {
-  // The memory limit is an extra argument the executor may pass (see src/languages/php/index.ts).
-  const planProgram = php.planProgram as (...args: unknown[]) => ProgramPlan;
-  const plan = (code: string, memoryBytes?: number): ProgramPlan =>
-    planProgram(code, { name: 'f', params: [], line: 1 }, undefined, undefined, [], memoryBytes === undefined ? undefined : { memoryBytes });
+  const proxy = { entry: '/sandbox/main.php', files: [] };
+  const plan = (code: string, memoryBytes = 512 * 1024 * 1024): ProgramPlan =>
+    php.planProgram({
+      code,
+      analysis: php.analyze(code),
+      input: { kind: 'module' },
+      runtime: php.runtimes[0],
+      prepared: proxy,
+      toolbox: undefined as never,
+      memoryBytes,
+    }) as ProgramPlan;
 
   it("sets PHP's memory_limit to 40% of the memory limit (the executor's 512 MiB when not given)", () => {
     expect(plan('function f() {}', 128 * 1024 * 1024).argv).toContain('memory_limit=51M');

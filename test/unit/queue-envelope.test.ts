@@ -63,9 +63,14 @@ describe('queue request envelope', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expect(refused({ kwargs: { circular } })).toMatchObject({ valueType: 'a circular reference' });
-    expect(refused({ files: { 'big.txt': 'x'.repeat(2000) } }, { ...OPTIONS, maxRequestBytes: 1000 })).toMatchObject({ name: 'QueueRequestTooLargeError', limit: 1000 });
+    expect(refused({ files: { 'big.txt': 'x'.repeat(2000) } }, { ...OPTIONS, maxRequestBytes: 1000 })).toMatchObject({
+      name: 'QueueRequestTooLargeError',
+      limit: 1000,
+    });
     // Mounts travel on a queue that allows them (the worker then checks its own roots).
-    expect(decodeEnvelope(encodeEnvelope({ ...base, mounts: [{ hostPath: '/srv' }] }, { ...OPTIONS, allowMounts: true }).envelope).request.mounts).toEqual([{ hostPath: '/srv' }]);
+    expect(decodeEnvelope(encodeEnvelope({ ...base, mounts: [{ hostPath: '/srv' }] }, { ...OPTIONS, allowMounts: true }).envelope).request.mounts).toEqual([
+      { hostPath: '/srv' },
+    ]);
   });
 
   it('a worker refuses an envelope of a kind or version it does not know, rather than running it', () => {
@@ -86,7 +91,18 @@ describe('queue request envelope', () => {
     if (event.type !== 'failed') throw new Error('expected a failed event');
     expect(event.error).toBeInstanceOf(FunctionNotFoundError);
     expect(event.error).toMatchObject({ name: 'FunctionNotFoundError', code: 'FUNCTION_NOT_FOUND', candidates: ['add'], functionName: 'ad' });
-    const result = { id: 'x', status: 'cancelled', stdout: 'partial', stderr: '', exitCode: null, durationMs: 1, usage: {}, language: 'python', functionName: 'f', result: 1n } as never;
+    const result = {
+      id: 'x',
+      status: 'cancelled',
+      stdout: 'partial',
+      stderr: '',
+      exitCode: null,
+      durationMs: 1,
+      usage: {},
+      language: 'python',
+      functionName: 'f',
+      result: 1n,
+    } as never;
     const cancelled = publicEvent({ ...roundTrip(storedFailure(new ExecutionCancelledError(result, 'stop'))), entryId: '2-0' });
     if (cancelled.type !== 'failed') throw new Error('expected a failed event');
     expect(cancelled.error).toBeInstanceOf(ExecutionCancelledError);

@@ -21,9 +21,21 @@ describe('Ruby signature inference', () => {
   it('reads anonymous, forwarding, destructured and no-keyword parameters', () => {
     const sigs = inferRubySignatures('def anon(*, **, &) = 1\ndef fwd(a, ...) = g(...)\ndef pair((x, y), z) = 1\ndef nokw(a, **nil) = a\n');
     expect(sigs.map((s) => s.params)).toEqual([
-      [{ name: '*', kind: 'var-positional' }, { name: '**', kind: 'var-keyword' }, { name: '&', kind: 'block' }],
-      [{ name: 'a', kind: 'positional-only' }, { name: '*', kind: 'var-positional' }, { name: '**', kind: 'var-keyword' }, { name: '&', kind: 'block' }],
-      [{ name: '(x, y)', kind: 'positional-only' }, { name: 'z', kind: 'positional-only' }],
+      [
+        { name: '*', kind: 'var-positional' },
+        { name: '**', kind: 'var-keyword' },
+        { name: '&', kind: 'block' },
+      ],
+      [
+        { name: 'a', kind: 'positional-only' },
+        { name: '*', kind: 'var-positional' },
+        { name: '**', kind: 'var-keyword' },
+        { name: '&', kind: 'block' },
+      ],
+      [
+        { name: '(x, y)', kind: 'positional-only' },
+        { name: 'z', kind: 'positional-only' },
+      ],
       [{ name: 'a', kind: 'positional-only' }],
     ]);
   });
@@ -122,7 +134,7 @@ def after_modifier; end
 
   it('is not fooled by keywords inside strings, heredocs, comments, symbols, labels, regexps and % literals', () => {
     const code = `
-s = "def in_string; end \#{ "}" + "def interpolated" }"
+s = "def in_string; end #{ "}" + "def interpolated" }"
 t = 'def single; end'
 h = <<~EOS
   def in_heredoc
@@ -179,7 +191,9 @@ def after_end; end
 # @return [Array<Float>]
 def scale(values, factor = 2, **opts) = values
 `);
-    expect(sig.doc).toBe('Scales the values.\n\n  Indented example.\n@param values [Array<Float>] what to scale\n@param [Integer, nil] factor how much\n@param opts [Hash{String => Integer}]\n@return [Array<Float>]');
+    expect(sig.doc).toBe(
+      'Scales the values.\n\n  Indented example.\n@param values [Array<Float>] what to scale\n@param [Integer, nil] factor how much\n@param opts [Hash{String => Integer}]\n@return [Array<Float>]',
+    );
     expect(sig.params.map((p) => p.type)).toEqual(['Array<Float>', 'Integer | nil', 'Hash{String => Integer}']);
     expect(sig.returnType).toBe('Array<Float>');
   });
@@ -198,9 +212,67 @@ def scale(values, factor = 2, **opts) = values
   });
 
   it('never throws on broken or random input', () => {
-    const samples = ['def', 'def f(', 'def f(a, b', '"unterminated', '<<~EOS\n', '%w[', '=begin', ')))', 'end end end', 'def f(**', 'def (', '?', ':', '#{', '"#{"#{"#{', 'def f(a = "#{b', 'class << ', '/'];
+    const samples = [
+      'def',
+      'def f(',
+      'def f(a, b',
+      '"unterminated',
+      '<<~EOS\n',
+      '%w[',
+      '=begin',
+      ')))',
+      'end end end',
+      'def f(**',
+      'def (',
+      '?',
+      ':',
+      '#{',
+      '"#{"#{"#{',
+      'def f(a = "#{b',
+      'class << ',
+      '/',
+    ];
     for (const code of samples) expect(() => inferRubySignatures(code)).not.toThrow();
-    const alphabet = ['def ', 'end', '(', ')', '{', '}', '[', ']', '"', "'", '#{', '#', '\n', ' ', 'a', 'b:', '=', '*', '**', '&', ',', ';', '<<~E', 'E\n', '%w(', '/', '?', ':', 'do', 'if ', 'class ', '\\', '=begin\n', '=end\n', '|', '.', '->', '=>'];
+    const alphabet = [
+      'def ',
+      'end',
+      '(',
+      ')',
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      "'",
+      '#{',
+      '#',
+      '\n',
+      ' ',
+      'a',
+      'b:',
+      '=',
+      '*',
+      '**',
+      '&',
+      ',',
+      ';',
+      '<<~E',
+      'E\n',
+      '%w(',
+      '/',
+      '?',
+      ':',
+      'do',
+      'if ',
+      'class ',
+      '\\',
+      '=begin\n',
+      '=end\n',
+      '|',
+      '.',
+      '->',
+      '=>',
+    ];
     let seed = 12345;
     const random = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

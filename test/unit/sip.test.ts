@@ -51,7 +51,10 @@ describe('result frames', () => {
   };
 
   it('reassembles frames split into pieces', () => {
-    const bytes = Buffer.concat([frame('{"ok":true,"value":{"$bigint":"18446744073709551616"}}'), frame('{"ok":false,"error":{"type":"E","message":"m","line":3}}')]);
+    const bytes = Buffer.concat([
+      frame('{"ok":true,"value":{"$bigint":"18446744073709551616"}}'),
+      frame('{"ok":false,"error":{"type":"E","message":"m","line":3}}'),
+    ]);
     const reader = new ResultFrameReader();
     const frames = [];
     for (let i = 0; i < bytes.length; i += 3) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { schemaForType, type TypeVocabulary } from '../../src/introspection/type-schema.js';
+import { schemaForType, type TypeVocabulary } from '../../src/languages/type-schema.js';
 
 const V: TypeVocabulary = {
   int: 'integer',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FsError, MAX_PATH_BYTES, MAX_TOTAL_PATH_BYTES, VirtualFS, joinPath } from '../../src/fs/virtual-fs.js';
+import { FsError, MAX_PATH_BYTES, MAX_TOTAL_PATH_BYTES, VirtualFS, joinPath } from '../../src/runtime/vfs/virtual-fs.js';
 import { Errno } from '../../src/runtime/wasi/abi.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);

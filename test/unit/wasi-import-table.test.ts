@@ -12,12 +12,16 @@ const TABLE = fileURLToPath(new URL('../../src/runtime/wasi/import-table.ts', im
 const SOURCE = readFileSync(TABLE, 'utf8');
 
 /** The project's own settings (tsconfig.json), as `npm run typecheck` uses them. */
-const project = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL('../../tsconfig.json', import.meta.url)), {}, {
-  ...ts.sys,
-  onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-    throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+const project = ts.getParsedCommandLineOfConfigFile(
+  fileURLToPath(new URL('../../tsconfig.json', import.meta.url)),
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
   },
-})!;
+)!;
 const options = project.options;
 /** The table, and the project's ambient declarations (its WebAssembly types). */
 const roots = [TABLE, ...project.fileNames.filter((name) => name.endsWith('.d.ts'))];

@@ -47,7 +47,13 @@ describe('wire values', () => {
     ['a function', () => 1, 'args[0]'],
     ['a symbol', Symbol('s'), 'args[0]'],
     ['a Map', new Map(), 'args[0]'],
-    ['an instance of class Point', new (class Point { x = 1; })(), 'args[0]'],
+    [
+      'an instance of class Point',
+      new (class Point {
+        x = 1;
+      })(),
+      'args[0]',
+    ],
   ])('rejects %s with its path', (kind, value, path) => {
     const error = (() => {
       try {

@@ -4,7 +4,13 @@
  * C has no reflection, so the executor reads the function signatures and generates a dispatcher that
  * converts the call's JSON arguments to the declared C types (see `../native/`).
  */
-import type { LanguageDefinition } from '../language.js';
-import { nativeLanguage, type NativePrepared } from '../native/native-language.js';
+import { nativeLanguage } from '../native/native-language.js';
 
-export const c: LanguageDefinition<NativePrepared> = nativeLanguage('c', []);
+export const c = nativeLanguage('c', {
+  aliases: [],
+  displayName: 'C',
+  extensions: ['.c'],
+  templates: ['c'],
+  docs: 'docs/languages/c.md',
+  conformance: 'test/conformance/c.ts',
+});

@@ -3,7 +3,14 @@
  * exceptions. Besides C's types, calls pass `std::string`, `std::vector`, string-keyed maps and
  * `std::optional`, and default arguments apply (see `../native/`).
  */
-import type { LanguageDefinition } from '../language.js';
-import { nativeLanguage, type NativePrepared } from '../native/native-language.js';
+import { nativeLanguage } from '../native/native-language.js';
 
-export const cpp: LanguageDefinition<NativePrepared> = nativeLanguage('cpp', ['c++', 'cxx']);
+export const cpp = nativeLanguage('cpp', {
+  aliases: ['c++', 'cxx'],
+  displayName: 'C++',
+  extensions: ['.cpp', '.cc', '.cxx'],
+  // The C++ codec builds on the C runtime.
+  templates: ['cpp', 'c'],
+  docs: 'docs/languages/cpp.md',
+  conformance: 'test/conformance/cpp.ts',
+});

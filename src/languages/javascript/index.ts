@@ -10,42 +10,29 @@
  * must declare as an object destructuring pattern (`function greet(name, { greeting = "Hello" } = {})`).
  */
 import { InvalidRequestError } from '../../errors.js';
-import type { LanguageDefinition, ProgramPlan } from '../language.js';
+import { SANDBOX_DIR, WORKDIR } from '../../protocol/proxy-contract.js';
+import { runnoBinary } from '../../runtime/runtime-binary.js';
+import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
+import { defineLanguage, type CodeAnalysis } from '../language.js';
 import type { FunctionSignature } from '../signature.js';
-import { fillTemplate, readTemplate } from '../templates.js';
-import { analyzeJavaScriptModule, inferJavaScriptSignatures, type JavaScriptModuleInfo } from './inference.js';
+import { vocabularyTable } from '../type-schema.js';
+import { analyzeJavaScriptModule, type JavaScriptModuleInfo } from './inference.js';
 
-const PROXY_PATH = '/sandbox/main.js';
-const USER_CODE_PATH = '/sandbox/user_code.js';
+const USER_FILENAME = 'user_code.js';
+const PROXY_PATH = `${SANDBOX_DIR}/main.js`;
 /**
  * What the proxy needs to know about the user's functions: `options`, the position of the options object
  * of each function that takes keyword arguments; `lines`, the line of each definition (QuickJS leaves the
  * line out of a stack frame on its function's first line).
  */
-const FUNCTIONS_PATH = '/sandbox/user_code.functions.json';
-const WORKDIR = '/workspace';
+const FUNCTIONS_FILENAME = 'user_code.functions.json';
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
-const encoder = new TextEncoder();
+/** The parts of the proxy (templates/javascript/), by concern, joined into one program in this order. */
+export const JAVASCRIPT_PROXY_PARTS = ['main.js', 'console.js', 'timers.js', 'text.js', 'frames.js', 'wire.js', 'errors.js', 'calls.js'] as const;
 
-let proxy: Uint8Array | undefined;
-
-function proxySource(): Uint8Array {
-  proxy ??= encoder.encode(
-    fillTemplate(readTemplate('javascript', 'main.js'), {
-      USER_CODE_PATH,
-      FUNCTIONS_PATH,
-      PROXY_PATH,
-    }),
-  );
-  return proxy;
-}
-
-// The executor asks for the module's analysis twice per call (signatures, then the program): keep the last.
-let lastAnalysis: { code: string; info: JavaScriptModuleInfo } | undefined;
-
-function analyze(code: string): JavaScriptModuleInfo {
-  if (lastAnalysis?.code !== code) lastAnalysis = { code, info: analyzeJavaScriptModule(code) };
-  return lastAnalysis.info;
+/** What the JavaScript plan needs of the code: its module structure besides the signatures. */
+export interface JavaScriptAnalysis extends CodeAnalysis {
+  module: JavaScriptModuleInfo;
 }
 
 /**
@@ -99,12 +86,21 @@ function checkArguments(signature: FunctionSignature, args: readonly unknown[], 
   }
 }
 
-export const javascript: LanguageDefinition = {
+export const javascript = defineLanguage({
   id: 'javascript',
   aliases: ['js'],
-  inferSignatures: inferJavaScriptSignatures,
+  displayName: 'JavaScript',
+  extensions: ['.js', '.mjs'],
+  runtimes: [{ name: 'runno', binaries: { qjs: runnoBinary('wasmedge_quickjs.wasm') } }],
+  templates: ['javascript'],
+  docs: 'docs/languages/javascript.md',
+  conformance: 'test/conformance/javascript.ts',
+  analyze: (code): JavaScriptAnalysis => {
+    const module = analyzeJavaScriptModule(code);
+    return { functions: module.functions.map((f) => f.signature), module };
+  },
   // JSDoc type names (`@param {number} n`, `{Array<string>}`, `{string[]}`, `{?number}`) for describe().
-  typeVocabulary: {
+  types: vocabularyTable({
     number: 'number',
     Number: 'number',
     integer: 'integer',
@@ -125,12 +121,19 @@ export const javascript: LanguageDefinition = {
     any: 'any',
     '*': 'any',
     unknown: 'any',
-  },
+  }),
   checkArguments,
 
-  planProgram(code: string): ProgramPlan {
-    const info = analyze(code);
-    const callFiles = [{ path: USER_CODE_PATH, data: encoder.encode(moduleSource(code, info)) }];
+  prepare: ({ toolbox }) =>
+    prepareProxy(toolbox, {
+      template: JAVASCRIPT_PROXY_PARTS.map((part) => `javascript/${part}`),
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, FUNCTIONS_PATH: `${SANDBOX_DIR}/${FUNCTIONS_FILENAME}`, PROXY_PATH },
+      path: PROXY_PATH,
+    }),
+
+  planProgram: ({ code, analysis, runtime, prepared }) => {
+    const info = analysis.module;
+    const callFiles = [userCodeFile(USER_FILENAME, moduleSource(code, info))];
     if (info.functions.length > 0) {
       const options: Record<string, number> = {};
       const lines: Record<string, number> = {};
@@ -139,15 +142,8 @@ export const javascript: LanguageDefinition = {
         if (index !== undefined) options[signature.name] = index;
         lines[signature.name] = signature.line;
       }
-      callFiles.push({ path: FUNCTIONS_PATH, data: encoder.encode(JSON.stringify({ options, lines })) });
+      callFiles.push(userCodeFile(FUNCTIONS_FILENAME, JSON.stringify({ options, lines })));
     }
-    return {
-      runtime: 'quickjs',
-      argv: ['qjs', PROXY_PATH],
-      env: ENV,
-      cwd: WORKDIR,
-      baseFiles: [{ path: PROXY_PATH, data: proxySource() }],
-      callFiles,
-    };
+    return proxyPlan({ runtime: runtime.binaries.qjs, argv: ['qjs'], env: ENV, proxy: prepared, callFiles });
   },
-};
+});

@@ -8,6 +8,8 @@
  * where keyword arguments go: its properties are reported as keyword-only parameters.
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
+import { cleanDocComment } from '../doc-comments.js';
+import { bracketsBalanced, findTopLevel, isOpener, skipBracket, splitTopLevel } from '../tokens.js';
 import { tokenize, type Comment, type Token } from './tokenizer.js';
 
 /** A top-level function, and whether the module already exports it under its own name. */
@@ -30,15 +32,9 @@ export interface JavaScriptModuleInfo {
   complete: boolean;
 }
 
-const OPEN = new Set(['(', '[', '{']);
-const CLOSE = new Set([')', ']', '}']);
-/** Keywords that start a statement after a line break (so a declaration before them has ended). */
-const STATEMENT_KEYWORDS = new Set([
-  'async', 'break', 'class', 'const', 'continue', 'debugger', 'do', 'export', 'for', 'function', 'if', 'import', 'let',
-  'return', 'switch', 'throw', 'try', 'var', 'while', 'with',
-]);
 /** Tokens after which a line break cannot end a statement (the expression goes on). */
-const CONTINUING_PUNCTUATION = /^(?:[=+\-*/%&|^!~?:<>.,]|[=!<>]=|===|!==|&&|\|\||\?\?|\*\*|<<|>>|>>>|=>|\?\.|\.\.\.|[+\-*/%&|^]=|\*\*=|<<=|>>=|>>>=|&&=|\|\|=|\?\?=)$/;
+const CONTINUING_PUNCTUATION =
+  /^(?:[=+\-*/%&|^!~?:<>.,]|[=!<>]=|===|!==|&&|\|\||\?\?|\*\*|<<|>>|>>>|=>|\?\.|\.\.\.|[+\-*/%&|^]=|\*\*=|<<=|>>=|>>>=|&&=|\|\|=|\?\?=)$/;
 
 /** Finds the callable top-level functions of JavaScript `source`, in order of definition. Never throws. */
 export function inferJavaScriptSignatures(source: string): FunctionSignature[] {
@@ -81,17 +77,7 @@ class ModuleScanner {
     for (const fn of this.found.values()) {
       if (this.exportedLocals.has(fn.signature.name)) fn.exported = true;
     }
-    return { functions: [...this.found.values()], exportedNames: this.exportedNames, complete: !this.unterminated && this.balanced() };
-  }
-
-  private balanced(): boolean {
-    let depth = 0;
-    for (const token of this.tokens) {
-      if (token.type !== 'punct') continue;
-      if (OPEN.has(token.value)) depth++;
-      else if (CLOSE.has(token.value) && --depth < 0) return false;
-    }
-    return depth === 0;
+    return { functions: [...this.found.values()], exportedNames: this.exportedNames, complete: !this.unterminated && bracketsBalanced(this.tokens) };
   }
 
   /** Whether the token at `i` (at depth 0) can begin a statement. */
@@ -103,29 +89,21 @@ class ModuleScanner {
   }
 
   private continuesExpression(previous: Token): boolean {
-    if (previous.type === 'punct') return CONTINUING_PUNCTUATION.test(previous.value) || OPEN.has(previous.value);
-    return previous.type === 'name' && ['new', 'typeof', 'void', 'delete', 'await', 'yield', 'in', 'of', 'instanceof', 'extends', 'return', 'throw'].includes(previous.value);
+    if (previous.type === 'punct') return CONTINUING_PUNCTUATION.test(previous.value) || isOpener(previous.value);
+    return (
+      previous.type === 'name' &&
+      ['new', 'typeof', 'void', 'delete', 'await', 'yield', 'in', 'of', 'instanceof', 'extends', 'return', 'throw'].includes(previous.value)
+    );
   }
 
   /** Index after the token at `i`, skipping whole bracketed groups. */
   private skipToken(i: number): number {
-    return OPEN.has(this.tokens[i].value) ? this.matching(i) + 1 : i + 1;
+    return isOpener(this.tokens[i].value) ? skipBracket(this.tokens, i) : i + 1;
   }
 
   /** Index of the bracket closing the one at `open` (or the last token when it is never closed). */
   private matching(open: number): number {
-    let depth = 0;
-    const tokens = this.tokens;
-    for (let i = open; i < tokens.length; i++) {
-      const token = tokens[i];
-      if (token.type !== 'punct') continue;
-      if (OPEN.has(token.value)) depth++;
-      else if (CLOSE.has(token.value)) {
-        depth--;
-        if (depth === 0) return i;
-      }
-    }
-    return tokens.length - 1;
+    return skipBracket(this.tokens, open) - 1;
   }
 
   private value(i: number): string | undefined {
@@ -270,7 +248,7 @@ class ModuleScanner {
   }
 
   private parameters(tokens: Token[]): ParameterInfo[] {
-    const parts = splitTopLevel(tokens).filter((part) => part.length > 0);
+    const parts = splitTopLevel(tokens, ',').filter((part) => part.length > 0);
     const params: ParameterInfo[] = [];
     parts.forEach((part, index) => {
       const head = part[0];
@@ -294,7 +272,7 @@ class ModuleScanner {
 
   private optionProperties(tokens: Token[]): ParameterInfo[] {
     const params: ParameterInfo[] = [];
-    for (const part of splitTopLevel(tokens)) {
+    for (const part of splitTopLevel(tokens, ',')) {
       if (part.length === 0) continue;
       if (part[0].value === '...') {
         params.push({ name: this.text(part.slice(1)), kind: 'var-keyword' });
@@ -322,7 +300,7 @@ class ModuleScanner {
   /** `export { a, b as c }` and `export { x } from "m"`. */
   private exportClause(open: number): number {
     const close = this.matching(open);
-    for (const part of splitTopLevel(this.tokens.slice(open + 1, close))) {
+    for (const part of splitTopLevel(this.tokens.slice(open + 1, close), ',')) {
       if (part.length === 0) continue;
       const local = part[0].type === 'string' ? unquote(part[0].value) : part[0].value;
       const exportedAs = part.length >= 3 && part[1].value === 'as' ? part[2] : part[0];
@@ -360,34 +338,11 @@ class ModuleScanner {
 
   private text(tokens: Token[]): string {
     if (tokens.length === 0) return '';
-    return this.source.slice(tokens[0].start, tokens[tokens.length - 1].end).replace(/\s+/g, ' ').trim();
+    return this.source
+      .slice(tokens[0].start, tokens[tokens.length - 1].end)
+      .replace(/\s+/g, ' ')
+      .trim();
   }
-}
-
-function splitTopLevel(tokens: Token[]): Token[][] {
-  const parts: Token[][] = [[]];
-  let depth = 0;
-  for (const token of tokens) {
-    const v = token.type === 'punct' ? token.value : '';
-    if (OPEN.has(v)) depth++;
-    else if (CLOSE.has(v)) depth--;
-    if (depth === 0 && v === ',') parts.push([]);
-    else parts[parts.length - 1].push(token);
-  }
-  return parts;
-}
-
-/** Index of the first top-level punctuator `value`, or `tokens.length`. */
-function findTopLevel(tokens: Token[], value: string): number {
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
-    if (token.type !== 'punct') continue;
-    if (OPEN.has(token.value)) depth++;
-    else if (CLOSE.has(token.value)) depth--;
-    else if (depth === 0 && token.value === value) return i;
-  }
-  return tokens.length;
 }
 
 function unquote(literal: string): string {
@@ -407,14 +362,7 @@ function unquote(literal: string): string {
  * (`options.name` for a property of the options object), `@returns {type}` the return type.
  */
 function applyDoc(signature: FunctionSignature, comment: string): void {
-  const text = comment
-    .replace(/^\/\*\*+/, '')
-    .replace(/\*+\/$/, '')
-    .split('\n')
-    .map((line) => line.replace(/^\s*\* ?/, '').trimEnd());
-  while (text.length > 0 && text[0].trim() === '') text.shift();
-  while (text.length > 0 && text[text.length - 1].trim() === '') text.pop();
-  const doc = text.join('\n');
+  const doc = cleanDocComment(comment);
   if (doc) signature.doc = doc;
 
   const tag = /@(param|arg|argument|returns?)\s*(\{)?/g;

@@ -4,17 +4,12 @@
  * from division by the previous token) and numbers. A template literal is one token, whatever its
  * substitutions hold. Never throws: anything unterminated runs to the end of input.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 export type TokenType = 'name' | 'number' | 'string' | 'template' | 'regex' | 'punct' | 'private';
 
-export interface Token {
-  type: TokenType;
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start (lines end at `\n`, as QuickJS counts them). */
-  line: number;
+/** A token of JavaScript source (its line counts `\n` only, as QuickJS does). */
+export interface Token extends SourceToken<TokenType> {
   /** Whether a line break separates this token from the previous one (matters for ASI). */
   newlineBefore: boolean;
 }
@@ -33,15 +28,62 @@ export interface TokenizedSource {
   unterminated: boolean;
 }
 
+// ZWNJ and ZWJ (U+200C, U+200D) may continue an identifier on their own: they are not a joined sequence here.
+// eslint-disable-next-line no-misleading-character-class
 const NAME = /[\p{ID_Start}$_\\][\p{ID_Continue}$\u200c\u200d\\]*/uy;
 const NUMBER = /(?:0[xXoObB][\da-fA-F_]+n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?n?)/y;
 const PUNCTUATORS = [
-  '>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '||=', '??=',
-  '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<', '>>',
+  '>>>=',
+  '...',
+  '===',
+  '!==',
+  '**=',
+  '<<=',
+  '>>=',
+  '>>>',
+  '&&=',
+  '||=',
+  '??=',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '?.',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '**',
+  '<<',
+  '>>',
 ];
 /** Keywords after which a `/` starts a regular expression rather than a division. */
 const KEYWORDS_BEFORE_EXPRESSION = new Set([
-  'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends',
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+  'extends',
 ]);
 const WHITESPACE = /[\t\v\f \u00a0\ufeff\p{Zs}]/u;
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
@@ -125,7 +167,7 @@ class Tokenizer {
       this.quoted(ch);
       type = 'string';
     } else if (ch === '`') {
-      this.template();
+      this.quoted(ch);
       type = 'template';
     } else if (ch === '/' && this.regexAllowed()) {
       this.regex();
@@ -191,9 +233,13 @@ class Tokenizer {
     this.pos = end;
   }
 
-  /** A string literal; a line break ends an unterminated one. */
+  /**
+   * A string literal (a line break ends an unterminated one), or with `quote` a backtick, a template
+   * literal, whose `${…}` substitutions are scanned as code.
+   */
   private quoted(quote: string): void {
     const src = this.source;
+    const template = quote === '`';
     this.pos++;
     while (this.pos < src.length) {
       const c = src[this.pos];
@@ -206,33 +252,16 @@ class Tokenizer {
         this.pos++;
         return;
       }
-      if (c === '\n') break;
-      this.pos++;
-    }
-    this.unterminated = true;
-  }
-
-  private template(): void {
-    const src = this.source;
-    this.pos++;
-    while (this.pos < src.length) {
-      const c = src[this.pos];
-      if (c === '\\') {
-        if (src[this.pos + 1] === '\n') this.line++;
-        this.pos += 2;
-        continue;
-      }
-      if (c === '`') {
-        this.pos++;
-        return;
-      }
-      if (c === '$' && src[this.pos + 1] === '{') {
+      if (template && c === '$' && src[this.pos + 1] === '{') {
         this.pos += 2;
         this.previous = undefined;
         this.scan([], true);
         continue;
       }
-      if (c === '\n') this.line++;
+      if (c === '\n') {
+        if (!template) break;
+        this.line++;
+      }
       this.pos++;
     }
     this.unterminated = true;

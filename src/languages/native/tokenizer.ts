@@ -4,20 +4,13 @@
  * comments) and preprocessor lines (dropped; code inside `#if 0` is dropped too). It never throws: text
  * it does not understand becomes single-character punctuation.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 /** What a token is. */
 export type NativeTokenType = 'identifier' | 'number' | 'string' | 'char' | 'punct';
 
-/** One token with its position in the source. */
-export interface NativeToken {
-  type: NativeTokenType;
-  value: string;
-  /** 1-based line of the token's first character. */
-  line: number;
-  /** Offsets of the token in the source. */
-  start: number;
-  end: number;
-}
+/** One token of C or C++ source. */
+export type NativeToken = SourceToken<NativeTokenType>;
 
 /** A comment, kept to find doc comments. */
 export interface NativeComment {

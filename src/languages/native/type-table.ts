@@ -5,13 +5,24 @@
  * read into a {@link NativeType}, or refused with a message that names the type, before anything
  * compiles. Sizes are those of wasm32: `long` is 32 bits, `long long` 64.
  */
+import type { JsonSchema, TypeTable } from '../type-schema.js';
 import type { NativeDialect } from './inference.js';
 
 /** A supported type, as the dispatcher converts it. */
 export type NativeType =
   | { kind: 'void' }
   | { kind: 'bool' }
-  | { kind: 'integer'; /** Canonical C spelling, e.g. `unsigned long long`. */ spelling: string; signed: boolean; min: string; max: string }
+  | {
+      kind: 'integer';
+      /** Canonical C spelling, e.g. `unsigned long long`. */
+      spelling: string;
+      signed: boolean;
+      /** The smallest and largest values of the type, as C constant expressions of the type (`<limits.h>`'s). */
+      min: string;
+      max: string;
+      /** The same, as numbers. */
+      range: readonly [bigint, bigint];
+    }
   | { kind: 'float'; spelling: 'float' | 'double' }
   /** `char*` or `const char*`: a string, or null as NULL. */
   | { kind: 'cstring'; constant: boolean }
@@ -34,25 +45,33 @@ export type ScalarType = Extract<NativeType, { kind: 'bool' | 'integer' | 'float
 /** A type as read from a signature: supported, or refused with the reason. */
 export type TypeReading = { ok: true; type: NativeType; reference: boolean } | { ok: false; reason: string };
 
-interface IntegerInfo {
-  signed: boolean;
-  min: string;
-  max: string;
-}
-
-const INT64_MIN = '(-9223372036854775807LL - 1)';
-const INTEGERS: Record<string, IntegerInfo> = {
-  'signed char': { signed: true, min: '-128', max: '127' },
-  'unsigned char': { signed: false, min: '0', max: '255' },
-  short: { signed: true, min: '-32768', max: '32767' },
-  'unsigned short': { signed: false, min: '0', max: '65535' },
-  int: { signed: true, min: '(-2147483647 - 1)', max: '2147483647' },
-  'unsigned int': { signed: false, min: '0', max: '4294967295U' },
-  long: { signed: true, min: '(-2147483647L - 1)', max: '2147483647L' },
-  'unsigned long': { signed: false, min: '0', max: '4294967295UL' },
-  'long long': { signed: true, min: INT64_MIN, max: '9223372036854775807LL' },
-  'unsigned long long': { signed: false, min: '0', max: '18446744073709551615ULL' },
+/** The integer types by canonical spelling: their sign and width on wasm32 (`long` is 32 bits). */
+const INTEGERS: Record<string, { signed: boolean; bits: number }> = {
+  'signed char': { signed: true, bits: 8 },
+  'unsigned char': { signed: false, bits: 8 },
+  short: { signed: true, bits: 16 },
+  'unsigned short': { signed: false, bits: 16 },
+  int: { signed: true, bits: 32 },
+  'unsigned int': { signed: false, bits: 32 },
+  long: { signed: true, bits: 32 },
+  'unsigned long': { signed: false, bits: 32 },
+  'long long': { signed: true, bits: 64 },
+  'unsigned long long': { signed: false, bits: 64 },
 };
+
+/** The suffix a C constant of an integer type needs (`4294967295U` is an `unsigned int`). */
+const LITERAL_SUFFIX: Record<string, string> = { 'unsigned int': 'U', long: 'L', 'unsigned long': 'UL', 'long long': 'LL', 'unsigned long long': 'ULL' };
+
+/** The integer type of a canonical spelling, with its range as numbers and as C constants. */
+function integerType(spelling: string): NativeType {
+  const { signed, bits } = INTEGERS[spelling];
+  const max = signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n;
+  const min = signed ? -max - 1n : 0n;
+  const suffix = LITERAL_SUFFIX[spelling] ?? '';
+  // The positive constant 2^(n-1) does not fit a type of n bits: -2^(n-1) is written -(2^(n-1) - 1) - 1.
+  const minText = !signed ? '0' : bits >= 32 ? `(-${max}${suffix} - 1)` : `${min}`;
+  return { kind: 'integer', spelling, signed, min: minText, max: `${max}${suffix}`, range: [min, max] };
+}
 
 /** Fixed-width and size typedefs, as the wasm32 C library defines them. */
 const INTEGER_TYPEDEFS: Record<string, string> = {
@@ -73,7 +92,8 @@ const INTEGER_TYPEDEFS: Record<string, string> = {
 
 /** What a message lists as supported. */
 export function supportedTypesText(dialect: NativeDialect): string {
-  const scalars = 'bool, char* / const char*, signed/unsigned char, short, int, long, long long (and unsigned), float, double, int8_t…uint64_t, size_t, const T* of a number or bool (nullable), sandbox_json (any value as JSON text, from sandbox.h)';
+  const scalars =
+    'bool, char* / const char*, signed/unsigned char, short, int, long, long long (and unsigned), float, double, int8_t…uint64_t, size_t, const T* of a number or bool (nullable), sandbox_json (any value as JSON text, from sandbox.h)';
   return dialect === 'c'
     ? `${scalars}; void as a return type`
     : `${scalars}, std::string, std::vector<T>, std::map<std::string, T>, std::unordered_map<std::string, T>, std::optional<T> of these; void as a return type`;
@@ -113,7 +133,8 @@ function readTokens(input: string[], dialect: NativeDialect): NativeType | strin
     const pointee = target.filter((t) => t !== 'const' && t !== 'volatile');
     if (pointee.length === 1 && pointee[0] === 'char') return { kind: 'cstring', constant };
     const base = readTokens(pointee, dialect);
-    if (typeof base !== 'string' && (base.kind === 'bool' || base.kind === 'integer' || base.kind === 'float')) return { kind: 'pointer', target: base, constant };
+    if (typeof base !== 'string' && (base.kind === 'bool' || base.kind === 'integer' || base.kind === 'float'))
+      return { kind: 'pointer', target: base, constant };
     return 'is a pointer to a type other than char, a number or bool';
   }
   tokens = tokens.filter((t) => t !== 'const' && t !== 'volatile');
@@ -126,7 +147,7 @@ function readTokens(input: string[], dialect: NativeDialect): NativeType | strin
   if (joined === 'float' || joined === 'double') return { kind: 'float', spelling: joined };
 
   const integer = integerSpelling(tokens, dialect);
-  if (integer) return { kind: 'integer', spelling: integer, ...INTEGERS[integer] };
+  if (integer) return integerType(integer);
 
   if (dialect === 'cpp') {
     const template = readTemplate(tokens);
@@ -148,7 +169,8 @@ function readTokens(input: string[], dialect: NativeDialect): NativeType | strin
       }
       if (name === 'optional' && args?.length === 1) {
         const value = readTokens(args[0], dialect);
-        if (typeof value === 'string' || value.kind === 'void' || value.kind === 'pointer' || value.kind === 'cstring' || value.kind === 'json') return 'holds an unsupported type';
+        if (typeof value === 'string' || value.kind === 'void' || value.kind === 'pointer' || value.kind === 'cstring' || value.kind === 'json')
+          return 'holds an unsupported type';
         return { kind: 'optional', value };
       }
     }
@@ -201,6 +223,47 @@ function readTemplate(tokens: string[]): { name: string; args?: string[][] } | u
     else args[args.length - 1].push(t);
   }
   return depth === 0 ? { name, args } : undefined;
+}
+
+/**
+ * The type table of C or C++: a declared type's JSON Schema is read by the same rules as the call reads
+ * it ({@link readType}), so `describe()` accepts exactly the types a call does, integers within the range
+ * of their type (64-bit bounds are as exact as a JSON number read into a double can be). A type a call
+ * cannot pass gives `{}`: the call itself reports why.
+ */
+export function nativeTypeTable(dialect: NativeDialect): TypeTable {
+  return {
+    schemaOf(text) {
+      const reading = readType(text, dialect, 'parameter');
+      return reading.ok ? schemaOf(reading.type) : {};
+    },
+  };
+}
+
+function schemaOf(type: NativeType): JsonSchema {
+  switch (type.kind) {
+    case 'void':
+      return { type: 'null' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'integer':
+      return { type: 'integer', minimum: Number(type.range[0]), maximum: Number(type.range[1]) };
+    case 'float':
+      return { type: 'number' };
+    case 'cstring':
+    case 'string':
+      return { type: 'string' };
+    case 'pointer':
+      return { anyOf: [schemaOf(type.target), { type: 'null' }] };
+    case 'vector':
+      return { type: 'array', items: schemaOf(type.element) };
+    case 'map':
+      return { type: 'object', additionalProperties: schemaOf(type.value) };
+    case 'optional':
+      return { anyOf: [schemaOf(type.value), { type: 'null' }] };
+    case 'json':
+      return {};
+  }
 }
 
 /** C++ spelling of a supported type, for declaring the dispatcher's variables. */

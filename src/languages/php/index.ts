@@ -4,22 +4,13 @@
  * The proxy (`templates/php/main.php`) is the same for every call; the user's code is a separate
  * `user_code.php`, required by the proxy at global scope, so errors carry the user's own line numbers.
  */
-import type { LanguageDefinition, ProgramPlan } from '../language.js';
-import { fillTemplate, readTemplate } from '../templates.js';
+import { SANDBOX_DIR, WORKDIR } from '../../protocol/proxy-contract.js';
+import { runnoBinary } from '../../runtime/runtime-binary.js';
+import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
+import { defineLanguage } from '../language.js';
+import { vocabularyTable } from '../type-schema.js';
 import { inferPhpSignatures } from './inference.js';
 import { withOpenTag } from './open-tag.js';
-
-const PROXY_PATH = '/sandbox/main.php';
-const USER_CODE_PATH = '/sandbox/user_code.php';
-const WORKDIR = '/workspace';
-const encoder = new TextEncoder();
-
-let proxy: Uint8Array | undefined;
-
-function proxySource(): Uint8Array {
-  proxy ??= encoder.encode(fillTemplate(readTemplate('php', 'main.php'), { USER_CODE_PATH, USER_FILENAME: 'user_code.php', WORKDIR }));
-  return proxy;
-}
 
 // -n: no php.ini (none is needed, and one in the working directory must not be picked up); -q: no CGI
 // headers on stdout; -C: stay in the working directory. Errors are logged, which php-cgi writes to stderr
@@ -33,10 +24,9 @@ const FLAGS = [
   ...['display_errors=1', 'log_errors=1', 'html_errors=0', 'max_execution_time=0', 'output_buffering=0'].flatMap((setting) => ['-d', setting]),
 ];
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
+const USER_FILENAME = 'user_code.php';
 
 const MIB = 1024 * 1024;
-/** The executor's default memory limit, assumed when the limit of the call is not known. */
-const DEFAULT_MEMORY_BYTES = 512 * MIB;
 /**
  * Share of the sandbox's memory given to PHP's own `memory_limit`. PHP's heap takes about twice what it
  * counts from WebAssembly memory (its 2 MiB aligned chunks come from an emulated mmap). When PHP's limit
@@ -51,12 +41,18 @@ export function phpMemoryLimit(memoryBytes: number): string {
 }
 
 /** PHP: top-level functions and closures in global variables, called with named arguments for kwargs. */
-export const php: LanguageDefinition = {
+export const php = defineLanguage({
   id: 'php',
   aliases: [],
-  inferSignatures: inferPhpSignatures,
+  displayName: 'PHP',
+  extensions: ['.php'],
+  runtimes: [{ name: 'runno', binaries: { php: runnoBinary('php-cgi-8.2.0.wasm') } }],
+  templates: ['php'],
+  docs: 'docs/languages/php.md',
+  conformance: 'test/conformance/php.ts',
+  analyze: (code) => ({ functions: inferPhpSignatures(code) }),
   // PHP's type names are case-insensitive; `array` is a list or a map, so it stays any value.
-  typeVocabulary: {
+  types: vocabularyTable({
     int: 'integer',
     float: 'number',
     string: 'string',
@@ -69,21 +65,22 @@ export const php: LanguageDefinition = {
     array: 'any',
     iterable: 'any',
     mixed: 'any',
-  },
+  }),
 
-  /**
-   * @param limits the call's limits, when the executor passes them: PHP's `memory_limit` follows the
-   *   memory limit (otherwise the executor's default is assumed)
-   */
-  planProgram(code: string, _signature, _prepared, _toolbox, _signatures, limits?: { memoryBytes: number }): ProgramPlan {
-    const memoryLimit = phpMemoryLimit(limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES);
-    return {
-      runtime: 'php',
-      argv: ['php', ...FLAGS, '-d', `memory_limit=${memoryLimit}`, PROXY_PATH],
+  prepare: ({ toolbox }) =>
+    prepareProxy(toolbox, {
+      template: 'php/main.php',
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME },
+      path: `${SANDBOX_DIR}/main.php`,
+    }),
+
+  // PHP's memory_limit follows the memory limit of the call.
+  planProgram: ({ code, runtime, prepared, memoryBytes }) =>
+    proxyPlan({
+      runtime: runtime.binaries.php,
+      argv: ['php', ...FLAGS, '-d', `memory_limit=${phpMemoryLimit(memoryBytes)}`],
       env: ENV,
-      cwd: WORKDIR,
-      baseFiles: [{ path: PROXY_PATH, data: proxySource() }],
-      callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(withOpenTag(code)) }],
-    };
-  },
-};
+      proxy: prepared,
+      callFiles: [userCodeFile(USER_FILENAME, withOpenTag(code))],
+    }),
+});

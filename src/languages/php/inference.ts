@@ -5,12 +5,13 @@
  * candidates. Names are reported as written, without their namespace (the proxy finds them either way).
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
-import { skipBracket, sourceText, splitTopLevel } from '../token-spans.js';
+import { cleanDocComment } from '../doc-comments.js';
+import { BRACKETS, skipBracket, sourceText, splitTopLevel } from '../tokens.js';
 import { withOpenTag } from './open-tag.js';
 import { tokenizePhp, type Token } from './tokenizer.js';
 
 /** Brackets for skipping: attributes (`#[…]`) open one too. */
-const PHP_OPENERS: ReadonlySet<string> = new Set(['(', '[', '{', '#[']);
+const PHP_BRACKETS = { ...BRACKETS, '#[': ']' };
 
 /** Keywords (besides `function`) whose next `{` opens a body with its own scope. */
 const SCOPE_KEYWORDS = new Set(['class', 'interface', 'trait', 'enum']);
@@ -43,7 +44,7 @@ export function inferPhpSignatures(code: string): FunctionSignature[] {
       continue;
     }
     if (value === '#[') {
-      i = skipBracket(tokens, i, PHP_OPENERS) - 1; // attributes stand between a doc comment and its function
+      i = skipBracket(tokens, i, PHP_BRACKETS) - 1; // attributes stand between a doc comment and its function
       continue;
     }
     const keyword = token.type === 'name' ? value.toLowerCase() : '';
@@ -92,7 +93,7 @@ function parseFunction(source: string, tokens: Token[], at: number, doc: string 
   const name = tokens[i];
   if (!name || name.type !== 'name' || name.value.includes('\\')) return undefined; // a closure
   if (tokens[i + 1]?.value !== '(') return undefined;
-  const close = skipBracket(tokens, i + 1, PHP_OPENERS) - 1;
+  const close = skipBracket(tokens, i + 1, PHP_BRACKETS) - 1;
   const signature: FunctionSignature = { name: name.value, params: parseParameters(source, tokens.slice(i + 2, close)), line: tokens[at].line };
   if (tokens[close + 1]?.value === ':') {
     let end = close + 2;
@@ -116,10 +117,10 @@ function parseClosureAssignment(source: string, tokens: Token[], at: number, doc
   i++;
   if (tokens[i]?.value === '&') i++;
   if (tokens[i]?.value !== '(') return undefined;
-  const close = skipBracket(tokens, i, PHP_OPENERS) - 1;
+  const close = skipBracket(tokens, i, PHP_BRACKETS) - 1;
   const signature: FunctionSignature = { name: tokens[at].value.slice(1), params: parseParameters(source, tokens.slice(i + 1, close)), line: tokens[at].line };
   let next = close + 1;
-  if (tokens[next]?.value.toLowerCase() === 'use' && tokens[next + 1]?.value === '(') next = skipBracket(tokens, next + 1, PHP_OPENERS);
+  if (tokens[next]?.value.toLowerCase() === 'use' && tokens[next + 1]?.value === '(') next = skipBracket(tokens, next + 1, PHP_BRACKETS);
   if (tokens[next]?.value === ':') {
     let end = next + 1;
     while (end < tokens.length && tokens[end].value !== '{' && tokens[end].value !== '=>' && tokens[end].value !== ';') end++;
@@ -135,9 +136,9 @@ function parseClosureAssignment(source: string, tokens: Token[], at: number, doc
 
 function parseParameters(source: string, tokens: Token[]): ParameterInfo[] {
   const params: ParameterInfo[] = [];
-  for (let part of splitTopLevel(tokens, ',', PHP_OPENERS).filter((part) => part.length > 0)) {
+  for (let part of splitTopLevel(tokens, ',', PHP_BRACKETS).filter((part) => part.length > 0)) {
     // Attributes and constructor-promotion modifiers say nothing about how the parameter is passed.
-    while (part[0]?.value === '#[') part = part.slice(skipBracket(part, 0, PHP_OPENERS));
+    while (part[0]?.value === '#[') part = part.slice(skipBracket(part, 0, PHP_BRACKETS));
     while (part.length > 0 && PARAMETER_MODIFIERS.has(part[0].value.toLowerCase())) part = part.slice(1);
     const at = part.findIndex((token) => token.type === 'variable');
     if (at < 0) continue;
@@ -158,13 +159,4 @@ function parseParameters(source: string, tokens: Token[]): ParameterInfo[] {
     params.push(param);
   }
   return params;
-}
-
-/** The text of a `/** … *\/` comment, without its delimiters and the leading `*` of each line. */
-function cleanDocComment(comment: string): string {
-  const body = comment.slice(3, comment.endsWith('*/') ? -2 : undefined);
-  const lines = body.split(/\r\n|\n|\r/).map((line) => line.replace(/^\s*\*? ?/, '').trimEnd());
-  while (lines.length > 0 && lines[0].trim() === '') lines.shift();
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  return lines.join('\n');
 }

@@ -3,18 +3,12 @@
  * tags (text outside them is skipped), strings of every kind (single and double quoted, with `{$…}`
  * interpolation, heredoc, nowdoc, backticks), comments, doc comments, attributes and `__halt_compiler`.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 export type TokenType = 'name' | 'variable' | 'number' | 'string' | 'doc' | 'op';
 
-export interface Token {
-  type: TokenType;
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start. */
-  line: number;
-}
+/** A token of PHP source. */
+export type Token = SourceToken<TokenType>;
 
 /** A name, possibly qualified (`Foo\Bar`, `\strlen`, `namespace\f`); PHP allows bytes ≥ 0x80 in names. */
 const NAME = /\\?[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*(?:\\[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)*/y;
@@ -24,8 +18,41 @@ const HEREDOC_START = /<<<[ \t]*(["']?)([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*
 const OPEN_TAG = /<\?(?:php(?=[\s]|$)|=)/gi;
 const IDENTIFIER_CHAR = /[\w\u0080-\uffff]/;
 const OPERATORS = [
-  '<<=', '>>=', '**=', '??=', '<=>', '===', '!==', '...', '?->',
-  '#[', '=>', '->', '::', '++', '--', '==', '!=', '<>', '<=', '>=', '&&', '||', '??', '+=', '-=', '*=', '/=', '.=', '%=', '&=', '|=', '^=', '<<', '>>', '**',
+  '<<=',
+  '>>=',
+  '**=',
+  '??=',
+  '<=>',
+  '===',
+  '!==',
+  '...',
+  '?->',
+  '#[',
+  '=>',
+  '->',
+  '::',
+  '++',
+  '--',
+  '==',
+  '!=',
+  '<>',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '.=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '<<',
+  '>>',
+  '**',
 ];
 
 /**

@@ -4,7 +4,8 @@
  * parameters, defaults, annotations and docstrings. Methods and nested functions are not candidates.
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
-import { skipBracket, sourceText, splitTopLevel } from '../token-spans.js';
+import { docText } from '../doc-comments.js';
+import { findTopLevel, skipBracket, sourceText, splitTopLevel } from '../tokens.js';
 import { tokenizeLogicalLines, type LogicalLine, type Token } from './tokenizer.js';
 
 interface Block {
@@ -67,7 +68,7 @@ function parseDef(source: string, line: LogicalLine, next: LogicalLine | undefin
   let j = close + 1;
   let returnType: string | undefined;
   if (tokens[j]?.value === '->') {
-    const colon = findTopLevel(tokens, j + 1, ':');
+    const colon = findTopLevelFrom(tokens, j + 1, ':');
     returnType = sourceText(source, tokens.slice(j + 1, colon));
     j = colon;
   }
@@ -87,7 +88,7 @@ function parseDef(source: string, line: LogicalLine, next: LogicalLine | undefin
 
 function parseLambda(source: string, line: LogicalLine): FunctionSignature | undefined {
   const tokens = line.tokens;
-  const colon = findTopLevel(tokens, 3, ':');
+  const colon = findTopLevelFrom(tokens, 3, ':');
   if (colon >= tokens.length) return undefined;
   return { name: tokens[0].value, params: parseParameters(source, tokens.slice(3, colon), ','), line: line.line };
 }
@@ -119,7 +120,7 @@ function parseParameters(source: string, tokens: Token[], separator: string): Pa
     const nameToken = part[at];
     if (!nameToken || nameToken.type !== 'name') continue;
     const param: ParameterInfo = { name: nameToken.value, kind };
-    const equals = findTopLevel(part, at + 1, '=');
+    const equals = findTopLevelFrom(part, at + 1, '=');
     if (part[at + 1]?.value === ':') {
       const type = sourceText(source, part.slice(at + 2, equals));
       if (type) param.type = type;
@@ -130,20 +131,11 @@ function parseParameters(source: string, tokens: Token[], separator: string): Pa
   return params;
 }
 
-/** Index of the first `value` token outside brackets, or `tokens.length`. */
-function findTopLevel(tokens: Token[], from: number, value: string): number {
-  let depth = 0;
-  for (let i = from; i < tokens.length; i++) {
-    const v = tokens[i].value;
-    if (v === '(' || v === '[' || v === '{') depth++;
-    else if (v === ')' || v === ']' || v === '}') depth--;
-    else if (depth === 0 && v === value) {
-      // `lambda` inside a default value has its own colon.
-      if (value === ':' && tokens.slice(from, i).some((t) => t.value === 'lambda')) continue;
-      return i;
-    }
-  }
-  return tokens.length;
+/** Index of the first `value` token outside brackets from `from`, or `tokens.length`. */
+function findTopLevelFrom(tokens: Token[], from: number, value: string): number {
+  // `lambda` inside a default value has its own colon.
+  const accepted = (i: number): boolean => value !== ':' || !tokens.slice(from, i).some((t) => t.value === 'lambda');
+  return findTopLevel(tokens, value, { from, accepted });
 }
 
 /** The value of a string literal token (escapes resolved loosely; enough for docstrings). */
@@ -155,13 +147,7 @@ function stringValue(literal: string): string {
   return body.replace(/\\(n|t|\\|'|"|\n)/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', "'": "'", '"': '"', '\n': '' })[c] ?? c);
 }
 
-/** Strips common indentation the way `inspect.cleandoc` does. */
+/** A docstring's text, as `inspect.cleandoc` reads it (tabs are 8 columns). */
 function cleanDoc(doc: string): string {
-  const lines = doc.replace(/\t/g, '        ').split('\n');
-  const rest = lines.slice(1).filter((l) => l.trim() !== '');
-  const margin = rest.length > 0 ? Math.min(...rest.map((l) => l.length - l.trimStart().length)) : 0;
-  const cleaned = [lines[0].trim(), ...lines.slice(1).map((l) => l.slice(margin).trimEnd())];
-  while (cleaned.length > 0 && cleaned[cleaned.length - 1] === '') cleaned.pop();
-  while (cleaned.length > 0 && cleaned[0] === '') cleaned.shift();
-  return cleaned.join('\n');
+  return docText(doc.replace(/\t/g, '        ').split('\n'), { firstLineApart: true });
 }

@@ -3,18 +3,12 @@
  * prefixes, triple quotes), comments, brackets, line continuations and indentation, and groups tokens into
  * logical lines.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 export type TokenType = 'name' | 'number' | 'string' | 'op';
 
-export interface Token {
-  type: TokenType;
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start. */
-  line: number;
-}
+/** A token of Python source. */
+export type Token = SourceToken<TokenType>;
 
 /** Tokens of one logical line (physical lines joined by brackets or backslashes). */
 export interface LogicalLine {
@@ -27,7 +21,32 @@ export interface LogicalLine {
 const STRING_PREFIX = /(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?(?:'''|"""|'|")/y;
 const NAME = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}_]*/uy;
 const NUMBER = /(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d[\d_]*)?[jJ]?)/y;
-const OPERATORS = ['**=', '//=', '>>=', '<<=', '...', '->', ':=', '**', '//', '<<', '>>', '<=', '>=', '==', '!=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@='];
+const OPERATORS = [
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '...',
+  '->',
+  ':=',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '@=',
+];
 
 /** Splits Python source into logical lines of tokens. Unterminated strings run to the end of input. */
 export function tokenizeLogicalLines(source: string): LogicalLine[] {

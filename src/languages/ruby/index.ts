@@ -6,49 +6,40 @@
  * line numbers. Its top-level `def`s are the callable functions. Before the first call the proxy is
  * compiled to binary instruction sequences inside the sandbox, once per process.
  */
-import type { LanguageDefinition, LanguageToolbox, ProgramPlan } from '../language.js';
-import { fillTemplate, readTemplate } from '../templates.js';
+import { SANDBOX_DIR, WORKDIR } from '../../protocol/proxy-contract.js';
+import { runnoBinary } from '../../runtime/runtime-binary.js';
+import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
+import { defineLanguage } from '../language.js';
+import { vocabularyTable } from '../type-schema.js';
 import { inferRubySignatures } from './inference.js';
 
-const PROXY_PATH = '/sandbox/main.rb';
-const PROXY_BINARY_PATH = '/sandbox/main.iseq';
-const LOADER_PATH = '/sandbox/load_proxy.rb';
-// The tool run reports the files it wrote, except under /sandbox (the machinery's own folder).
-const COMPILED_PATH = '/tmp/main.iseq';
-const USER_CODE_PATH = '/sandbox/user_code.rb';
-const WORKDIR = '/workspace';
-const encoder = new TextEncoder();
-
-/** What {@link ruby.prepare} produces: the proxy as binary instruction sequences, and their loader. */
-interface RubyPrepared {
-  proxyBinary: Uint8Array;
-  loader: Uint8Array;
-}
-
-let proxy: Uint8Array | undefined;
-
-function proxySource(): Uint8Array {
-  proxy ??= encoder.encode(fillTemplate(readTemplate('ruby', 'main.rb'), { USER_CODE_PATH, USER_FILENAME: 'user_code.rb', WORKDIR }));
-  return proxy;
-}
-
+const USER_FILENAME = 'user_code.rb';
+const PROXY_BINARY_PATH = `${SANDBOX_DIR}/main.iseq`;
+const LOADER_PATH = `${SANDBOX_DIR}/load_proxy.rb`;
 // --disable-gems: RubyGems, did_you_mean and error_highlight would cost ~140 ms of start-up, and there
 // are no gems to find; the standard library still loads with `require`.
-const FLAGS = ['--disable-gems'];
+const ARGV = ['ruby', '--disable-gems'];
 // A garbage collection costs 1–12 ms in this build.
 // A larger first heap means none while the interpreter starts (~20 ms faster) and none in a typical call.
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp', LANG: 'C.UTF-8', RUBY_GC_HEAP_INIT_SLOTS: '40000' };
+const encoder = new TextEncoder();
 
 /** Ruby (`ruby`, alias `rb`): top-level methods of the user's code, called with positional and keyword arguments. */
-export const ruby: LanguageDefinition<RubyPrepared> = {
+export const ruby = defineLanguage({
   id: 'ruby',
   aliases: ['rb'],
+  displayName: 'Ruby',
+  extensions: ['.rb'],
+  runtimes: [{ name: 'runno', binaries: { ruby: runnoBinary('ruby-3.2.0.wasm', { baseFs: 'ruby-3.2.0.tar.gz' }) } }],
+  templates: ['ruby'],
+  docs: 'docs/languages/ruby.md',
+  conformance: 'test/conformance/ruby.ts',
   // Ruby reserves its heap at start-up and fails below about 80 MiB.
   minMemoryMb: 96,
-  inferSignatures: inferRubySignatures,
+  analyze: (code) => ({ functions: inferRubySignatures(code) }),
   // Class names as YARD tags write them (`@param name [Array<String>]`), and YARD's conventions
   // (`Boolean`, `nil`, `true`, `false`). Symbols arrive as strings, Hash keys are strings on the wire.
-  typeVocabulary: {
+  types: vocabularyTable({
     Integer: 'integer',
     Float: 'number',
     Numeric: 'number',
@@ -67,39 +58,31 @@ export const ruby: LanguageDefinition<RubyPrepared> = {
     Hash: 'map',
     Object: 'any',
     BasicObject: 'any',
-  },
+  }),
 
-  async prepare(toolbox: LanguageToolbox): Promise<RubyPrepared> {
-    const script = fillTemplate(readTemplate('ruby', 'compile_proxy.rb'), { SOURCE_PATH: PROXY_PATH, TARGET_PATH: COMPILED_PATH });
-    const run = await toolbox.runTool({
-      runtime: 'ruby',
-      argv: ['ruby', ...FLAGS, '/sandbox/compile_proxy.rb'],
-      env: ENV,
-      files: [
-        { path: PROXY_PATH, data: proxySource() },
-        { path: '/sandbox/compile_proxy.rb', data: encoder.encode(script) },
-      ],
-    });
-    const binary = run.files.get(COMPILED_PATH);
-    if (run.exitCode !== 0 || !binary) throw new Error(`Precompiling the Ruby proxy failed: ${run.failure ?? run.stderr}`);
-    const loader = encoder.encode(fillTemplate(readTemplate('ruby', 'load_proxy.rb'), { BINARY_PATH: PROXY_BINARY_PATH }));
-    return { proxyBinary: binary, loader };
-  },
+  // The proxy, compiled to instruction sequences by the sandbox's own interpreter, and a loader that runs
+  // them: loading the binary form skips ~15 ms of parsing and compiling per fresh interpreter.
+  prepare: ({ toolbox }) =>
+    prepareProxy(toolbox, {
+      template: 'ruby/main.rb',
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME },
+      path: `${SANDBOX_DIR}/main.rb`,
+      compile: {
+        binary: 'ruby',
+        argv: ARGV,
+        env: ENV,
+        script: 'ruby/compile_proxy.rb',
+        target: 'main.iseq',
+        proxy: (binary) => ({
+          entry: LOADER_PATH,
+          files: [
+            { path: LOADER_PATH, data: encoder.encode(toolbox.template('ruby/load_proxy.rb', { BINARY_PATH: PROXY_BINARY_PATH })) },
+            { path: PROXY_BINARY_PATH, data: binary },
+          ],
+        }),
+      },
+    }),
 
-  planProgram(code: string, _signature, prepared): ProgramPlan {
-    const baseFiles = prepared
-      ? [
-          { path: LOADER_PATH, data: prepared.loader },
-          { path: PROXY_BINARY_PATH, data: prepared.proxyBinary },
-        ]
-      : [{ path: PROXY_PATH, data: proxySource() }];
-    return {
-      runtime: 'ruby',
-      argv: ['ruby', ...FLAGS, baseFiles[0].path],
-      env: ENV,
-      cwd: WORKDIR,
-      baseFiles,
-      callFiles: [{ path: USER_CODE_PATH, data: encoder.encode(code) }],
-    };
-  },
-};
+  planProgram: ({ code, runtime, prepared }) =>
+    proxyPlan({ runtime: runtime.binaries.ruby, argv: ARGV, env: ENV, proxy: prepared, callFiles: [userCodeFile(USER_FILENAME, code)] }),
+});

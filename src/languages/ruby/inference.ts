@@ -9,7 +9,8 @@
  * `@return [Type]`) give parameter and return types.
  */
 import type { FunctionSignature, ParameterInfo } from '../signature.js';
-import { sourceText } from '../token-spans.js';
+import { docText } from '../doc-comments.js';
+import { skipBracket, sourceText } from '../tokens.js';
 import { tokenizeRuby, type Comment, type Token } from './tokenizer.js';
 
 /** What a keyword or bracket opened, until its `end` or closing bracket. */
@@ -25,7 +26,23 @@ interface Opening {
 const CALLABLE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*[?!]?$/u;
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 /** Tokens after which `if`/`unless`/`while`/`until` are modifiers (`x = 1 if y`, `return if done`). */
-const STATEMENT_END_KEYWORDS = new Set(['end', 'self', 'true', 'false', 'nil', '__FILE__', '__LINE__', '__ENCODING__', 'return', 'break', 'next', 'redo', 'retry', 'yield', 'super']);
+const STATEMENT_END_KEYWORDS = new Set([
+  'end',
+  'self',
+  'true',
+  'false',
+  'nil',
+  '__FILE__',
+  '__LINE__',
+  '__ENCODING__',
+  'return',
+  'break',
+  'next',
+  'redo',
+  'retry',
+  'yield',
+  'super',
+]);
 /** Comments that are directives, not documentation. */
 const DIRECTIVE = /^\s*(?:-\*-.*-\*-|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value)\s*:|rubocop:|typed:|@!parse)/i;
 
@@ -160,7 +177,7 @@ function parseDef(source: string, tokens: Token[], at: number, comments: Map<num
   let paramTokens: Token[] = [];
   let endless = false;
   if (tokens[i]?.type === 'op' && tokens[i].value === '(') {
-    const close = matchingParen(tokens, i);
+    const close = skipBracket(tokens, i) - 1;
     paramTokens = tokens.slice(i + 1, close);
     i = close + 1;
     endless = tokens[i]?.type === 'op' && tokens[i].value === '=';
@@ -181,20 +198,6 @@ function parseDef(source: string, tokens: Token[], at: number, comments: Map<num
     applyYardTypes(signature, doc);
   }
   return { signature, endless, next: i };
-}
-
-function matchingParen(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let i = open; i < tokens.length; i++) {
-    const token = tokens[i];
-    if (token.type !== 'op') continue;
-    if (token.value === '(' || token.value === '[' || token.value === '{') depth++;
-    else if (token.value === ')' || token.value === ']' || token.value === '}') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return tokens.length;
 }
 
 function parseParameters(source: string, tokens: Token[]): ParameterInfo[] {
@@ -268,14 +271,9 @@ function splitTopLevel(tokens: Token[]): Token[][] {
 function docComment(comments: Map<number, Comment>, line: number): string | undefined {
   const lines: string[] = [];
   for (let at = line - 1; comments.has(at); at--) lines.unshift(comments.get(at)!.text);
-  const kept = lines.filter((l) => !DIRECTIVE.test(l));
-  if (kept.length === 0) return undefined;
-  // Strip the space after `#` and any indentation shared by every line.
-  const margin = Math.min(...kept.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  const cleaned = kept.map((l) => l.slice(Number.isFinite(margin) ? margin : 0).trimEnd());
-  while (cleaned.length > 0 && cleaned[cleaned.length - 1] === '') cleaned.pop();
-  while (cleaned.length > 0 && cleaned[0] === '') cleaned.shift();
-  return cleaned.length > 0 ? cleaned.join('\n') : undefined;
+  // The text after `#`: the space after it goes with the indentation every line shares.
+  const text = docText(lines.filter((l) => !DIRECTIVE.test(l)));
+  return text === '' ? undefined : text;
 }
 
 /**

@@ -8,6 +8,7 @@
  * tokenizer uses the same rule of thumb as Ruby's own lexer: a literal may start where an expression may
  * start, or after a method name followed by a space and no space after the character.
  */
+import type { Token as SourceToken } from '../tokens.js';
 
 /**
  * What a token is: a name (identifier, constant, `@ivar`, `$global`, method name after `def`), a keyword,
@@ -16,17 +17,8 @@
  */
 export type TokenType = 'name' | 'keyword' | 'label' | 'number' | 'literal' | 'op' | 'newline';
 
-/** One token of Ruby source. */
-export interface Token {
-  type: TokenType;
-  /** The token's text (for literals, the whole literal). */
-  value: string;
-  /** Offsets into the source. */
-  start: number;
-  end: number;
-  /** 1-based line of the token's start. */
-  line: number;
-}
+/** One token of Ruby source (a literal's value is the whole literal). */
+export type Token = SourceToken<TokenType>;
 
 /** A `#` comment. */
 export interface Comment {
@@ -44,9 +36,46 @@ export interface TokenizedSource {
 }
 
 const KEYWORDS = new Set([
-  'alias', 'and', 'begin', 'BEGIN', 'break', 'case', 'class', 'def', 'defined?', 'do', 'else', 'elsif', 'end', 'END',
-  'ensure', 'false', 'for', 'if', 'in', 'module', 'next', 'nil', 'not', 'or', 'redo', 'rescue', 'retry', 'return',
-  'self', 'super', 'then', 'true', 'undef', 'unless', 'until', 'when', 'while', 'yield', '__FILE__', '__LINE__',
+  'alias',
+  'and',
+  'begin',
+  'BEGIN',
+  'break',
+  'case',
+  'class',
+  'def',
+  'defined?',
+  'do',
+  'else',
+  'elsif',
+  'end',
+  'END',
+  'ensure',
+  'false',
+  'for',
+  'if',
+  'in',
+  'module',
+  'next',
+  'nil',
+  'not',
+  'or',
+  'redo',
+  'rescue',
+  'retry',
+  'return',
+  'self',
+  'super',
+  'then',
+  'true',
+  'undef',
+  'unless',
+  'until',
+  'when',
+  'while',
+  'yield',
+  '__FILE__',
+  '__LINE__',
   '__ENCODING__',
 ]);
 
@@ -54,13 +83,71 @@ const KEYWORDS = new Set([
 const VALUE_KEYWORDS = new Set(['end', 'self', 'true', 'false', 'nil', '__FILE__', '__LINE__', '__ENCODING__']);
 
 const OPERATORS = [
-  '**=', '<=>', '===', '...', '<<=', '>>=', '&&=', '||=',
-  '&.', '**', '==', '!=', '>=', '<=', '&&', '||', '<<', '>>', '=~', '!~', '..', '::', '->', '=>',
-  '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=',
+  '**=',
+  '<=>',
+  '===',
+  '...',
+  '<<=',
+  '>>=',
+  '&&=',
+  '||=',
+  '&.',
+  '**',
+  '==',
+  '!=',
+  '>=',
+  '<=',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '=~',
+  '!~',
+  '..',
+  '::',
+  '->',
+  '=>',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '|=',
+  '&=',
+  '^=',
 ];
 
 /** Names of operator methods (`def +(other)`, `:<=>`). */
-const OPERATOR_METHODS = ['[]=', '[]', '<=>', '===', '==', '=~', '!=', '!~', '>=', '<=', '>>', '<<', '**', '+@', '-@', '!', '>', '<', '+', '-', '*', '/', '%', '&', '|', '^', '~', '`'];
+const OPERATOR_METHODS = [
+  '[]=',
+  '[]',
+  '<=>',
+  '===',
+  '==',
+  '=~',
+  '!=',
+  '!~',
+  '>=',
+  '<=',
+  '>>',
+  '<<',
+  '**',
+  '+@',
+  '-@',
+  '!',
+  '>',
+  '<',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '~',
+  '`',
+];
 
 const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
 const NUMBER = /0[xX][\da-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?/y;
@@ -213,21 +300,11 @@ class Lexer {
       return end;
     }
 
-    if (ch === '@') {
-      INSTANCE.lastIndex = i;
-      const match = INSTANCE.exec(source);
-      if (match) {
-        this.push('name', i, i + match[0].length);
-        return i + match[0].length;
-      }
-    }
-    if (ch === '$') {
-      GLOBAL.lastIndex = i;
-      const match = GLOBAL.exec(source);
-      if (match) {
-        this.push('name', i, i + match[0].length);
-        return i + match[0].length;
-      }
+    // Instance, class and global variables.
+    const variableEnd = this.variableEnd(i);
+    if (variableEnd > i) {
+      this.push('name', i, variableEnd);
+      return variableEnd;
     }
 
     if (ch === '"' || ch === '`') return this.literal(i, this.skipDelimited(i + 1, ch, ch, true));
@@ -237,7 +314,8 @@ class Lexer {
     // After a method name (`puts /x/`) the reading is a guess: a local variable there means division. A
     // guessed literal must then close on its own line, or it is read as the operator.
     const guessed = this.previous?.type === 'name';
-    const accept = (end: number, close: string): boolean => !guessed || (end <= source.length && source[end - 1] === close && !source.slice(i, end).includes('\n'));
+    const accept = (end: number, close: string): boolean =>
+      !guessed || (end <= source.length && source[end - 1] === close && !source.slice(i, end).includes('\n'));
     if (ch === ':') {
       const next = source[i + 1];
       if (next === ':') {
@@ -319,45 +397,49 @@ class Lexer {
 
   /** End of a method name at `i` after `def` (an identifier, a setter `name=`, or an operator). */
   private methodName(i: number): number {
-    const source = this.source;
-    IDENTIFIER.lastIndex = i;
-    const identifier = IDENTIFIER.exec(source);
-    if (identifier) {
-      let end = i + identifier[0].length;
-      const next = source[end];
-      if (next === '?' || next === '!') end++;
-      // A setter (`def name=(value)`); `def name = expr` (an endless method) has a space before `=`.
-      else if (next === '=' && !'=~>'.includes(source[end + 1] ?? '=')) end++;
-      return end;
-    }
-    if (source[i] === '@' || source[i] === '$') return i;
-    for (const op of OPERATOR_METHODS) if (source.startsWith(op, i)) return i + op.length;
-    return i;
+    const end = this.identifierEnd(i, true);
+    if (end > i || this.source[i] === '@' || this.source[i] === '$') return end;
+    return this.operatorEnd(i);
   }
 
   /** End of a symbol's name starting at `i` (after the colon), or `i` when there is none. */
   private symbolName(i: number, operatorsAllowed: boolean): number {
-    const source = this.source;
+    const end = this.identifierEnd(i, false);
+    if (end > i) return end;
+    const variableEnd = this.variableEnd(i);
+    if (variableEnd > i || !operatorsAllowed) return variableEnd;
+    return this.operatorEnd(i);
+  }
+
+  /**
+   * End of an identifier at `i` with the suffix a method's name may take: `?`, `!` (also before `=`
+   * when `suffixBeforeEquals`), or a setter's `=` (not `==`, `=~`, `=>`); `i` when no identifier starts there.
+   */
+  private identifierEnd(i: number, suffixBeforeEquals: boolean): number {
     IDENTIFIER.lastIndex = i;
-    const identifier = IDENTIFIER.exec(source);
-    if (identifier) {
-      let end = i + identifier[0].length;
-      const next = source[end];
-      if ((next === '?' || next === '!') && source[end + 1] !== '=') end++;
-      else if (next === '=' && !'=>~'.includes(source[end + 1] ?? '')) end++;
-      return end;
-    }
-    if (source[i] === '@') {
-      INSTANCE.lastIndex = i;
-      const match = INSTANCE.exec(source);
-      return match ? i + match[0].length : i;
-    }
-    if (source[i] === '$') {
-      GLOBAL.lastIndex = i;
-      const match = GLOBAL.exec(source);
-      return match ? i + match[0].length : i;
-    }
-    if (operatorsAllowed) for (const op of OPERATOR_METHODS) if (source.startsWith(op, i)) return i + op.length;
+    const identifier = IDENTIFIER.exec(this.source);
+    if (!identifier) return i;
+    const end = i + identifier[0].length;
+    const next = this.source[end];
+    const after = this.source[end + 1];
+    if ((next === '?' || next === '!') && (suffixBeforeEquals || after !== '=')) return end + 1;
+    // A setter (`def name=(value)`); `def name = expr` (an endless method) has a space before `=`.
+    if (next === '=' && after !== undefined && !'=~>'.includes(after)) return end + 1;
+    return end;
+  }
+
+  /** End of an instance, class or global variable's name at `i`, or `i` when none starts there. */
+  private variableEnd(i: number): number {
+    const variable = this.source[i] === '@' ? INSTANCE : this.source[i] === '$' ? GLOBAL : undefined;
+    if (!variable) return i;
+    variable.lastIndex = i;
+    const match = variable.exec(this.source);
+    return match ? i + match[0].length : i;
+  }
+
+  /** End of an operator method's name at `i` (`+`, `[]=`, `<=>`…), or `i` when none starts there. */
+  private operatorEnd(i: number): number {
+    for (const op of OPERATOR_METHODS) if (this.source.startsWith(op, i)) return i + op.length;
     return i;
   }
 

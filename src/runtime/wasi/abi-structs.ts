@@ -3,7 +3,7 @@
  * `wasi_unstable` differ in `filestat` and in clock subscriptions). Each struct is encoded into a fresh
  * buffer and copied into memory in one checked write.
  */
-import type { VNode } from '../../fs/virtual-fs.js';
+import type { VNode } from '../vfs/virtual-fs.js';
 import { EventType, FileType, PREOPEN_TYPE_DIR, type AbiFlavor } from './abi.js';
 import type { GuestMemory } from './guest-memory.js';
 
@@ -84,7 +84,14 @@ export function readSubscription(memory: GuestMemory, at: number, flavor: AbiFla
   const type = view.getUint8(8);
   if (type === EventType.CLOCK) {
     const clockAt = flavor === 'preview1' ? 16 : 24;
-    return { kind: 'clock', userdata, type, clockId: view.getUint32(clockAt, true), timeout: view.getBigUint64(clockAt + 8, true), flags: view.getUint16(clockAt + 24, true) };
+    return {
+      kind: 'clock',
+      userdata,
+      type,
+      clockId: view.getUint32(clockAt, true),
+      timeout: view.getBigUint64(clockAt + 8, true),
+      flags: view.getUint16(clockAt + 24, true),
+    };
   }
   if (type === EventType.FD_READ || type === EventType.FD_WRITE) return { kind: 'fd', userdata, type, fd: view.getUint32(16, true) };
   return { kind: 'unknown', userdata, type };

@@ -83,7 +83,8 @@ export class ClockCalls {
       } else if (sub.kind === 'fd') {
         const entry = this.table.find(sub.fd);
         if (!entry) ready.push({ sub, errno: Errno.BADF, nbytes: 0n });
-        else if (entry.type === 'file' && sub.type === EventType.FD_READ) ready.push({ sub, errno: Errno.SUCCESS, nbytes: BigInt(Math.max(0, entry.node.size - entry.offset)) });
+        else if (entry.type === 'file' && sub.type === EventType.FD_READ)
+          ready.push({ sub, errno: Errno.SUCCESS, nbytes: BigInt(Math.max(0, entry.node.size - entry.offset)) });
         else ready.push({ sub, errno: Errno.SUCCESS, nbytes: 1n });
       } else {
         ready.push({ sub, errno: Errno.INVAL, nbytes: 0n });

@@ -3,7 +3,7 @@
  * directory (the only one: the whole virtual filesystem), and every `path_open` takes the lowest free
  * number above it. Lookups fail with the errno the calls return (EBADF, ENOTDIR).
  */
-import { FsError, type VDevice, type VDir, type VFile, type VNode, type VirtualFS } from '../../fs/virtual-fs.js';
+import { FsError, type VDevice, type VDir, type VFile, type VNode, type VirtualFS } from '../vfs/virtual-fs.js';
 import { Errno, FdFlags } from './abi.js';
 
 /** A regular file opened through `path_open`. */

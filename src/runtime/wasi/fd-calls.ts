@@ -3,7 +3,7 @@
  * preopen. Files are byte arrays of the {@link VirtualFS}; devices read and write byte-exactly (no text
  * decoding) and may block on the host.
  */
-import { FsError, type VirtualFS, type VNode } from '../../fs/virtual-fs.js';
+import { FsError, type VirtualFS, type VNode } from '../vfs/virtual-fs.js';
 import { Errno, FdFlags, FileType, MAX_ADVICE, Rights, TimeFlags, whenceFor, type AbiFlavor } from './abi.js';
 import { encodeDirent, fileTypeOf, writeFdstat, writeFilestat, writePrestatDir } from './abi-structs.js';
 import type { Descriptor, DescriptorTable, OpenFile } from './descriptor-table.js';
@@ -211,11 +211,7 @@ export class FdCalls {
     if (entry.type !== 'dir') return Errno.NOTDIR;
     const path = this.table.pathOf(entry);
     const parent = path === '/' ? entry.node : (this.vfs.lookup(path.slice(0, path.lastIndexOf('/')) || '/') ?? entry.node);
-    const listing: [string, VNode][] = [
-      ['.', entry.node],
-      ['..', parent],
-      ...entry.node.entries,
-    ];
+    const listing: [string, VNode][] = [['.', entry.node], ['..', parent], ...entry.node.entries];
     const target = this.memory.bytes(buf, bufLen);
     let used = 0;
     for (let i = Number(cookie); i < listing.length && used < target.byteLength; i++) {

@@ -6,7 +6,7 @@
  * Pointers and lengths arrive as signed i32 values and are read unsigned. Views are taken afresh for each
  * access: the memory's buffer is replaced whenever it grows.
  */
-import { FsError } from '../../fs/virtual-fs.js';
+import { FsError } from '../vfs/virtual-fs.js';
 import { Errno } from './abi.js';
 
 /** One buffer of an iovec array: where it is and how long. */

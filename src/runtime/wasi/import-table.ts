@@ -6,7 +6,7 @@
  * Errors the calls throw as {@link FsError} (from the filesystem, the descriptor table or a bad pointer)
  * become the call's errno; anything else (exit, limits, host failures) unwinds the program.
  */
-import { FsError } from '../../fs/virtual-fs.js';
+import { FsError } from '../vfs/virtual-fs.js';
 import { Errno, type AbiFlavor } from './abi.js';
 import type { ClockCalls } from './clock-calls.js';
 import type { FdCalls } from './fd-calls.js';
@@ -66,7 +66,8 @@ export function importTable({ process, clocks, fds, paths }: SystemCalls, flavor
     path_filestat_get: (fd, _flags, path, pathLen, statOut) => paths.filestatGet(fd, path, pathLen, statOut, flavor),
     path_filestat_set_times: (fd, _flags, path, pathLen, atim, mtim, fstFlags) => paths.filestatSetTimes(fd, path, pathLen, atim, mtim, fstFlags),
     path_link: (oldFd, _oldFlags, oldPath, oldPathLen, newFd, newPath, newPathLen) => paths.link(oldFd, oldPath, oldPathLen, newFd, newPath, newPathLen),
-    path_open: (fd, _dirflags, path, pathLen, oflags, rightsBase, _rightsInheriting, fdflags, fdOut) => paths.open(fd, path, pathLen, oflags, rightsBase, fdflags, fdOut),
+    path_open: (fd, _dirflags, path, pathLen, oflags, rightsBase, _rightsInheriting, fdflags, fdOut) =>
+      paths.open(fd, path, pathLen, oflags, rightsBase, fdflags, fdOut),
     path_readlink: (fd, path, pathLen) => paths.readlink(fd, path, pathLen),
     path_remove_directory: (fd, path, pathLen) => paths.removeDirectory(fd, path, pathLen),
     path_rename: (fd, oldPath, oldPathLen, newFd, newPath, newPathLen) => paths.rename(fd, oldPath, oldPathLen, newFd, newPath, newPathLen),

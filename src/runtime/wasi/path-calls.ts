@@ -4,7 +4,7 @@
  * reaches anything outside the virtual tree. There are no links: `path_link` and `path_symlink` fail with
  * ENOTSUP, and `path_readlink` says that nothing is a link (EINVAL).
  */
-import { FsError, joinPath, splitPath, type VirtualFS, type VNode } from '../../fs/virtual-fs.js';
+import { FsError, joinPath, splitPath, type VirtualFS, type VNode } from '../vfs/virtual-fs.js';
 import { Errno, OpenFlags, Rights, type AbiFlavor } from './abi.js';
 import { writeFilestat } from './abi-structs.js';
 import type { Descriptor, DescriptorTable } from './descriptor-table.js';

@@ -80,7 +80,17 @@ export interface WasiPreview1 {
   path_filestat_get: (fd: Fd, flags: LookupFlags, path: Ptr, pathLen: Size, statOut: Ptr) => Errno;
   path_filestat_set_times: (fd: Fd, flags: LookupFlags, path: Ptr, pathLen: Size, atim: Timestamp, mtim: Timestamp, fstFlags: FstFlags) => Errno;
   path_link: (oldFd: Fd, oldFlags: LookupFlags, oldPath: Ptr, oldPathLen: Size, newFd: Fd, newPath: Ptr, newPathLen: Size) => Errno;
-  path_open: (fd: Fd, dirflags: LookupFlags, path: Ptr, pathLen: Size, oflags: OFlags, rightsBase: Rights, rightsInheriting: Rights, fdflags: FdFlags, fdOut: Ptr) => Errno;
+  path_open: (
+    fd: Fd,
+    dirflags: LookupFlags,
+    path: Ptr,
+    pathLen: Size,
+    oflags: OFlags,
+    rightsBase: Rights,
+    rightsInheriting: Rights,
+    fdflags: FdFlags,
+    fdOut: Ptr,
+  ) => Errno;
   path_readlink: (fd: Fd, path: Ptr, pathLen: Size, buf: Ptr, bufLen: Size, bufusedOut: Ptr) => Errno;
   path_remove_directory: (fd: Fd, path: Ptr, pathLen: Size) => Errno;
   path_rename: (fd: Fd, oldPath: Ptr, oldPathLen: Size, newFd: Fd, newPath: Ptr, newPathLen: Size) => Errno;

@@ -13,7 +13,7 @@
  * `wasi_unstable` (used by the clang toolchain), which differ in the layout of file stats and clock
  * subscriptions and in the numbering of `whence`.
  */
-import type { VDevice, VirtualFS } from '../../fs/virtual-fs.js';
+import type { VDevice, VirtualFS } from '../vfs/virtual-fs.js';
 import { ClockCalls, type SandboxClock } from './clock-calls.js';
 import { DescriptorTable } from './descriptor-table.js';
 import { FdCalls } from './fd-calls.js';

@@ -1,6 +1,6 @@
 /**
  * Worker side of the control port: messages the host sends while a program runs (standard input, the
- * claim of a pre-started instance), received synchronously because the thread is inside WebAssembly.
+ * claim of a prestarted instance), received synchronously because the thread is inside WebAssembly.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { SIGNAL_CONTROL, type ControlMessage } from '../worker-protocol.js';

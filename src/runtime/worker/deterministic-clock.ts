@@ -38,7 +38,7 @@ function seededBytes(seed: number): (target: Uint8Array) => void {
   let used = 0;
   let index = 0;
   return (target) => {
-    for (let offset = 0; offset < target.byteLength; ) {
+    for (let offset = 0; offset < target.byteLength;) {
       if (used === block.byteLength) {
         block = createHash('sha256').update(`sandbox-executor:${seed}:${index++}`).digest();
         used = 0;

@@ -3,9 +3,10 @@
  * `/dev/null`, `/dev/zero`, `/dev/urandom`.
  */
 import { Errno } from '../wasi/abi.js';
-import type { Device } from '../../fs/virtual-fs.js';
+import type { Device } from '../vfs/virtual-fs.js';
 import type { SandboxClock } from '../wasi/sandbox-wasi.js';
 import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
+import { SIP_ATOMIC } from '../../protocol/proxy-contract.js';
 import { FrameTracker } from '../../protocol/sip.js';
 import type { ClaimSpec, ControlMessage } from '../worker-protocol.js';
 import type { ControlLink } from './control-link.js';
@@ -13,7 +14,7 @@ import type { ControlLink } from './control-link.js';
 /** Thrown from a write that goes over the output limit; unwinds the program. */
 export class OutputLimitExceeded extends Error {}
 
-/** Thrown from a blocked read when the host releases a pre-started instance; unwinds the program. */
+/** Thrown from a blocked read when the host releases a prestarted instance; unwinds the program. */
 export class InstanceReleased extends Error {}
 
 /** Thrown from a write whose result frame header announces more than the limit; unwinds the program. */
@@ -27,7 +28,7 @@ export class ResultLimitExceeded extends Error {
 }
 
 const EMPTY = new Uint8Array(0);
-const SIP_MODE_ATOMIC = 0x41; // 'A'
+const SIP_MODE_ATOMIC = SIP_ATOMIC.charCodeAt(0);
 
 /** Shared byte budget of stdout + stderr. */
 export class OutputBudget {
@@ -64,20 +65,20 @@ export class StdinStream implements Device {
   private ended = false;
   private readonly frames = new FrameTracker();
   private state: 'frame' | 'raw' | 'paused';
-  private announcedStandby = false;
+  private announcedPrestarted = false;
   /** A persistent call was answered and the program has not read since. */
   private answered = false;
 
   constructor(
     private readonly link: ControlLink,
     private readonly hooks: {
-      /** Pre-started instances: called once, when the proxy first waits for input. */
-      onStandby?: () => void;
+      /** Prestarted instances: called once, when the proxy first waits for input. */
+      onPrestarted?: () => void;
       /** A persistent (`P`) request frame has been read whole: its call is now running. */
       onPersistentFrame?: () => void;
       /** After a persistent call's result frame, the program reads standard input again: it wants its next call. */
       onAwaitingFrame?: () => void;
-      /** Applies a claim; returns nothing. Until it arrives, a pre-started instance waits. */
+      /** Applies a claim; returns nothing. Until it arrives, a prestarted instance waits. */
       onClaim?: (claim: ClaimSpec) => void;
     },
     framed: boolean,
@@ -102,9 +103,9 @@ export class StdinStream implements Device {
       this.hooks.onAwaitingFrame?.();
     }
     while (this.chunks.length === 0 && !this.ended) {
-      if (this.awaitingClaim && !this.announcedStandby) {
-        this.announcedStandby = true;
-        this.hooks.onStandby?.();
+      if (this.awaitingClaim && !this.announcedPrestarted) {
+        this.announcedPrestarted = true;
+        this.hooks.onPrestarted?.();
       }
       this.handle(this.link.next());
     }

@@ -3,7 +3,8 @@
  * interpreter with a bounded memory, runs it to the end, and reports how it ended and what it changed.
  */
 import { parentPort } from 'node:worker_threads';
-import { VirtualFS, type SnapshotEntry, type FsChange } from '../../fs/virtual-fs.js';
+import { CONTROL_DEVICE, RESULT_DEVICE, SANDBOX_DIR } from '../../protocol/proxy-contract.js';
+import { VirtualFS, type SnapshotEntry, type FsChange } from '../vfs/virtual-fs.js';
 import { SandboxWASI } from '../wasi/sandbox-wasi.js';
 import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
@@ -35,7 +36,7 @@ export interface LoadedRuntime {
 }
 
 /** Paths that belong to the sandbox machinery, never reported as changes. */
-const HIDDEN_ROOTS = ['/dev', '/sandbox'];
+const HIDDEN_ROOTS = ['/dev', SANDBOX_DIR];
 const isHidden = (path: string): boolean => HIDDEN_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
 
 export function buildRuntime(module: WebAssembly.Module, minPages: number, baseFiles: JobFile[], baseDirs: string[]): LoadedRuntime {
@@ -78,7 +79,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   const stdin = new StdinStream(
     link,
     {
-      onStandby: () => parentPort!.postMessage({ type: 'standby', jobId: job.jobId } satisfies WorkerMessage),
+      onPrestarted: () => parentPort!.postMessage({ type: 'prestarted', jobId: job.jobId } satisfies WorkerMessage),
       onPersistentFrame: () => parentPort!.postMessage({ type: 'frame-read', jobId } satisfies WorkerMessage),
       onAwaitingFrame: () => parentPort!.postMessage({ type: 'awaiting-frame', jobId } satisfies WorkerMessage),
       onClaim: (claim: ClaimSpec) => {
@@ -93,8 +94,8 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
         takeSnapshot();
       },
     },
-    job.runtime !== 'clang' && job.runtime !== 'wasm-ld',
-    job.standby,
+    job.stdin === 'sip',
+    job.prestart,
     job.jobId,
   );
   const stdout = fs.addDevice('/dev/stdout', outputDevice(OutputChannel.STDOUT, ring, budget));
@@ -104,9 +105,16 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   fs.addDevice('/dev/zero', zeroDevice);
   fs.addDevice('/dev/urandom', randomDevice(clock));
   fs.addDevice('/dev/random', randomDevice(clock));
-  fs.addDevice('/dev/sandbox/result', resultDevice(ring, () => stdin.resume(), () => limits.resultBytes ?? Number.POSITIVE_INFINITY));
-  fs.addDevice('/dev/sandbox/control', controlDevice(clock));
-  if (!job.standby) takeSnapshot();
+  fs.addDevice(
+    RESULT_DEVICE,
+    resultDevice(
+      ring,
+      () => stdin.resume(),
+      () => limits.resultBytes ?? Number.POSITIVE_INFINITY,
+    ),
+  );
+  fs.addDevice(CONTROL_DEVICE, controlDevice(clock));
+  if (!job.prestart) takeSnapshot();
 
   const maxPages = Math.max(runtime.minPages, Math.floor(limits.memoryBytes / WASM_PAGE_BYTES));
   const memory = new WebAssembly.Memory({ initial: runtime.minPages, maximum: maxPages });

@@ -32,7 +32,15 @@ parentPort!.on('message', (message: HostMessage) => {
       const runtime = runtimes.get(message.job.runtime);
       let reply: WorkerMessage;
       if (!runtime) {
-        reply = { type: 'done', jobId: message.job.jobId, end: { kind: 'failed', message: `Runtime ${message.job.runtime} is not loaded` }, memoryBytes: 0, memoryAtLimit: false, fsBytesWritten: 0, fsFilesWritten: 0 };
+        reply = {
+          type: 'done',
+          jobId: message.job.jobId,
+          end: { kind: 'failed', message: `Runtime ${message.job.runtime} is not loaded` },
+          memoryBytes: 0,
+          memoryAtLimit: false,
+          fsBytesWritten: 0,
+          fsFilesWritten: 0,
+        };
       } else {
         reply = runJob(message.job, runtime, link, ring);
       }

@@ -4,7 +4,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
-import { OutputChannel, type OutputChannelId } from '../runtime/output-ring.js';
+import { OutputChannel, type OutputChannelId } from './output-ring.js';
 import { ResultFrameReader, type ResultFrame } from '../protocol/result-frame.js';
 
 /**

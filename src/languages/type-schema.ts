@@ -50,6 +50,23 @@ export type TypeMeaning =
 /** A language's type names (matched case-sensitively first, then lower-cased). */
 export type TypeVocabulary = Readonly<Record<string, TypeMeaning>>;
 
+/**
+ * What a language's declared types mean. Each language has one, from which the JSON Schemas of
+ * `describe()` (and `validateArgs`) are derived, so that they cannot drift from what its calls accept.
+ */
+export interface TypeTable {
+  /** The JSON Schema of a declared type as written in the source; `{}` (any value) when absent or unknown. */
+  schemaOf(type: string | undefined): JsonSchema;
+}
+
+/**
+ * The type table of a language whose type syntax has the common shape (names, generic arguments, unions,
+ * `?`, `[]`) and whose names `vocabulary` lists.
+ */
+export function vocabularyTable(vocabulary: TypeVocabulary): TypeTable {
+  return { schemaOf: (type) => schemaForType(type, vocabulary) };
+}
+
 interface TypeNode {
   name: string;
   args: TypeNode[];

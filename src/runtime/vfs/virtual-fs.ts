@@ -8,7 +8,7 @@
  * fails with ENOSPC (ENAMETOOLONG for paths) instead of exhausting host memory. Files placed by the host
  * (the runtime's, the call's) count against the caps like the ones the program writes.
  */
-import { Errno } from '../runtime/wasi/abi.js';
+import { Errno } from '../wasi/abi.js';
 
 /** Nanoseconds since the epoch. */
 export type Nanos = bigint;
@@ -338,7 +338,7 @@ export class VirtualFS {
     return this.writtenFiles.size;
   }
 
-  /** Starts counting written bytes and files afresh (when a pre-started instance gets its call). */
+  /** Starts counting written bytes and files afresh (when a prestarted instance gets its call). */
   resetUsage(): void {
     this.bytesWritten = 0;
     this.writtenFiles.clear();

@@ -1,0 +1,106 @@
+/**
+ * The language stage of an executor: the analysis of code (cached), each language's one-time
+ * preparation, the plans of programs, and the prestarted instances each language keeps in the pool.
+ */
+import { createHash } from 'node:crypto';
+import { contentDigest } from '../runtime/content-digest.js';
+import { planToJob, type ProgramPlan } from '../runtime/program.js';
+import { loadRuntimeAssets } from '../runtime/runtime-assets.js';
+import type { WorkerPool } from '../runtime/worker-pool.js';
+import type { JobLimits } from '../runtime/worker-protocol.js';
+import type { CodeAnalysis, ProgramInput } from './language.js';
+import type { RegisteredLanguage } from './registry.js';
+import type { ExecutorToolbox } from './toolbox.js';
+
+/** Analyses kept, most recently used last. */
+const MAX_ANALYSES = 256;
+
+/** How many prestarted instances a language gets, and the limits they start with. */
+export type PrestartPolicy = (language: RegisteredLanguage) => { count: number; limits: JobLimits };
+
+export class ProgramPlanner {
+  private readonly analyses = new Map<string, CodeAnalysis>();
+  private readonly preparations = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly toolbox: ExecutorToolbox,
+    private readonly pool: WorkerPool,
+    private readonly prestart: PrestartPolicy,
+  ) {}
+
+  /** What the language finds in `code`, read once per code (never throws). */
+  analyze(language: RegisteredLanguage, code: string): CodeAnalysis {
+    const key = `${language.id}\0${code}`;
+    const found = this.analyses.get(key) ?? language.analyze(code);
+    // Most recently used last: the oldest goes first when the cache is full.
+    this.analyses.delete(key);
+    if (this.analyses.size >= MAX_ANALYSES) this.analyses.delete(this.analyses.keys().next().value!);
+    this.analyses.set(key, found);
+    return found;
+  }
+
+  /**
+   * Makes a language ready: its one-time preparation (once; a failure is tried again by the next call),
+   * its runtime sent to every started worker, and its prestarted instances wanted.
+   */
+  ready(language: RegisteredLanguage): Promise<unknown> {
+    const runtime = language.runtimes[0];
+    const key = `${language.id}/${runtime.name}`;
+    let pending = this.preparations.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const prepared: unknown = await language.prepare?.({ toolbox: this.toolbox.forRuntime(runtime), runtime });
+        if (language.prestart !== false) await this.startPrestarting(language, prepared);
+        return prepared;
+      })();
+      this.preparations.set(key, pending);
+      pending.catch(() => this.preparations.delete(key));
+    }
+    return pending;
+  }
+
+  /**
+   * The program for `input` of `code`, on the language's default runtime, after its preparation.
+   *
+   * @throws ProgramBuildError when the code does not build
+   */
+  async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number): Promise<ProgramPlan> {
+    const prepared = await this.ready(language);
+    const analysis = this.analyze(language, code);
+    const runtime = language.runtimes[0];
+    return language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes });
+  }
+
+  /**
+   * The key of the prestarted instances that can run `plan`, if the language has them. Instances are
+   * interchangeable when they run the same program with the same memory limit (fixed when an instance
+   * starts; the other limits are applied when it is claimed).
+   */
+  prestartKey(language: RegisteredLanguage, plan: ProgramPlan, memoryBytes: number): string | undefined {
+    if (language.prestart === false) return undefined;
+    const hash = createHash('sha256');
+    hash.update(JSON.stringify([plan.runtime.id, plan.argv, plan.env, plan.cwd, memoryBytes]));
+    for (const file of plan.baseFiles) hash.update(file.path).update(contentDigest(file.data));
+    return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
+  }
+
+  private async startPrestarting(language: RegisteredLanguage, prepared: unknown): Promise<void> {
+    const { count, limits } = this.prestart(language);
+    const runtime = language.runtimes[0];
+    // Prestarted instances run the proxy alone: planned for no code.
+    const plan = await language.planProgram({
+      code: '',
+      analysis: language.analyze(''),
+      input: { kind: 'module' },
+      runtime,
+      prepared,
+      toolbox: this.toolbox.forRuntime(runtime),
+      memoryBytes: limits.memoryBytes,
+    });
+    const assets = await loadRuntimeAssets(plan.runtime);
+    for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
+    if (count === 0) return;
+    const { prestart: _, ...job } = planToJob(plan, { limits, collectChanges: false, stdin: 'sip' }, true);
+    this.pool.setPrestartTarget({ key: this.prestartKey(language, plan, limits.memoryBytes)!, assets: () => loadRuntimeAssets(plan.runtime), job }, count);
+  }
+}
