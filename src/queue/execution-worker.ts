@@ -25,7 +25,8 @@ import { loadQueueDependencies } from './dependencies.js';
 import { decodeEnvelope } from './envelope.js';
 import { count, quit } from './execution-queue.js';
 import { emptyResult, storedFailure, storedResult, type QueueRunInfo } from './events.js';
-import { applyMountPolicy, mountRoots } from './mount-policy.js';
+import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
+import { applyMountPolicy } from './mount-policy.js';
 
 /** Options of {@link createExecutionWorker}. */
 export interface ExecutionWorkerOptions {
@@ -88,7 +89,7 @@ export async function createExecutionWorker(options: ExecutionWorkerOptions): Pr
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
     throw new InvalidRequestError('name', `name must be 1 to 100 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}.`);
   const prefix = options.prefix ?? 'sandbox';
-  const roots = mountRoots(options.allowedMountRoots);
+  const roots = new MountRootMatcher(resolveMountRoots(options.allowedMountRoots));
   const lockDuration = count('lockDurationMs', options.lockDurationMs, 30_000, 100);
   const stalledInterval = count('stalledIntervalMs', options.stalledIntervalMs, 30_000, 100);
   const workerName = options.workerName ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

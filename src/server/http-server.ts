@@ -28,7 +28,8 @@ import { JobSlots } from './job-slots.js';
 import { errorToJson, resultToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import type { MountRoot } from '../fs/fs-types.js';
-import { checkRequest, resolveMountRoots, type RequestCeilings } from './request-limits.js';
+import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
+import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
 import type { ExecutionQueue } from '../queue/index.js';
 
@@ -127,9 +128,9 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     maxOutputBytes: positive('maxOutputBytes', options.maxOutputBytes, 16 * MIB),
     maxFsBytes: positive('maxFsBytes', options.maxFsBytes, 256 * MIB),
   };
-  const mountRoots = resolveMountRoots(options.allowedMountRoots);
+  const mountRoots = new MountRootMatcher(resolveMountRoots(options.allowedMountRoots));
   const queue = options.queue;
-  if (queue !== undefined && mountRoots.length > 0) {
+  if (queue !== undefined && mountRoots.roots.length > 0) {
     throw new InvalidRequestError(
       'allowedMountRoots',
       "allowedMountRoots name this server's folders, but with a queue calls run on the workers: give the workers allowedMountRoots and the queue allowMounts: true.",

@@ -3,10 +3,9 @@
  * chooses, and the server's policy for each folder requests may mount. A client can narrow any of them,
  * never widen them.
  */
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
 import { InvalidRequestError } from '../errors.js';
-import type { FileOperation, MountRoot } from '../fs/fs-types.js';
+import type { FileOperation } from '../fs/fs-types.js';
+import type { MountRootMatcher } from '../fs/mount-roots.js';
 import type { ExecutionRequest } from '../types.js';
 import { HttpError } from './http-error.js';
 
@@ -38,25 +37,6 @@ const ACCEPTED_FIELDS = new Set([
   'validateArgs',
 ]);
 
-const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];
-
-/** The mount roots of the options, each with its operations (read-only unless said otherwise). */
-export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): Required<MountRoot>[] {
-  return roots.map((root, index) => {
-    const entry = typeof root === 'string' ? { path: root } : root;
-    if (typeof entry?.path !== 'string' || entry.path === '')
-      throw new InvalidRequestError(`allowedMountRoots[${index}]`, `allowedMountRoots[${index}] must be a folder path or { path, operations }.`);
-    const operations = entry.operations ?? ['read'];
-    if (!Array.isArray(operations) || operations.some((op) => !ALL_OPERATIONS.includes(op))) {
-      throw new InvalidRequestError(
-        `allowedMountRoots[${index}].operations`,
-        `allowedMountRoots[${index}].operations must list some of ${ALL_OPERATIONS.join(', ')}.`,
-      );
-    }
-    return { path: resolve(entry.path), operations: [...operations] };
-  });
-}
-
 /**
  * Takes the accepted fields of a JSON body and applies the server's limits: the time limit is lowered to
  * the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
@@ -66,7 +46,7 @@ export function resolveMountRoots(roots: readonly (string | MountRoot)[] = []): 
 export async function checkRequest(
   body: unknown,
   ceilings: RequestCeilings,
-  mountRoots: readonly Required<MountRoot>[],
+  mountRoots: MountRootMatcher,
   mountsCheckedElsewhere = false,
 ): Promise<ExecutionRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
@@ -94,21 +74,18 @@ export async function checkRequest(
   return request as unknown as ExecutionRequest;
 }
 
-async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoots: readonly Required<MountRoot>[]): Promise<void> {
-  if (mountRoots.length === 0) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', 'This server does not allow mounts.');
+async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoots: MountRootMatcher): Promise<void> {
+  if (mountRoots.roots.length === 0) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', 'This server does not allow mounts.');
   if (!Array.isArray(mounts)) throw new InvalidRequestError('mounts', 'mounts must be an array.');
-  const realRoots = await Promise.all(mountRoots.map(async (root) => ({ ...root, real: await realpath(root.path).catch(() => root.path) })));
   for (const [index, mount] of (mounts as Record<string, unknown>[]).entries()) {
     const field = `mounts[${index}]`;
     if (mount === null || typeof mount !== 'object' || typeof mount.hostPath !== 'string')
       throw new InvalidRequestError(`${field}.hostPath`, 'hostPath must be a string.');
-    const real = await realpath(mount.hostPath).catch(() => undefined);
-    // The innermost root decides, so an operator can open a subfolder wider (or narrower) than its parent.
-    const root = real === undefined ? undefined : realRoots.filter((r) => within(real, r.real)).sort((a, b) => b.real.length - a.real.length)[0];
-    if (!root) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', `${field}.hostPath is not inside a folder this server allows.`);
-    mount.hostPath = real;
-    const asked = Array.isArray(mount.allowedOperations) ? (mount.allowedOperations as FileOperation[]) : ALL_OPERATIONS;
-    mount.allowedOperations = root.operations.filter((op) => asked.includes(op));
+    const asked = Array.isArray(mount.allowedOperations) ? (mount.allowedOperations as FileOperation[]) : undefined;
+    const allowed = await mountRoots.match(mount.hostPath, asked);
+    if (!allowed) throw new HttpError(403, 'MOUNT_NOT_ALLOWED', `${field}.hostPath is not inside a folder this server allows.`);
+    mount.hostPath = allowed.hostPath;
+    mount.allowedOperations = allowed.operations;
     atMost(`${field}.maxTotalBytes`, mount.maxTotalBytes, ceilings.maxFsBytes, 'maxFsBytes');
     atMost(`${field}.maxFileBytes`, mount.maxFileBytes, ceilings.maxFsBytes, 'maxFsBytes');
     if (mount.maxTotalBytes === undefined) mount.maxTotalBytes = Math.min(DEFAULT_MOUNT_TOTAL_BYTES, ceilings.maxFsBytes);
@@ -123,9 +100,4 @@ function atMost(field: string, value: unknown, limit: number, option: string): v
   if (typeof value === 'number' && value > limit) {
     throw new HttpError(400, 'OVER_SERVER_LIMIT', `${field} is ${value}, over this server's limit of ${limit} (${option}).`, {}, { field, limit });
   }
-}
-
-function within(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
