@@ -42,9 +42,10 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts redis-server. `persistent`: an append-only file in its folder, so that what was written survives
- * a restart (the restart test); otherwise nothing is saved.
+ * a restart (the restart test); otherwise nothing is saved. `debugCommand`: `DEBUG` is allowed (to reload
+ * the data set while clients stay connected).
  */
-export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(options: { persistent?: boolean; debugCommand?: boolean } = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-redis-'));
   const port = await freePort();
   const args = [
@@ -61,6 +62,7 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
     '--appendfsync',
     'always',
   ];
+  if (options.debugCommand) args.push('--enable-debug-command', 'yes');
   let child: ChildProcess | undefined;
   const start = (): Promise<void> =>
     new Promise((resolve, reject) => {
