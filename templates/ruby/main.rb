@@ -674,7 +674,8 @@ module SandboxExecutorProxy
       argv = payload["argv"]
       return unless ::Array === argv
       ::ARGV.replace(argv.map(&:to_s))
-      $PROGRAM_NAME = USER_FILENAME
+      # A script is the main program (`__FILE__ == $0`); a call's code is not.
+      $PROGRAM_NAME = USER_FILENAME if payload["kind"] == "script"
     end
 
     # Runs the user's file as a script, or a snippet at the top level of a context (its locals stay in
