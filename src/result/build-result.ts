@@ -90,7 +90,8 @@ export function buildResult(end: CallEnd): ExecutionResult {
       bytesWritten: outcome?.type === 'done' ? outcome.fsBytesWritten : 0,
     },
   };
-  if (status === 'success') result.result = value;
+  // A script or snippet without a value has no `result` (a call's value is at least null).
+  if (status === 'success' && value !== undefined) result.result = value;
   if (error) result.error = error;
   return result;
 }
