@@ -12,7 +12,7 @@ import { inspect } from 'node:util';
 import { ExecutorClosedError, SessionLimitError } from './errors.js';
 import type { DiskSyncFaults } from './fs/disk-sync.js';
 import { CallFiles } from './fs/file-sync.js';
-import { describeFunction, type CodeDescription } from './introspection/describe.js';
+import { describeFunction, SCRIPT_NOTE, type CodeDescription } from './introspection/describe.js';
 import { ProgramBuildError, type ProgramInput } from './languages/language.js';
 import { ProgramPlanner, type ProcessView } from './languages/program-planner.js';
 import { languageFor, SUPPORTED_LANGUAGES, type Language, type RegisteredLanguage } from './languages/registry.js';
@@ -221,13 +221,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /**
    * Lists the callable top-level functions of `code` with their parameters (kind, default, declared type),
    * doc comments, and a JSON Schema of their arguments built from the language's type information
-   * (`{}` where a type is unknown). Nothing runs.
+   * (`{}` where a type is unknown). Nothing runs. Code without functions gets an empty list and a `note`
+   * that says to run it as a script.
    *
    * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
    */
   describe(options: { language: LanguageInput; code: string }): CodeDescription {
     const { language, code } = checkDescribeOptions(options, this.settings);
-    return { language: language.id, functions: this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language)) };
+    const functions = this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language));
+    return functions.length > 0 ? { language: language.id, functions } : { language: language.id, functions, note: SCRIPT_NOTE };
   }
 
   /**

@@ -45,11 +45,12 @@ export const column: ConformanceColumn = {
     envNames:
       '#include <algorithm>\n#include <cstdio>\n#include <string>\n#include <vector>\n\nextern "C" char **environ;\n\n' +
       'int main() {\n  std::vector<std::string> names;\n  for (char **entry = environ; *entry; entry++) {\n    std::string text(*entry);\n' +
-      '    names.push_back(text.substr(0, text.find(\'=\')));\n  }\n  std::sort(names.begin(), names.end());\n' +
+      "    names.push_back(text.substr(0, text.find('=')));\n  }\n  std::sort(names.begin(), names.end());\n" +
       '  for (size_t i = 0; i < names.size(); i++) std::printf("%s%s", i ? "," : "", names[i].c_str());\n  std::printf("\\n");\n  return 0;\n}\n',
     extraEnv: ['PWD'],
     readEnv: '#include <cstdlib>\n\nconst char *read_env(const char *name) {\n  return std::getenv(name);\n}\n',
-    stdin: '#include <cctype>\n#include <cstdio>\n\nint main() {\n  int c;\n  while ((c = std::getchar()) != EOF) std::putchar(std::toupper(c));\n  return 0;\n}\n',
+    stdin:
+      '#include <cctype>\n#include <cstdio>\n\nint main() {\n  int c;\n  while ((c = std::getchar()) != EOF) std::putchar(std::toupper(c));\n  return 0;\n}\n',
     interactive:
       '#include <iostream>\n#include <string>\n\nint main() {\n  std::cout << "Name? " << std::flush;\n  std::string name;\n' +
       '  if (!std::getline(std::cin, name)) return 1;\n  std::cout << "Hello, " << name << "!" << std::endl;\n  return 0;\n}\n',

@@ -25,7 +25,11 @@ export const column: ConformanceColumn = {
     value: '<?php\n$x = 6;\nreturn $x * 7;\n',
     chatty: '<?php\necho "hello stdout\\n";\nfwrite(STDERR, "hello stderr\\n");\nreturn 42;\n',
     syntaxError: { code: '<?php\n$x = 1;\n$y = ;\n', type: 'ParseError', line: 3 },
-    runtimeError: { code: '<?php\n// line 2\n\nfunction fail() {\n    throw new InvalidArgumentException("boom");\n}\n\nfail();\n', type: 'InvalidArgumentException', line: 5 },
+    runtimeError: {
+      code: '<?php\n// line 2\n\nfunction fail() {\n    throw new InvalidArgumentException("boom");\n}\n\nfail();\n',
+      type: 'InvalidArgumentException',
+      line: 5,
+    },
     exit: '<?php\necho "bye\\n";\nexit(3);\n',
     envAndArgv: '<?php\necho getenv("GREETING"), ":", implode(",", array_slice($argv, 1)), "\\n";\n',
     envNames: '<?php\n$names = array_keys($_ENV);\nsort($names);\necho implode(",", $names), "\\n";\n',
