@@ -94,7 +94,7 @@ export class FunctionNotFoundError extends SandboxError {
   }
 
   private static describe(functionName: string | undefined, candidates: readonly string[]): string {
-    if (functionName === undefined) return 'The code defines no top-level function to call.';
+    if (functionName === undefined) return 'The code defines no top-level function to call; to run it as a script, use run().';
     const available = candidates.length > 0 ? ` Available: ${candidates.join(', ')}.` : ' The code defines no top-level function.';
     const suggestion = closestName(functionName, candidates);
     return `Function ${JSON.stringify(functionName)} is not defined.${suggestion ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}${available}`;

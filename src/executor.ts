@@ -12,12 +12,13 @@ import { inspect } from 'node:util';
 import { ExecutorClosedError, SessionLimitError } from './errors.js';
 import type { DiskSyncFaults } from './fs/disk-sync.js';
 import { CallFiles } from './fs/file-sync.js';
-import { describeFunction, type CodeDescription } from './introspection/describe.js';
+import { describeFunction, SCRIPT_NOTE, type CodeDescription } from './introspection/describe.js';
 import { ProgramBuildError, type ProgramInput } from './languages/language.js';
-import { ProgramPlanner } from './languages/program-planner.js';
+import { ProgramPlanner, type ProcessView } from './languages/program-planner.js';
 import { languageFor, SUPPORTED_LANGUAGES, type Language, type RegisteredLanguage } from './languages/registry.js';
 import type { TemplateFaults } from './languages/templates.js';
 import { ExecutorToolbox } from './languages/toolbox.js';
+import { checkContextCall, checkContextOptions, checkScript, checkSnippet, type CheckedContext, type CheckedScript } from './request/check-script.js';
 import {
   checkCall,
   checkDescribeOptions,
@@ -30,24 +31,29 @@ import {
 import { checkExecutorOptions, jobLimits, prestartCount, type ExecutorSettings } from './request/limits.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
 import { ExecutionCancelledError, UserCodeError } from './result/execution-errors.js';
-import { resultStream } from './result/result-stream.js';
+import { Execution } from './result/execution-handle.js';
 import { resultValue } from './result/result-value.js';
+import type { InputFeed } from './runtime/input-feed.js';
 import { JobRunner, type Job, type RunFaults } from './runtime/job-runner.js';
 import type { OutputListener } from './runtime/output-collector.js';
 import type { ProgramPlan } from './runtime/program.js';
 import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool } from './runtime/worker-pool.js';
 import { createModuleProxy, type LoadedModule, type UntypedModule } from './session/module-proxy.js';
-import { Session, type SessionHost } from './session/session.js';
+import { Context } from './session/context.js';
+import { Session, type SessionCall, type SessionHost } from './session/session.js';
 import type {
+  ContextOptions,
   ExecutionRequest,
   ExecutionResult,
   ExecutorEvents,
   ExecutorStatus,
   LanguageInput,
   SandboxExecutorOptions,
+  ScriptRequest,
+  SessionCallRequest,
   SessionOptions,
-  StreamEvent,
+  StartRequest,
 } from './types.js';
 
 /** Faults the reliability tests inject (`test/helpers/faults.ts`); production code never sets them. */
@@ -116,12 +122,75 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /**
-   * Runs a call and yields its output as it is written, then the result:
+   * Runs a call, or a script (`kind: 'script'`), and yields its output as it is written, then the result:
    * `{ type: 'stdout' | 'stderr', data }` events in order, ending with `{ type: 'result', result }`.
-   * Leaving the loop early cancels the call.
+   * Leaving the loop early cancels it. The handle is that of {@link start}, except that standard input
+   * is the request's `stdin` alone; a request error is thrown by the loop (and rejects `result`).
    */
-  stream(request: ExecutionRequest): AsyncIterableIterator<StreamEvent> {
-    return resultStream((call) => this.invoke(call), request);
+  stream(request: StartRequest): Execution {
+    try {
+      return new Execution(request, (checked, feed) => this.begin(checked, feed), false);
+    } catch (error) {
+      return new Execution(request, error instanceof Error ? error : new Error(String(error)), false);
+    }
+  }
+
+  /**
+   * Runs code as a script and resolves with its {@link ExecutionResult}, whatever the code did: `stdout`,
+   * `stderr`, `exitCode` (the script's), `error` (type, message, line, traceback), and `result`, the value
+   * of its last expression where the language has one (Python's final expression statement, Ruby's and
+   * JavaScript's completion value, PHP's final `return`; C and C++ have none: `main` runs with `argv` and
+   * `stdin`). `status` is `success` when the script ends normally with exit code 0.
+   *
+   * ```ts
+   * const r = await executor.run({ language: 'python', code: 'import sys\nprint(sys.argv[1])\n6 * 7', argv: ['hi'] });
+   * r.stdout; // 'hi\n'
+   * r.result; // 42
+   * ```
+   *
+   * Rejects only as `invoke()` does: a request wrong before anything runs, a full queue, a closed
+   * executor, or `ExecutionCancelledError` when `signal` aborts it.
+   */
+  async run<T = unknown>(request: ScriptRequest): Promise<ExecutionResult<T>> {
+    const started = performance.now();
+    if (this.closed) throw new ExecutorClosedError();
+    return (await this.execute(checkScript(request, this.context), started)) as ExecutionResult<T>;
+  }
+
+  /**
+   * Starts a call, or a script (`kind: 'script'`), and returns its {@link Execution} handle at once: its
+   * events as it runs (async iteration), `write(data)` and `end()` for its standard input while it runs
+   * (after the request's `stdin`, if any; a read waits for input, within the time limit), `cancel()`, and
+   * its `result`. Input stays open until `end()`: a program that reads to the end of its input waits for it.
+   *
+   * @throws the request errors of `invoke()` and `run()`, and ExecutorClosedError, before anything runs
+   */
+  start(request: StartRequest): Execution {
+    if (this.closed) throw new ExecutorClosedError();
+    return new Execution(request, (checked, feed) => this.begin(checked, feed), true);
+  }
+
+  /**
+   * Creates a context: a live interpreter that keeps what snippets define (variables, imports, functions)
+   * for the snippets after it, like a notebook's kernel. `context.run(code)` runs a snippet and resolves
+   * with its result (its last expression's value, its own output); `context.call(name, args, kwargs)`
+   * calls a function a snippet defined. Contexts follow the rules of sessions (idle timeout, limits; a
+   * snippet over its time limit, a crash or an exit ends the context, later snippets reject with
+   * `SessionClosedError`) and count against `maxSessions`.
+   *
+   * @throws InvalidRequestError for a bad option or a language without contexts (C, C++);
+   *   UnsupportedLanguageError; SessionLimitError; MountError
+   */
+  async createContext(options: ContextOptions): Promise<Context> {
+    if (this.closed) throw new ExecutorClosedError();
+    const checked = checkContextOptions(options, this.settings);
+    if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
+    this.startingSessions++;
+    try {
+      return await this.startContext(checked);
+    } finally {
+      this.startingSessions--;
+    }
   }
 
   /**
@@ -152,13 +221,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /**
    * Lists the callable top-level functions of `code` with their parameters (kind, default, declared type),
    * doc comments, and a JSON Schema of their arguments built from the language's type information
-   * (`{}` where a type is unknown). Nothing runs.
+   * (`{}` where a type is unknown). Nothing runs. Code without functions gets an empty list and a `note`
+   * that says to run it as a script.
    *
    * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
    */
   describe(options: { language: LanguageInput; code: string }): CodeDescription {
     const { language, code } = checkDescribeOptions(options, this.settings);
-    return { language: language.id, functions: this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language)) };
+    const functions = this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language));
+    return functions.length > 0 ? { language: language.id, functions } : { language: language.id, functions, note: SCRIPT_NOTE };
   }
 
   /**
@@ -230,11 +301,20 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
 
   // --- stages -------------------------------------------------------------------------------
 
-  /** Runs a checked call: files, program, job, result, sync. */
-  private async execute(call: CheckedCall, started: number): Promise<ExecutionResult> {
-    const { id, request, signature } = call;
+  /** Checks a request of `start()` or `stream()` and starts it. @throws the request errors */
+  private begin(request: StartRequest, feed: InputFeed | undefined): { id: string; result: Promise<ExecutionResult> } {
+    const started = performance.now();
+    if (this.closed) throw new ExecutorClosedError();
+    const checked = request.kind === 'script' ? checkScript(request, this.context) : checkCall(request, this.context);
+    return { id: checked.id, result: this.execute(checked, started, feed) };
+  }
+
+  /** Runs a checked call or script: files, program, job, result, sync. */
+  private async execute(call: CheckedCall | CheckedScript, started: number, feed?: InputFeed): Promise<ExecutionResult> {
+    const { id, request } = call;
     const language = request.language;
-    const events = this.callEvents(id, language, signature.name, request);
+    const functionName = call.kind === 'call' ? call.signature.name : '';
+    const events = this.callEvents(id, language, functionName, request);
     if (call.files) {
       const afterSync = call.files.afterSync;
       call.files.afterSync = async (sync) => {
@@ -244,13 +324,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     }
     const files = call.files ? await CallFiles.load(call.files) : undefined;
     const planning = performance.now();
-    const plan = await this.plan(language, request.code, { kind: 'call', signature }, call.limits.job.memoryBytes);
+    const input: ProgramInput = call.kind === 'call' ? { kind: 'call', signature: call.signature } : { kind: 'script' };
+    const plan = await this.plan(language, request.code, input, call.limits.job.memoryBytes, request.environment);
     if (plan instanceof ProgramBuildError) {
       events.start();
       const result = buildFailureResult({
         id,
         language: language.id,
-        functionName: signature.name,
+        functionName,
         error: plan.info,
         stderr: plan.stderr,
         durationMs: performance.now() - planning,
@@ -265,8 +346,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       limits: call.limits.job,
       collectChanges: files !== undefined,
       deterministic: request.deterministic,
-      stdin: 'sip',
-      input: request.stdin ? [call.frame, request.stdin] : [call.frame],
+      // A program built from the user's code and run as a script (C's) reads the request's bytes alone.
+      stdin: plan.stdin ?? 'sip',
+      input: [...(plan.stdin === 'raw' ? [] : [call.frame]), ...(request.stdin ? [request.stdin] : [])],
+      feed,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       onOutput: events.output,
@@ -276,7 +359,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const result = buildResult({
       id,
       language: language.id,
-      functionName: signature.name,
+      functionName,
+      script: call.kind === 'script',
       outcome: report.outcome,
       frames: report.frames,
       callNumber: call.callNumber,
@@ -305,9 +389,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /** The language's program for `input`, or the build error of code that does not build. */
-  private async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number): Promise<ProgramPlan | ProgramBuildError> {
+  private async plan(
+    language: RegisteredLanguage,
+    code: string,
+    input: ProgramInput,
+    memoryBytes: number,
+    process?: ProcessView,
+  ): Promise<ProgramPlan | ProgramBuildError> {
     try {
-      return await this.planner.plan(language, code, input, memoryBytes);
+      return await this.planner.plan(language, code, input, memoryBytes, process);
     } catch (error) {
       if (error instanceof ProgramBuildError) return error;
       throw error;
@@ -330,26 +420,21 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private async startSession(checked: CheckedSession): Promise<Session> {
     const language = checked.language;
     const mode = language.persistent === false ? 'atomic' : 'persistent';
-    const host: SessionHost = {
-      prepare: (request) => {
-        if (this.closed) throw new ExecutorClosedError();
+    const host = this.sessionHost(
+      (request) => {
         const call = checkSessionCall(request, checked, this.context, 'P');
-        return { id: call.id, signature: call.signature, frame: call.frame, timeoutMs: call.request.timeoutMs, callNumber: call.callNumber };
+        return { id: call.id, functionName: call.signature.name, frame: call.frame, timeoutMs: call.request.timeoutMs, callNumber: call.callNumber };
       },
-      invoke: (request) => {
+      (request) => {
         if (this.closed) return Promise.reject(new ExecutorClosedError());
         return this.execute(checkSessionCall(request, checked, this.context, 'A'), performance.now());
       },
-      emitStart: (id, lang, functionName) => this.emit('execution:start', { id, language: lang, functionName }),
-      emitOutput: (id, stream, data) => this.emit('execution:output', { id, stream, data }),
-      emitEnd: (id, result) => this.emit('execution:end', { id, result }),
-      closed: (session) => this.sessions.delete(session),
-    };
+    );
     const session = new Session(language.id, checked.code, mode, host, checked.idleTimeoutMs);
     let job: Job | undefined;
     if (mode === 'persistent') {
       // The program serves every function of the code.
-      const plan = await this.plan(language, checked.code, { kind: 'module' }, checked.limits.job.memoryBytes);
+      const plan = await this.plan(language, checked.code, { kind: 'module' }, checked.limits.job.memoryBytes, checked.environment);
       if (plan instanceof ProgramBuildError) {
         const result = buildFailureResult({
           id: session.id,
@@ -371,5 +456,56 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     this.sessions.add(session);
     session.attach(job, checked.limits.maxOutputBytes);
     return session;
+  }
+
+  /** What a session (or a context's session) needs from the executor: its calls checked, its events. */
+  private sessionHost(prepare: (request: SessionCallRequest) => SessionCall, invoke: SessionHost['invoke']): SessionHost {
+    return {
+      prepare: (request) => {
+        if (this.closed) throw new ExecutorClosedError();
+        return prepare(request);
+      },
+      invoke,
+      emitStart: (id, lang, functionName) => this.emit('execution:start', { id, language: lang, functionName }),
+      emitOutput: (id, stream, data) => this.emit('execution:output', { id, stream, data }),
+      emitEnd: (id, result) => this.emit('execution:end', { id, result }),
+      closed: (session) => this.sessions.delete(session),
+    };
+  }
+
+  private async startContext(checked: CheckedContext): Promise<Context> {
+    const language = checked.language;
+    const files = checked.files ? await CallFiles.load(checked.files) : undefined;
+    // The proxy alone: snippets arrive in frames. Interpreted languages cannot fail to build it.
+    const plan = await this.planner.plan(language, '', { kind: 'context' }, checked.limits.job.memoryBytes, checked.environment);
+    const host = this.sessionHost(
+      (request) => ({ ...checkContextCall(request, checked, this.settings) }),
+      // A context's interpreter is persistent: nothing runs the one-shot way.
+      () => Promise.reject(new Error('A context runs every call on its interpreter')),
+    );
+    const session = new Session(language.id, '', 'persistent', host, checked.idleTimeoutMs);
+    if (this.closed) throw new ExecutorClosedError();
+    const job = await this.runner.start({
+      program: plan,
+      files: files?.files,
+      dirs: files?.dirs,
+      limits: checked.limits.job,
+      collectChanges: false,
+      stdin: 'sip',
+      dedicated: true,
+    });
+    if (this.closed) {
+      await job.release();
+      throw new ExecutorClosedError();
+    }
+    this.sessions.add(session);
+    session.attach(job, checked.limits.maxOutputBytes);
+    return new Context(session, {
+      prepareSnippet: (code, options, number) => {
+        if (this.closed) throw new ExecutorClosedError();
+        const snippet = checkSnippet(code, options, checked, this.settings, number);
+        return { id: snippet.id, functionName: '', snippet: true, frame: snippet.frame, timeoutMs: snippet.timeoutMs, callNumber: snippet.callNumber };
+      },
+    });
   }
 }

@@ -6,12 +6,16 @@
  */
 export { SandboxExecutor } from './executor.js';
 export { Session } from './session/session.js';
+export { Context } from './session/context.js';
+export { Execution } from './result/execution-handle.js';
 export type { SessionMode } from './session/session.js';
 export type { LoadedModule, ModuleFunction, UntypedModule } from './session/module-proxy.js';
 export * from './errors.js';
 export * from './fs/sync-errors.js';
 export * from './result/execution-errors.js';
 export type {
+  ContextOptions,
+  ContextRunOptions,
   ExecutionErrorInfo,
   ExecutionRequest,
   ExecutionResult,
@@ -23,8 +27,10 @@ export type {
   LanguageAlias,
   LanguageInput,
   SandboxExecutorOptions,
+  ScriptRequest,
   SessionCallRequest,
   SessionOptions,
+  StartRequest,
   StreamEvent,
 } from './types.js';
 export type {

@@ -83,7 +83,33 @@ export interface ExecutionRequest extends FileOptions {
    * `describe()`) before running; a mismatch rejects with `ArgumentValidationError` listing every problem.
    */
   validateArgs?: boolean;
+  /**
+   * Environment variables the user's code sees, besides `HOME=/workspace` and `TMPDIR=/tmp` (which these
+   * may replace): `os.environ`, `ENV`, `std.getenv`, `getenv()`/`$_ENV`. Nothing of the host's
+   * environment reaches the sandbox.
+   */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Command-line arguments of the program: `sys.argv[1:]`, `ARGV`, `scriptArgs.slice(1)`,
+   * `array_slice($argv, 1)`, `argv[1…]` of C's `main` (element 0 is the script's name).
+   */
+  argv?: readonly string[];
+  /** `'call'` (the default): call a function. `start()` and `stream()` also take `'script'` requests ({@link ScriptRequest}). */
+  kind?: 'call';
 }
+
+/**
+ * Code to run as a script (`SandboxExecutor.run()`): the options of a call, without a function to call.
+ * The result's `result` is the value of the last expression where the language has one, `exitCode` the
+ * script's exit code.
+ */
+export interface ScriptRequest extends Omit<ExecutionRequest, 'functionName' | 'args' | 'kwargs' | 'validateArgs' | 'kind'> {
+  /** `'script'`: what `start()` and `stream()` need to tell a script from a call; `run()` implies it. */
+  kind?: 'script';
+}
+
+/** What `start()` and `stream()` take: a call, or a script marked `kind: 'script'`. */
+export type StartRequest = ExecutionRequest | (ScriptRequest & { kind: 'script' });
 
 /** Resources one execution used. */
 export interface ExecutionUsage {
@@ -144,7 +170,8 @@ export interface ExecutionResult<T = unknown> {
   status: ExecutionStatus;
   /**
    * The function's return value when `status` is `success` (also kept when the function returned but
-   * writing its file changes back failed).
+   * writing its file changes back failed). For a script or a snippet: the value of its last expression,
+   * absent when it has none or it is the language's nothing (`None`, `nil`, `null`, `undefined`).
    */
   result?: T;
   /** Everything the program wrote to standard output, decoded as UTF-8. */
@@ -161,13 +188,43 @@ export interface ExecutionResult<T = unknown> {
   usage: ExecutionUsage;
   /** Language that ran. */
   language: Language;
-  /** Function that was called. */
+  /** Function that was called; empty for a script or a snippet. */
   functionName: string;
   /**
    * Files the call created, modified or deleted, and what was written to disk. Present when the request
    * had `files`, `mounts`, `permissions`, `sync` or `returnFileContents`.
    */
   files?: FilesReport;
+}
+
+/** Options of one snippet run in a context (`Context.run(code, options)`). */
+export type ContextRunOptions = Pick<ExecutionRequest, 'timeoutMs' | 'signal' | 'onStdout' | 'onStderr'>;
+
+/** Options of `SandboxExecutor.createContext()`: a live interpreter that keeps state between snippets. */
+export interface ContextOptions {
+  /** Language of the snippets. C and C++ have no interpreter to keep and are refused. */
+  language: LanguageInput;
+  /** Environment variables the snippets see (see `ExecutionRequest.env`). */
+  env?: Readonly<Record<string, string>>;
+  /** Command-line arguments the snippets see (see `ExecutionRequest.argv`). */
+  argv?: readonly string[];
+  /**
+   * Files placed in the sandbox when the context starts (see `ExecutionRequest.files`). Snippets may change
+   * them; nothing is written back to the host.
+   */
+  files?: FileOptions['files'];
+  /** Host folders loaded when the context starts (see `ExecutionRequest.mounts`); read only: nothing is written back. */
+  mounts?: FileOptions['mounts'];
+  /** Close the context after this many milliseconds without a snippet (default 60 000; 0 never). */
+  idleTimeoutMs?: number;
+  /** Default time limit of each snippet (default: the executor's `timeoutMs`). A snippet over it ends the context. */
+  timeoutMs?: number;
+  /** Memory limit of the context's interpreter in MiB (default: the executor's `memoryLimitMb`). */
+  memoryLimitMb?: number;
+  /** Limit of stdout + stderr over the whole context (default: the executor's `maxOutputBytes`). */
+  maxOutputBytes?: number;
+  /** Largest value of each snippet or call, in bytes of its JSON (default: the executor's `maxResultBytes`). */
+  maxResultBytes?: number;
 }
 
 /** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
@@ -189,6 +246,10 @@ export interface SessionOptions {
   maxOutputBytes?: number;
   /** Largest result of each call, in bytes of its JSON (default: the executor's `maxResultBytes`); a call over it ends the session. */
   maxResultBytes?: number;
+  /** Environment variables the session's code sees (see `ExecutionRequest.env`). */
+  env?: Readonly<Record<string, string>>;
+  /** Command-line arguments the session's code sees (see `ExecutionRequest.argv`). */
+  argv?: readonly string[];
 }
 
 /** What `SandboxExecutor.status()` reports. */

@@ -12,7 +12,9 @@ import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
 import { isLoopback } from '../server/request-guard.js';
 import { resultToJson } from '../server/json-result.js';
-import type { ExecutionRequest, ExecutionResult, LanguageInput } from '../types.js';
+import { SCRIPT_EXIT } from '../result/build-result.js';
+import type { Execution } from '../result/execution-handle.js';
+import type { ExecutionRequest, ExecutionResult, LanguageInput, ScriptRequest } from '../types.js';
 
 /** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
 const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
@@ -23,31 +25,39 @@ const HELP = {
 Runs functions written in ${SUPPORTED_LANGUAGES.join(', ')} inside a WebAssembly sandbox.
 
 Commands:
-  run <file>        call a function of <file> and print its result
+  run <file>        run <file> as a script, or call one of its functions (--fn) and print its result
   describe <file>   list the functions of <file> with their parameters, as JSON
   serve             start the HTTP adapter
 
 Run "sandbox-executor <command> --help" for the options of a command.
 `,
-  run: `Usage: sandbox-executor run <file> [options]
+  run: `Usage: sandbox-executor run <file> [options] [-- <arguments>]
 
-Calls a function of <file>; its stdout and stderr are streamed as it runs, then the result is printed.
+Without --fn, --args or --kwargs, runs <file> as a script: its arguments are those after --, its
+standard input is this command's (or --stdin), its output streams as it runs, and this command exits
+with the script's exit code. With them, calls a function of <file>; its stdout and stderr are streamed
+as it runs, then the result is printed.
 
 Options:
-  --fn <name>           function to call (default: the only function of the file)
+  --fn <name>           function to call (default: the only function of the file, when --args or
+                        --kwargs is given)
   --args <json>         positional arguments, a JSON array (default [])
   --kwargs <json>       keyword arguments, a JSON object (default {})
   --language <name>     language of the file (default: from its extension)
   --timeout <ms>        time limit in milliseconds (default 30000)
   --memory <mb>         memory limit in MiB (default 512)
-  --stdin <text>        text given to the program's standard input after the call
+  --stdin <text>        text given to the program's standard input (instead of this command's, for a
+                        script)
+  --env <name=value>    an environment variable of the program (repeatable; nothing else of this
+                        command's environment reaches it, besides HOME=/workspace and TMPDIR=/tmp)
   --mount <dir>         load <dir> as /workspace (read-only unless --write)
   --write               allow the call to create and modify files in the mounted folder
   --deterministic       fixed clock and random numbers (seed 0)
   --json                print the whole result as JSON instead of the value
   -h, --help            show this help
 
-Exit code: 0 success, 1 the function raised or failed to compile, 2 timeout, 3 crash, 64 bad usage.
+Exit code: a script's own exit code (1 for an uncaught error or a compile error); for a call, 0 success,
+1 the function raised or failed to compile. Both: 2 timeout, 3 crash, 64 bad usage.
 `,
   describe: `Usage: sandbox-executor describe <file> [--language <name>]
 
@@ -83,8 +93,15 @@ Options:
 
 class UsageError extends Error {}
 
+/** The streams of the command: its output, and the standard input a script reads. */
+interface CommandIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadableStream;
+}
+
 /** Runs the command line; resolves with the exit code. */
-export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+export async function main(argv: readonly string[], io: CommandIO = process): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -155,7 +172,11 @@ function number(text: string | undefined, what: string): number | undefined {
   return value;
 }
 
-async function runCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+async function runCommand(commandArgs: readonly string[], io: CommandIO): Promise<number> {
+  // What follows `--` is the program's own arguments.
+  const dashes = commandArgs.indexOf('--');
+  const args = dashes < 0 ? commandArgs : commandArgs.slice(0, dashes);
+  const programArgv = dashes < 0 ? [] : commandArgs.slice(dashes + 1);
   const { values, positionals } = parse(args, {
     fn: { type: 'string' },
     args: { type: 'string' },
@@ -164,6 +185,7 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
     timeout: { type: 'string' },
     memory: { type: 'string' },
     stdin: { type: 'string' },
+    env: { type: 'string', multiple: true },
     mount: { type: 'string' },
     write: { type: 'boolean' },
     deterministic: { type: 'boolean' },
@@ -175,30 +197,35 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
   }
   if (positionals.length > 1) throw new UsageError(`Unexpected arguments: ${positionals.slice(1).join(' ')}.`);
   const source = await readSource(positionals[0], values.language);
+  const env: Record<string, string> = {};
+  for (const entry of values.env ?? []) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new UsageError(`--env takes name=value, got ${JSON.stringify(entry)}.`);
+    env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  if (values.write && !values.mount) throw new UsageError('--write needs --mount.');
+  const script = values.fn === undefined && values.args === undefined && values.kwargs === undefined;
+  const common = {
+    language: source.language,
+    code: source.code,
+    timeoutMs: number(values.timeout, '--timeout'),
+    memoryLimitMb: number(values.memory, '--memory'),
+    deterministic: values.deterministic ? {} : undefined,
+    env,
+    argv: programArgv,
+    // Output goes to the terminal as it comes; with --json the result document stays alone on stdout.
+    onStdout: (data: string) => (values.json ? io.stderr : io.stdout).write(data),
+    onStderr: (data: string) => io.stderr.write(data),
+    ...(values.mount ? { mounts: [{ hostPath: resolve(values.mount) }] } : {}),
+    ...(values.write ? { permissions: { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] as const }] } } : {}),
+  };
+  if (script) return runScript({ ...common, kind: 'script', stdin: values.stdin }, values.stdin === undefined ? io.stdin : undefined, values.json === true, io);
   const callArgs = json(values.args, '--args', []);
   const kwargs = json(values.kwargs, '--kwargs', {});
   if (!Array.isArray(callArgs)) throw new UsageError('--args must be a JSON array.');
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) throw new UsageError('--kwargs must be a JSON object.');
-  if (values.write && !values.mount) throw new UsageError('--write needs --mount.');
 
-  const request: ExecutionRequest = {
-    language: source.language,
-    code: source.code,
-    functionName: values.fn,
-    args: callArgs,
-    kwargs: kwargs as Record<string, unknown>,
-    timeoutMs: number(values.timeout, '--timeout'),
-    memoryLimitMb: number(values.memory, '--memory'),
-    stdin: values.stdin,
-    deterministic: values.deterministic ? {} : undefined,
-    // Output goes to the terminal as it comes; with --json the result document stays alone on stdout.
-    onStdout: (data) => (values.json ? io.stderr : io.stdout).write(data),
-    onStderr: (data) => io.stderr.write(data),
-  };
-  if (values.mount) {
-    request.mounts = [{ hostPath: resolve(values.mount) }];
-    if (values.write) request.permissions = { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] }] };
-  }
+  const request: ExecutionRequest = { ...common, functionName: values.fn, args: callArgs, kwargs: kwargs as Record<string, unknown>, stdin: values.stdin };
   // One call: no pool to keep warm.
   const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
   let result: ExecutionResult;
@@ -209,6 +236,47 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
   }
   if (values.json) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
   else printResult(result, io);
+  return result.status === 'success' ? EXIT.ok : result.status === 'error' ? EXIT.error : result.status === 'timeout' ? EXIT.timeout : EXIT.crash;
+}
+
+/**
+ * Runs a script with this command's standard input piped to it as it comes (unless `--stdin` gave it),
+ * and resolves with the script's exit code.
+ */
+async function runScript(
+  request: ScriptRequest & { kind: 'script' },
+  input: NodeJS.ReadableStream | undefined,
+  asJson: boolean,
+  io: CommandIO,
+): Promise<number> {
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
+  const onData = (chunk: Buffer | string): void => execution.write(chunk);
+  const onEnd = (): void => execution.end();
+  let execution: Execution;
+  let result: ExecutionResult;
+  try {
+    execution = executor.start(request);
+    if (input) {
+      input.on('data', onData);
+      input.once('end', onEnd);
+    } else {
+      execution.end();
+    }
+    result = await execution.result;
+  } finally {
+    if (input) {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      // A terminal's input would keep the process alive.
+      input.pause();
+      (input as { unref?: () => void }).unref?.();
+    }
+    await executor.close();
+  }
+  if (asJson) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
+  // An exit code of the script's own needs no message: it says what the script meant.
+  else if (result.status !== 'success' && result.error?.type !== SCRIPT_EXIT) printResult(result, io);
+  if (result.exitCode !== null && result.exitCode !== 0) return result.exitCode;
   return result.status === 'success' ? EXIT.ok : result.status === 'error' ? EXIT.error : result.status === 'timeout' ? EXIT.timeout : EXIT.crash;
 }
 

@@ -51,7 +51,12 @@ export interface CodeDescription {
   language: Language;
   /** Callable top-level functions, in order of definition. */
   functions: FunctionDescription[];
+  /** Present when the code defines no function: what to do with it instead (run it as a script). */
+  note?: string;
 }
+
+/** The note of a description without functions. */
+export const SCRIPT_NOTE = 'The code defines no top-level function to call: run it as a script with run() (or `sandbox-executor run <file>`).';
 
 const KINDS: Record<Exclude<ParameterKind, 'block'>, ParameterDescription['kind']> = {
   positional: 'positional',

@@ -28,7 +28,19 @@ export type ProgramInput =
    * Calls of any function of the code, one after another (SIP persistent mode): a session. Prestarted
    * instances are planned this way too, with empty code: only the proxy of such a plan is used.
    */
-  | { kind: 'module' };
+  | { kind: 'module' }
+  /**
+   * The code run as a script (`run()`): a SIP atomic frame of kind `script`, after which the proxy runs the
+   * user's file and reports the value of its last expression. An interpreted language plans it like a
+   * call (the frame says what to do, so prestarted instances serve scripts too); a language that builds
+   * the program from the code (C) builds the user's own program, with `stdin: 'raw'`.
+   */
+  | { kind: 'script' }
+  /**
+   * A context (`createContext()`): a live interpreter without code, fed snippets (SIP persistent frames of
+   * kind `snippet`) and calls of the functions they define. Only for languages whose `contexts` is not false.
+   */
+  | { kind: 'context' };
 
 /** A runtime a language can run on: the binaries it needs, by role. */
 export interface LanguageRuntime {
@@ -69,6 +81,14 @@ export interface PlanRequest<Analysis extends CodeAnalysis = CodeAnalysis, Prepa
    * prestarted instances are keyed by plan and memory limit alike.
    */
   memoryBytes: number;
+  /**
+   * The environment variables the user's program sees. A proxy receives them (and `argv`) in its first SIP
+   * frame, so a plan that starts a proxy leaves them out (its prestarted instances stay interchangeable);
+   * a plan that starts a program built from the user's code (C) gives them to it.
+   */
+  env: Readonly<Record<string, string>>;
+  /** The arguments after the program's name (see `env`). */
+  argv: readonly string[];
 }
 
 /**
@@ -143,6 +163,13 @@ export interface LanguageDefinition<
    * interpreters; false when the program itself is built from the code, as for C).
    */
   prestart?: boolean;
+  /**
+   * Whether the language keeps state between snippets in a context (`createContext()`; default true).
+   * False refuses contexts with `InvalidRequestError` (C and C++ have no interpreter to keep).
+   */
+  contexts?: boolean;
+  /** Optional: the text of a context's snippet as the proxy runs it (PHP adds its opening tag), lines unmoved. */
+  snippetCode?(code: string): string;
   /**
    * The program for `request.input`. May build it first (compile C); a build that fails because of the
    * user's code throws {@link ProgramBuildError}.

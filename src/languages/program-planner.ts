@@ -12,6 +12,14 @@ import type { CodeAnalysis, ProgramInput } from './language.js';
 import type { RegisteredLanguage } from './registry.js';
 import type { ExecutorToolbox } from './toolbox.js';
 
+/** What the user's program sees of its process (see `PlanRequest.env`). */
+export interface ProcessView {
+  env: Readonly<Record<string, string>>;
+  argv: readonly string[];
+}
+
+const NO_PROCESS: ProcessView = { env: {}, argv: [] };
+
 /** Analyses kept, most recently used last. */
 const MAX_ANALYSES = 256;
 
@@ -64,11 +72,11 @@ export class ProgramPlanner {
    *
    * @throws ProgramBuildError when the code does not build
    */
-  async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number): Promise<ProgramPlan> {
+  async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number, process: ProcessView = NO_PROCESS): Promise<ProgramPlan> {
     const prepared = await this.ready(language);
     const analysis = this.analyze(language, code);
     const runtime = language.runtimes[0];
-    return language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes });
+    return language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes, ...process });
   }
 
   /**
@@ -96,6 +104,7 @@ export class ProgramPlanner {
       prepared,
       toolbox: this.toolbox.forRuntime(runtime),
       memoryBytes: limits.memoryBytes,
+      ...NO_PROCESS,
     });
     const assets = await loadRuntimeAssets(plan.runtime);
     for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);

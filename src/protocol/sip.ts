@@ -30,6 +30,29 @@ export interface SipCallPayload {
   args: WireJson[];
   /** Keyword arguments in wire form. */
   kwargs: { [name: string]: WireJson };
+  /**
+   * The program's environment variables, as `[name, value]` pairs (an object of one key could read as a
+   * wire tag); the proxy applies those of its first frame, before loading the user's code, in place of its own.
+   */
+  env?: [string, string][];
+  /** The program's arguments after the script's name; applied with `env`. */
+  argv?: string[];
+}
+
+/**
+ * JSON payload of a SIP frame that runs code rather than calling a function: `script`, the user's file as a
+ * script (its last expression's value is the result); `snippet`, `code` in the namespace that the
+ * previous snippets of the program (a context) left.
+ */
+export interface SipRunPayload {
+  call?: number;
+  kind: 'script' | 'snippet';
+  /** The snippet's code (`snippet` only). */
+  code?: string;
+  /** Number of the snippet in its context, from 1: its file name in tracebacks (`snippet` only). */
+  snippet?: number;
+  env?: [string, string][];
+  argv?: string[];
 }
 
 /** Length of the frame header (mode byte + length). */

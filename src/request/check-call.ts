@@ -14,6 +14,7 @@ import type { FunctionSignature } from '../languages/signature.js';
 import { encodeSipCallFrame, type SipMode } from '../protocol/sip.js';
 import type { ExecutionRequest, LanguageInput, SessionCallRequest, SessionOptions } from '../types.js';
 import { encodeCall } from './encode-call.js';
+import { checkEnvironment, type ProgramEnvironment } from './environment.js';
 import { planFiles } from './file-plan.js';
 import { callLimits, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
 import { normalizeRequest, type NormalizedRequest } from './normalize-request.js';
@@ -22,6 +23,7 @@ import { resolveFunction } from './resolve-function.js';
 
 /** A call checked and encoded, ready to run. */
 export interface CheckedCall {
+  kind: 'call';
   /** The execution id (`exec-N`), unique in the process. */
   id: string;
   request: NormalizedRequest;
@@ -47,6 +49,16 @@ export interface CallContext {
 let nextExecutionId = 1;
 let nextCallNumber = 1;
 
+/** A new execution id (`exec-N`), unique in the process. */
+export function newExecutionId(): string {
+  return `exec-${nextExecutionId++}`;
+}
+
+/** A new call number, which the call's result frame must echo. */
+export function newCallNumber(): number {
+  return nextCallNumber++;
+}
+
 /**
  * Checks a call and encodes it.
  *
@@ -54,9 +66,12 @@ let nextCallNumber = 1;
  * @throws the typed request errors: InvalidRequestError, UnsupportedLanguageError, FunctionNotFoundError,
  *   AmbiguousFunctionError, ArgumentValidationError, UnserializableValueError, PayloadTooLargeError
  */
-export function checkCall(request: ExecutionRequest, context: CallContext, mode: SipMode = 'A'): CheckedCall {
+export function checkCall(request: ExecutionRequest, context: CallContext, mode: SipMode = 'A', id?: string): CheckedCall {
   const { settings } = context;
   const normalized = normalizeRequest(request, { timeoutMs: settings.timeoutMs });
+  if (request.kind !== undefined && request.kind !== 'call') {
+    throw new InvalidRequestError('kind', `kind must be 'call' for a function call, got ${JSON.stringify(request.kind)}; run a script with run().`);
+  }
   const language = normalized.language;
   const limits = callLimits(request, language, settings);
   const signature = resolveFunction(context.analyze(language, normalized.code).functions, normalized.functionName);
@@ -65,12 +80,13 @@ export function checkCall(request: ExecutionRequest, context: CallContext, mode:
     if (violations.length > 0) throw new ArgumentValidationError(signature.name, violations);
   }
   language.checkArguments?.(signature, normalized.args, normalized.kwargs);
-  const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, settings.maxPayloadBytes);
+  const encoded = encodeCall(signature.name, normalized.args, normalized.kwargs, settings.maxPayloadBytes, normalized.environment);
   const files = planFiles(request, { maxBytes: settings.maxFsBytes, maxFiles: settings.maxFiles });
   if (files) files.faults = context.faults;
-  const callNumber = nextCallNumber++;
+  const callNumber = newCallNumber();
   return {
-    id: `exec-${nextExecutionId++}`,
+    kind: 'call',
+    id: id ?? newExecutionId(),
     request: normalized,
     signature,
     frame: encodeSipCallFrame(mode, callNumber, encoded.json),
@@ -100,6 +116,8 @@ export interface CheckedSession {
   timeoutMs: number;
   idleTimeoutMs: number;
   limits: CallLimits;
+  /** What the session's program sees of its process. */
+  environment: ProgramEnvironment;
   /** What each call of the session adds to its own options: the language, the code, the limits. */
   callDefaults(request: SessionCallRequest): ExecutionRequest;
 }
@@ -115,12 +133,14 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
   const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: settings.timeoutMs });
   const idleTimeoutMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0);
   const limits = callLimits(options, probe.language, settings);
+  const environment = checkEnvironment(options);
   return {
     language: probe.language,
     code: probe.code,
     timeoutMs: probe.timeoutMs,
     idleTimeoutMs,
     limits,
+    environment,
     callDefaults: (request) => ({
       ...request,
       language: probe.language.id,
@@ -129,6 +149,9 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: limits.maxOutputBytes,
       maxResultBytes: limits.maxResultBytes,
+      // Every frame carries them; the proxy applies those of its first frame only.
+      env: options.env,
+      argv: options.argv,
     }),
   };
 }

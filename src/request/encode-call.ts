@@ -3,7 +3,8 @@
  */
 import { InvalidRequestError, PayloadTooLargeError } from '../errors.js';
 import { encodeWireValue, type WireJson } from '../protocol/wire-value.js';
-import type { SipCallPayload } from '../protocol/sip.js';
+import type { SipCallPayload, SipRunPayload } from '../protocol/sip.js';
+import type { ProgramEnvironment } from './environment.js';
 
 /** The encoded call: its JSON text and its size. */
 export interface EncodedCall {
@@ -11,7 +12,13 @@ export interface EncodedCall {
   bytes: number;
 }
 
-export function encodeCall(functionName: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>, maxPayloadBytes: number): EncodedCall {
+export function encodeCall(
+  functionName: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+  maxPayloadBytes: number,
+  environment?: ProgramEnvironment,
+): EncodedCall {
   const wireArgs = args.map((value, index) => encodeWireValue(value, `args[${index}]`));
   const wireKwargs: { [name: string]: WireJson } = {};
   for (const name of Object.keys(kwargs)) {
@@ -21,7 +28,20 @@ export function encodeCall(functionName: string, args: readonly unknown[], kwarg
     Object.defineProperty(wireKwargs, name, { value: encodeWireValue(value, `kwargs.${name}`), enumerable: true, writable: true, configurable: true });
   }
   const payload: SipCallPayload = { functionName, args: wireArgs, kwargs: wireKwargs };
-  const json = JSON.stringify(payload);
+  if (environment) {
+    payload.env = Object.entries(environment.env);
+    payload.argv = environment.argv;
+  }
+  return sized(JSON.stringify(payload), maxPayloadBytes);
+}
+
+/** The SIP payload that runs the user's file as a script, or a snippet of code in a context. */
+export function encodeRun(run: Omit<SipRunPayload, 'call' | 'env' | 'argv'>, environment: ProgramEnvironment, maxPayloadBytes: number): EncodedCall {
+  const payload: SipRunPayload = { ...run, env: Object.entries(environment.env), argv: environment.argv };
+  return sized(JSON.stringify(payload), maxPayloadBytes);
+}
+
+function sized(json: string, maxPayloadBytes: number): EncodedCall {
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxPayloadBytes) throw new PayloadTooLargeError(bytes, maxPayloadBytes);
   return { json, bytes };

@@ -7,6 +7,7 @@ import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import type { RegisteredLanguage } from '../languages/registry.js';
 import type { DeterministicSpec } from '../runtime/worker-protocol.js';
 import type { ExecutionRequest } from '../types.js';
+import { checkEnvironment, type ProgramEnvironment } from './environment.js';
 import { assertKnownKeys, REQUEST_KEYS } from './option-keys.js';
 
 /** A request whose fields have been checked. */
@@ -23,6 +24,8 @@ export interface NormalizedRequest {
   onStdout: ((chunk: string) => void) | undefined;
   onStderr: ((chunk: string) => void) | undefined;
   validateArgs: boolean;
+  /** What the program sees of its process: `env` over the base, and `argv`. */
+  environment: ProgramEnvironment;
 }
 
 /** Start of the clock of deterministic runs that do not set `now`. */
@@ -78,10 +81,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     throw new InvalidRequestError('kwargs', 'kwargs must be a plain object of named arguments.');
   }
 
-  const timeoutMs = request.timeoutMs ?? defaults.timeoutMs;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new InvalidRequestError('timeoutMs', `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${describe(timeoutMs)}.`);
-  }
+  const timeoutMs = checkTimeoutMs(request.timeoutMs, defaults.timeoutMs);
 
   let stdin: Uint8Array | undefined;
   if (request.stdin !== undefined) {
@@ -90,9 +90,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     else throw new InvalidRequestError('stdin', `stdin must be a string or a Uint8Array, got ${describe(request.stdin)}.`);
   }
 
-  if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
-  if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
-  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
+  checkCallbacks(request);
 
   return {
     language,
@@ -107,7 +105,32 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     onStdout: request.onStdout,
     onStderr: request.onStderr,
     validateArgs: request.validateArgs === true,
+    environment: checkEnvironment(request),
   };
+}
+
+/**
+ * A time limit, or `fallback` when none is given.
+ *
+ * @throws InvalidRequestError unless it is a positive number of milliseconds a Node timer can wait
+ */
+export function checkTimeoutMs(value: unknown, fallback: number): number {
+  const timeoutMs = value ?? fallback;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new InvalidRequestError('timeoutMs', `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${describe(timeoutMs)}.`);
+  }
+  return timeoutMs;
+}
+
+/**
+ * Checks the live-output callbacks and the abort signal of a request.
+ *
+ * @throws InvalidRequestError naming the option
+ */
+export function checkCallbacks(request: Pick<ExecutionRequest, 'onStdout' | 'onStderr' | 'signal'>): void {
+  if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
+  if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
+  if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
 }
 
 function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {

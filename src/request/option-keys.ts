@@ -6,7 +6,15 @@
  * of its type (or names one the type does not have): adding an option means adding its key here.
  */
 import { InvalidRequestError } from '../errors.js';
-import type { ExecutionRequest, SandboxExecutorOptions, SessionCallRequest, SessionOptions } from '../types.js';
+import type {
+  ContextOptions,
+  ContextRunOptions,
+  ExecutionRequest,
+  SandboxExecutorOptions,
+  ScriptRequest,
+  SessionCallRequest,
+  SessionOptions,
+} from '../types.js';
 import { closestName } from '../closest-name.js';
 
 /** Keys of `new SandboxExecutor(options)`. */
@@ -50,7 +58,52 @@ export const REQUEST_KEYS = {
   afterSync: true,
   deterministic: true,
   validateArgs: true,
+  env: true,
+  argv: true,
+  kind: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
+
+/** Keys of a script (`run()`, and `start()` or `stream()` with `kind: 'script'`). */
+export const SCRIPT_REQUEST_KEYS = {
+  language: true,
+  code: true,
+  timeoutMs: true,
+  stdin: true,
+  memoryLimitMb: true,
+  maxOutputBytes: true,
+  maxResultBytes: true,
+  signal: true,
+  onStdout: true,
+  onStderr: true,
+  files: true,
+  mounts: true,
+  permissions: true,
+  sync: true,
+  returnFileContents: true,
+  beforeSync: true,
+  afterSync: true,
+  deterministic: true,
+  env: true,
+  argv: true,
+  kind: true,
+} as const satisfies Record<keyof ScriptRequest, true>;
+
+/** Keys of `createContext()`. */
+export const CONTEXT_OPTION_KEYS = {
+  language: true,
+  env: true,
+  argv: true,
+  files: true,
+  mounts: true,
+  idleTimeoutMs: true,
+  timeoutMs: true,
+  memoryLimitMb: true,
+  maxOutputBytes: true,
+  maxResultBytes: true,
+} as const satisfies Record<keyof ContextOptions, true>;
+
+/** Keys of the options of a snippet (`context.run(code, options)`). */
+export const CONTEXT_RUN_KEYS = { timeoutMs: true, signal: true, onStdout: true, onStderr: true } as const satisfies Record<keyof ContextRunOptions, true>;
 
 /** Keys of `createSession()` and `load()`. */
 export const SESSION_OPTION_KEYS = {
@@ -61,6 +114,8 @@ export const SESSION_OPTION_KEYS = {
   memoryLimitMb: true,
   maxOutputBytes: true,
   maxResultBytes: true,
+  env: true,
+  argv: true,
 } as const satisfies Record<keyof SessionOptions, true>;
 
 /** Keys of a call on a session (`session.invoke()`). */

@@ -13,6 +13,8 @@ import type { OutputCollector } from '../runtime/output-collector.js';
 
 /** `error.type` of a call whose result frame announced more than `maxResultBytes`. */
 export const RESULT_TOO_LARGE = 'ResultTooLarge';
+/** `error.type` of a script that exited with a code other than 0 (`exit(3)`, C's `return 3;` from `main`). */
+export const SCRIPT_EXIT = 'Exit';
 /** `error.type` of a call whose program broke the result protocol (frames that cannot be trusted). */
 export const PROTOCOL_ERROR = 'ProtocolError';
 
@@ -31,6 +33,11 @@ export interface CallEnd {
   callNumber: number;
   /** A session's program asked for its next call after this one (a normal end of the call). */
   idle?: boolean;
+  /**
+   * A script or a snippet rather than a call: its result frame (the last expression's value) is
+   * optional, and an exit with a non-zero code is the script's error, not a crash.
+   */
+  script?: boolean;
   collector: OutputCollector;
   durationMs: number;
   timedOut: boolean;
@@ -59,7 +66,7 @@ export function buildResult(end: CallEnd): ExecutionResult {
     status = 'timeout';
     error = { type: 'Timeout', message: `The execution exceeded its time limit of ${end.timeoutMs} ms and was stopped.` };
   } else {
-    const verdict = judge(end, stderr);
+    const verdict = end.script ? judgeScript(end, stderr) : judge(end, stderr);
     ({ status, value, error } = verdict);
     if (verdict.truncated) stdout += OUTPUT_TRUNCATED_MARKER(end.maxOutputBytes);
   }
@@ -83,7 +90,8 @@ export function buildResult(end: CallEnd): ExecutionResult {
       bytesWritten: outcome?.type === 'done' ? outcome.fsBytesWritten : 0,
     },
   };
-  if (status === 'success') result.result = value;
+  // A script or snippet without a value has no `result` (a call's value is at least null).
+  if (status === 'success' && value !== undefined) result.result = value;
   if (error) result.error = error;
   return result;
 }
@@ -126,8 +134,11 @@ interface Verdict {
   truncated?: boolean;
 }
 
-/** The status of a call that was neither cancelled nor timed out, from its frames and its end. */
-function judge(end: CallEnd, stderr: string): Verdict {
+/**
+ * The verdict when the result channel cannot be trusted (a result over the limit, corrupted bytes,
+ * several frames, an answer to another call, a second frame begun); undefined when it can.
+ */
+function untrustedFrames(end: CallEnd): Verdict | undefined {
   const outcome = end.outcome;
   const frameError = end.collector.frameError;
   const tooLarge =
@@ -144,16 +155,27 @@ function judge(end: CallEnd, stderr: string): Verdict {
   if (frameError) return protocolError(`The result channel was corrupted: ${frameError.message}.`);
   const frames = end.frames;
   if (frames.length > 1) return protocolError(`The program wrote ${frames.length} result frames for one call; none of them is trusted.`);
+  if (frames.length === 1 && frames[0].call !== end.callNumber) {
+    return protocolError(`The program answered call ${frames[0].call ?? '(no number)'} while call ${end.callNumber} was running; the answer was dropped.`);
+  }
+  if (frames.length === 1 && end.collector.partialFrameBytes > 0) {
+    return protocolError('The program began a second result frame after its answer; the answer is not trusted.');
+  }
+  return undefined;
+}
+
+/** The status of a call that was neither cancelled nor timed out, from its frames and its end. */
+function judge(end: CallEnd, stderr: string): Verdict {
+  const outcome = end.outcome;
+  const untrusted = untrustedFrames(end);
+  if (untrusted) return untrusted;
+  const frames = end.frames;
   const outputLimit = outcome?.type === 'done' && outcome.end.kind === 'output-limit';
   if (frames.length === 0) {
     if (outputLimit) return outputLimitError(end.maxOutputBytes);
     return { status: 'crash', error: describeCrash(outcome, stderr) };
   }
   const frame = frames[0];
-  if (frame.call !== end.callNumber) {
-    return protocolError(`The program answered call ${frame.call ?? '(no number)'} while call ${end.callNumber} was running; the answer was dropped.`);
-  }
-  if (end.collector.partialFrameBytes > 0) return protocolError('The program began a second result frame after its answer; the answer is not trusted.');
   // An error frame stands whatever follows: PHP ends with a trap after reporting a fatal error, and the
   // C runtime exits with 1 after sandbox_raise(). Only a value needs the program to finish normally.
   if (!frame.ok) return { status: 'error', error: frame.error };
@@ -167,6 +189,32 @@ function judge(end: CallEnd, stderr: string): Verdict {
     return { status: 'crash', error: { type: crash.type, message: `The program exited with code ${outcome.end.code}. ${dropped}${tail ? `\n${tail}` : ''}` } };
   }
   return { status: 'crash', error: { type: crash.type, message: `${crash.message.split('\n')[0]} ${dropped}` } };
+}
+
+/**
+ * The status of a script or snippet that was neither cancelled nor timed out. Its program ends by itself
+ * (exits, or in a context asks for its next snippet); a result frame, when there is one, carries the
+ * value of its last expression or the error that ended it. A frame with an error stands whatever follows
+ * (the proxy exits with 1 after it, as the interpreter would); otherwise an exit code other than 0 is the
+ * script's own error (`exit(3)`), and only an end the script did not choose (a trap, a lost worker) is a
+ * crash.
+ */
+function judgeScript(end: CallEnd, stderr: string): Verdict {
+  const outcome = end.outcome;
+  const untrusted = untrustedFrames(end);
+  if (untrusted) return untrusted;
+  const frame = end.frames[0];
+  if (frame && !frame.ok) return { status: 'error', error: frame.error };
+  if (outcome?.type === 'done' && outcome.end.kind === 'output-limit') return outputLimitError(end.maxOutputBytes);
+  const exitCode = outcome?.type === 'done' && outcome.end.kind === 'exit' ? outcome.end.code : undefined;
+  if (end.idle !== true && exitCode === undefined) return { status: 'crash', error: describeCrash(outcome, stderr) };
+  if (exitCode !== undefined && exitCode !== 0) {
+    if (outcome?.type === 'done' && outcome.memoryAtLimit) return { status: 'crash', error: describeCrash(outcome, stderr) };
+    const tail = lastLines(stderr, 5);
+    return { status: 'error', error: { type: SCRIPT_EXIT, message: `The script exited with code ${exitCode}.${tail ? `\n${tail}` : ''}` } };
+  }
+  // The language's nothing (None, nil, null, undefined) is no value.
+  return frame?.ok && frame.value !== null && frame.value !== undefined ? { status: 'success', value: frame.value } : { status: 'success' };
 }
 
 function protocolError(message: string): Verdict {

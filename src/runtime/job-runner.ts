@@ -9,6 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResultFrame } from '../protocol/result-frame.js';
+import type { InputFeed } from './input-feed.js';
 import { nextJobId } from './job-ids.js';
 import { OutputCollector, type OutputListener } from './output-collector.js';
 import { OutputChannel, type OutputChannelId } from './output-ring.js';
@@ -78,8 +79,10 @@ export interface TurnReport {
 
 /** What a one-shot job is: a start, its input, and its limits in time. */
 export interface OneShotSpec extends JobStart {
-  /** Chunks fed to standard input, followed by end of input. */
+  /** Chunks fed to standard input, followed by end of input (unless `feed` is given). */
   input: Uint8Array[];
+  /** Standard input written while the program runs, after `input`; the feed ends it. */
+  feed?: InputFeed;
   timeoutMs: number;
   onOutput?: OutputListener;
 }
@@ -117,8 +120,13 @@ export class JobRunner {
     try {
       const killAfter = this.faults.killWorkerAfterMs;
       if (killAfter !== undefined) void delay(killAfter).then(() => job.stop());
-      return await job.turn({ input: spec.input, endInput: true, until: 'exit', timeoutMs: spec.timeoutMs, signal: spec.signal, onOutput: spec.onOutput });
+      const feed = spec.feed;
+      const turn = job.turn({ input: spec.input, endInput: !feed, until: 'exit', timeoutMs: spec.timeoutMs, signal: spec.signal, onOutput: spec.onOutput });
+      // After the turn's own input: what the feed holds, then what it gets while the program runs.
+      feed?.attach(job);
+      return await turn;
     } finally {
+      spec.feed?.detach();
       void job.release();
     }
   }
@@ -279,6 +287,16 @@ export class Job {
         if (spec.signal.aborted) turn.onAbort();
       }
     });
+  }
+
+  /** Feeds bytes to the program's standard input while it runs (nothing once it has ended). */
+  write(chunk: Uint8Array): void {
+    if (this.ended === undefined && this.released === undefined) this.worker.writeStdin(chunk);
+  }
+
+  /** Ends the program's standard input (nothing once it has ended). */
+  endInput(): void {
+    if (this.ended === undefined && this.released === undefined) this.worker.endStdin();
   }
 
   /** Stops the program at once (terminates its worker); nothing once the worker has been given back. */

@@ -20,6 +20,11 @@ export interface ProgramPlan {
   baseFiles: JobFile[];
   /** Files of this call: the user's code. */
   callFiles: JobFile[];
+  /**
+   * What the program reads on standard input: SIP frames, then the request's bytes (`sip`, the default: a
+   * proxy), or the request's bytes alone (`raw`: the user's own program run as a script, as C's).
+   */
+  stdin?: 'sip' | 'raw';
 }
 
 /** What a job adds to its program: the request's files, limits and options. */

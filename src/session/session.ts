@@ -12,7 +12,6 @@
  */
 import { inspect } from 'node:util';
 import { SessionClosedError } from '../errors.js';
-import type { FunctionSignature } from '../languages/signature.js';
 import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { buildResult, emptyUsage } from '../result/build-result.js';
 import { resultValue } from '../result/result-value.js';
@@ -28,10 +27,13 @@ export type SessionMode =
   /** Each call starts a fresh interpreter (the language cannot serve several calls in one process). */
   | 'atomic';
 
-/** A checked and encoded call, as the executor prepares it. */
+/** A checked and encoded call (or a context's snippet), as the executor prepares it. */
 export interface SessionCall {
   id: string;
-  signature: FunctionSignature;
+  /** The function called; empty for a snippet. */
+  functionName: string;
+  /** A context's snippet: its result frame is optional and it is judged as a script (see `CallEnd.script`). */
+  snippet?: boolean;
   frame: Uint8Array;
   timeoutMs: number;
   /** Number of the call in `frame`; its result frame must echo it. */
@@ -127,13 +129,21 @@ export class Session {
    *   (FunctionNotFoundError…) before anything runs; ExecutionCancelledError when `signal` aborts it
    */
   invoke<T = unknown>(request: SessionCallRequest = {}): Promise<ExecutionResult<T>> {
+    return this.enqueue(request, () => this.host.prepare(request));
+  }
+
+  /**
+   * @internal Runs a turn in line with the calls: `prepare` checks and encodes it when its turn comes
+   * (a context's snippets go through here with their own frames).
+   */
+  enqueue<T = unknown>(request: Pick<SessionCallRequest, 'signal' | 'onStdout' | 'onStderr'>, prepare: () => SessionCall): Promise<ExecutionResult<T>> {
     if (this.closeReason !== undefined) return Promise.reject(new SessionClosedError(this.closeReason));
     const run = async (): Promise<ExecutionResult<T>> => {
       if (this.closeReason !== undefined) throw new SessionClosedError(this.closeReason);
       clearTimeout(this.idleTimer);
       try {
         if (this.mode === 'atomic') return (await this.host.invoke(request)) as ExecutionResult<T>;
-        return (await this.runPersistent(request)) as ExecutionResult<T>;
+        return (await this.runPersistent(request, prepare)) as ExecutionResult<T>;
       } finally {
         this.armIdleTimer();
       }
@@ -159,8 +169,8 @@ export class Session {
     return `Session { id: ${this.id}, language: ${this.language}, mode: ${this.mode}, state: ${this.state}${this.closeReason === undefined ? '' : `, closedReason: ${JSON.stringify(this.closeReason)}`} }`;
   }
 
-  private async runPersistent(request: SessionCallRequest): Promise<ExecutionResult> {
-    const call = this.host.prepare(request);
+  private async runPersistent(request: Pick<SessionCallRequest, 'signal' | 'onStdout' | 'onStderr'>, prepare: () => SessionCall): Promise<ExecutionResult> {
+    const call = prepare();
     const job = this.job!;
     if (request.signal?.aborted) throw new ExecutionCancelledError(cancelledBeforeStart(call, this.language), request.signal.reason);
     const onOutput: OutputListener = (stream, data) => {
@@ -168,7 +178,7 @@ export class Session {
       this.host.emitOutput(call.id, stream, data);
     };
     this.busy = true;
-    this.host.emitStart(call.id, this.language, call.signature.name);
+    this.host.emitStart(call.id, this.language, call.functionName);
     this.framesSent++;
     let violation: string | undefined;
     const report = await job.turn({
@@ -213,7 +223,8 @@ export class Session {
     return buildResult({
       id: call.id,
       language: this.language,
-      functionName: call.signature.name,
+      functionName: call.functionName,
+      script: call.snippet,
       outcome: report.outcome,
       frames: report.frames,
       callNumber: call.callNumber,
@@ -268,7 +279,7 @@ function cancelledBeforeStart(call: SessionCall, language: Language): ExecutionR
     exitCode: null,
     durationMs: 0,
     language,
-    functionName: call.signature.name,
+    functionName: call.functionName,
     error: { type: 'Cancelled', message: 'The execution was cancelled.' },
     usage: emptyUsage(0),
   };

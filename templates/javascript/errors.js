@@ -65,6 +65,11 @@ function parseStack(stack) {
   return frames;
 }
 
+/** Whether a file is the user's: the user's file, or a snippet of a context. */
+function isUserFile(file) {
+  return file === USER_CODE_PATH || (file.startsWith(SNIPPET_PREFIX) && file.endsWith(".js"));
+}
+
 /**
  * The frames worth showing, innermost first: everything down to the outermost frame of the user's file.
  * The proxy's frames (and anything that called into user code from the proxy) are left out; what user
@@ -72,9 +77,15 @@ function parseStack(stack) {
  */
 function userFrames(frames) {
   let last = -1;
-  for (let i = 0; i < frames.length; i++) if (frames[i].file === USER_CODE_PATH) last = i;
+  for (let i = 0; i < frames.length; i++) if (isUserFile(frames[i].file)) last = i;
   const shown = frames.slice(0, last + 1).filter((frame) => frame.file !== PROXY_PATH);
   for (const frame of shown) {
+    if (frame.line === 0 && frame.functionName === "<eval>" && isUserFile(frame.file)) {
+      // The top level of a script (or snippet) is a function whose first line is line 1.
+      frame.line = 1;
+      frame.text = "at <eval> (" + frame.file + ":1)";
+      continue;
+    }
     if (frame.file !== USER_CODE_PATH || frame.line > 0) continue;
     // QuickJS gives no line while execution is on a function's first line (`function f() { throw … }`):
     // for a top-level function, that line is known.
@@ -106,12 +117,12 @@ function describeThrown(thrown) {
   const frames = userFrames(parseStack(safeString(() => thrown.stack)));
   let line = 0;
   for (const frame of frames) {
-    if (frame.file === USER_CODE_PATH && frame.line > 0) {
+    if (isUserFile(frame.file) && frame.line > 0) {
       line = frame.line;
       break;
     }
   }
-  if (line === 0 && safeString(() => thrown.fileName) === USER_CODE_PATH) line = Number(thrown.lineNumber) || 0;
+  if (line === 0 && isUserFile(safeString(() => thrown.fileName))) line = Number(thrown.lineNumber) || 0;
   return { type, message, traceback: formatTraceback(thrown, [], 0), line };
 }
 

@@ -21,6 +21,9 @@ const USER_CODE_PATH = "{{USER_CODE_PATH}}";
 // JSON written by the generator: {"options": {name: index of the options object}, "lines": {name: line}}.
 const FUNCTIONS_PATH = "{{FUNCTIONS_PATH}}";
 const PROXY_PATH = "{{PROXY_PATH}}";
+// Snippets of a context are written to files of this folder, one each (snippet_N.js), and run from there,
+// so that their stack frames name them.
+const SNIPPET_PREFIX = "{{SANDBOX_DIR}}/snippet_";
 
 const RESULT_DEVICE = "{{RESULT_DEVICE}}";
 const FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}};

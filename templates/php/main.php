@@ -43,6 +43,8 @@ final class Proxy
 {
     const USER_CODE_PATH = '{{USER_CODE_PATH}}';
     const USER_FILENAME = '{{USER_FILENAME}}';
+    /** Each snippet of a context is written to a file of its own (snippet_N.php), included at global scope. */
+    const SNIPPET_PREFIX = '{{SANDBOX_DIR}}/snippet_';
     const WORKDIR = '{{WORKDIR}}';
     const RESULT_DEVICE = '{{RESULT_DEVICE}}';
     const FRAME_HEADER_BYTES = {{FRAME_HEADER_BYTES}};
@@ -78,8 +80,16 @@ final class Proxy
     /** Output buffering level of the proxy's own handler; levels above it are the user's. */
     private static int $outputLevel = 0;
 
-    /** 'idle' (waiting for a frame), 'loading' (requiring the user's file), 'calling', 'done'. */
+    /**
+     * 'idle' (waiting for a frame), 'loading' (requiring the user's file), 'calling', 'running' (a script
+     * or a snippet, whose exit() ends the program with its status), 'done'.
+     */
     public static string $state = 'idle';
+    /** The interpreter's exit status: 1 once a script has ended with an uncaught error, as PHP's own. */
+    public static int $exitStatus = 0;
+    private static bool $processApplied = false;
+    /** @var array{kind: string, code: string, snippet: int}|null the script or snippet of the last frame */
+    private static ?array $run = null;
     public static bool $loaded = false;
     private static string $mode = '';
     /** Number of the call being served, echoed in its result frame (the host never takes it for another call's). */
@@ -142,10 +152,106 @@ final class Proxy
                 foreach ($kwargs as $name => $value) $kwargs[$name] = self::fromWire($value);
             }
             self::$payload = ['functionName' => (string) ($payload['functionName'] ?? ''), 'args' => $args, 'kwargs' => $kwargs];
+            $kind = $payload['kind'] ?? null;
+            self::$run = $kind === 'script' || $kind === 'snippet' ? ['kind' => $kind, 'code' => (string) ($payload['code'] ?? ''), 'snippet' => (int) ($payload['snippet'] ?? 0)] : null;
+            if (!self::$processApplied) self::applyProcess($payload);
         } catch (\Throwable $error) {
             self::sendError('ProxyError', 'the call request cannot be decoded: ' . $error->getMessage());
         }
         return true;
+    }
+
+    /** Gives the program the request's environment (in place of the proxy's own) and arguments, before any user code runs. */
+    private static function applyProcess(array $payload): void
+    {
+        self::$processApplied = true;
+        if (\is_array($payload['env'] ?? null)) {
+            foreach (\array_keys(\getenv()) as $name) {
+                \putenv((string) $name);
+                unset($_SERVER[$name]);
+            }
+            $env = [];
+            foreach ($payload['env'] as [$name, $value]) {
+                \putenv($name . '=' . $value);
+                $env[$name] = $value;
+                $_SERVER[$name] = $value;
+            }
+            $_ENV = $env;
+        }
+        if (\is_array($payload['argv'] ?? null)) {
+            $argv = \array_merge([self::USER_FILENAME], \array_map('strval', $payload['argv']));
+            $GLOBALS['argv'] = $_SERVER['argv'] = $argv;
+            $GLOBALS['argc'] = $_SERVER['argc'] = \count($argv);
+        }
+    }
+
+    /** Whether the last frame runs code (a script or a snippet) rather than calling a function. */
+    public static function runs(): bool
+    {
+        return self::$run !== null;
+    }
+
+    /**
+     * The file to include at global scope for the last frame's script or snippet (a snippet is written to
+     * a file of its own first). Its top-level variables are globals, which the next snippets see.
+     */
+    public static function runPath(): string
+    {
+        self::$state = 'running';
+        if (self::$run['kind'] === 'script') return self::USER_CODE_PATH;
+        $path = self::SNIPPET_PREFIX . self::$run['snippet'] . '.php';
+        \file_put_contents($path, self::$run['code']);
+        return $path;
+    }
+
+    /**
+     * Sends what a script or snippet gave: the value of its top-level `return` (`include` gives 1 for a
+     * file without one, which is no value). A value with no wire form is shown as print_r() shows it.
+     */
+    public static function sendRunValue(mixed $value, string $path): void
+    {
+        if ($value === null || !self::hasTopLevelReturn((string) \file_get_contents($path))) {
+            self::write('{"ok":true,"value":null}');
+            return;
+        }
+        try {
+            $json = self::encodeValue($value);
+        } catch (SerializationError) {
+            $json = self::encodeValue(\print_r($value, true));
+        }
+        self::write('{"ok":true,"value":' . $json . '}');
+    }
+
+    /** Whether PHP code has a `return` outside every function, class and closure body. */
+    private static function hasTopLevelReturn(string $code): bool
+    {
+        $depth = 0;
+        $bodies = [];
+        $pending = false;
+        foreach (\token_get_all($code) as $token) {
+            $id = \is_array($token) ? $token[0] : $token;
+            if ($id === \T_FUNCTION || $id === \T_CLASS || $id === \T_TRAIT || $id === \T_INTERFACE || (\defined('T_ENUM') && $id === \T_ENUM)) {
+                $pending = true;
+            } elseif ($id === '{' || $id === \T_CURLY_OPEN || $id === \T_DOLLAR_OPEN_CURLY_BRACES) {
+                $bodies[] = $pending;
+                if ($pending) $depth++;
+                $pending = false;
+            } elseif ($id === '}') {
+                if (\array_pop($bodies)) $depth--;
+            } elseif ($id === ';') {
+                $pending = false; // an abstract or interface method: no body
+            } elseif ($id === \T_RETURN && $depth === 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A script or snippet ended with an uncaught error: report it; a script's exit status is then 1. */
+    public static function sendRunError(\Throwable $error): void
+    {
+        self::sendThrowable($error);
+        if (self::$run['kind'] === 'script') self::$exitStatus = 1;
     }
 
     /** Whether the last frame held a call (otherwise its error is already sent). */
@@ -253,7 +359,7 @@ final class Proxy
         foreach (\get_defined_functions()['user'] as $defined) {
             $short = ($at = \strrpos($defined, '\\')) === false ? $defined : \substr($defined, $at + 1);
             if ($defined !== $wanted && $short !== $wanted) continue;
-            if ((new \ReflectionFunction($defined))->getFileName() !== self::USER_CODE_PATH) continue;
+            if (!self::isUserFile((string) (new \ReflectionFunction($defined))->getFileName())) continue;
             if ($defined === $wanted) return self::$functions[$name] = $defined;
             $found ??= $defined;
         }
@@ -425,11 +531,17 @@ final class Proxy
     /** The line in the user's file where the error happened (0 when it did not happen there). */
     private static function userLine(\Throwable $error): int
     {
-        if ($error->getFile() === self::USER_CODE_PATH) return $error->getLine();
+        if (self::isUserFile($error->getFile())) return $error->getLine();
         foreach ($error->getTrace() as $frame) {
-            if (($frame['file'] ?? null) === self::USER_CODE_PATH) return $frame['line'] ?? 0;
+            if (self::isUserFile($frame['file'] ?? '')) return $frame['line'] ?? 0;
         }
         return 0;
+    }
+
+    /** Whether a file is the user's: the user's file, or a snippet of a context. */
+    private static function isUserFile(string $file): bool
+    {
+        return $file === self::USER_CODE_PATH || \str_starts_with($file, self::SNIPPET_PREFIX);
     }
 
     private static function where(string $file, int $line): string
@@ -439,7 +551,8 @@ final class Proxy
 
     private static function shortPath(string $file): string
     {
-        return $file === self::USER_CODE_PATH ? self::USER_FILENAME : $file;
+        if ($file === self::USER_CODE_PATH) return self::USER_FILENAME;
+        return \str_starts_with($file, self::SNIPPET_PREFIX) ? \basename($file) : $file;
     }
 
     /**
@@ -449,6 +562,7 @@ final class Proxy
     private static function clean(string $message): string
     {
         $message = \preg_replace('~,? (?:called )?in ' . \preg_quote(__FILE__, '~') . '(?: on line \d+)?~', '', $message) ?? $message;
+        $message = \preg_replace('~' . \preg_quote(\dirname(self::SNIPPET_PREFIX) . '/', '~') . '(?=snippet_\d+\.php)~', '', $message) ?? $message;
         return \str_replace(self::USER_CODE_PATH, self::USER_FILENAME, $message);
     }
 
@@ -479,7 +593,7 @@ final class Proxy
 
     private static function reportFatalError(): void
     {
-        if (self::$state !== 'loading' && self::$state !== 'calling') return;
+        if (self::$state !== 'loading' && self::$state !== 'calling' && self::$state !== 'running') return;
         $last = \error_get_last();
         if ($last === null || ($last['type'] & self::FATAL_ERRORS) === 0) return;
         // Out of memory, this handler runs before the display, which would reach stdout directly.
@@ -489,7 +603,7 @@ final class Proxy
         $garbled = static fn (string $text): bool => \str_contains($text, "\0") || \preg_match('//u', $text) !== 1;
         $message = $garbled($last['message']) ? 'Out of memory (the sandbox memory limit is reached)' : self::clean($last['message']);
         $traceback = $type . ': ' . $message . ' in ' . self::where($last['file'], (int) $last['line']);
-        $line = $last['file'] === self::USER_CODE_PATH ? (int) $last['line'] : 0;
+        $line = self::isUserFile($last['file']) ? (int) $last['line'] : 0;
         self::sendError($type, $message, $traceback, $line, false);
     }
 
@@ -604,7 +718,17 @@ final class PhpStreamWrapper
 
 Proxy::start();
 while (Proxy::nextCall()) {
-    if (Proxy::decoded()) {
+    if (Proxy::decoded() && Proxy::runs()) {
+        // A script or a snippet, included here at global scope (its variables are globals); the proxy's
+        // two variables are removed before the next snippet can see them.
+        try {
+            $sandboxExecutorPath = Proxy::runPath();
+            Proxy::sendRunValue(include $sandboxExecutorPath, $sandboxExecutorPath);
+        } catch (\Throwable $sandboxExecutorError) {
+            Proxy::sendRunError($sandboxExecutorError);
+        }
+        unset($sandboxExecutorPath, $sandboxExecutorError);
+    } elseif (Proxy::decoded()) {
         if (!Proxy::$loaded) {
             Proxy::$state = 'loading';
             try {
@@ -621,4 +745,4 @@ while (Proxy::nextCall()) {
     if (!Proxy::persistent()) break;
 }
 // The result is sent and user output flushed: end now (the shutdown function sees state 'done').
-exit(0);
+exit(Proxy::$exitStatus);

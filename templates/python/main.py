@@ -17,6 +17,7 @@ import binascii
 import time
 import math
 import builtins
+import _ast
 
 USER_CODE_PATH = "{{USER_CODE_PATH}}"
 USER_FILENAME = "{{USER_FILENAME}}"
@@ -67,6 +68,27 @@ def _exit(code=None):
 
 # exit() and quit() come from the site module, which -S leaves out; scripts call them anyway.
 builtins.exit = builtins.quit = _exit
+
+
+def _input(prompt=""):
+    """input() as Python reads a line when standard input is not a terminal: the prompt goes to stdout.
+
+    The sandbox's streams look like terminals, for which Python would write the prompt to stderr.
+    """
+    if prompt is not None:
+        sys.stdout.write(str(prompt))
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError("EOF when reading a line")
+    return line[:-1] if line[-1:] == "\n" else line
+
+
+builtins.input = _input
 
 # Stdout is a pipe, so Python would buffer it in 8 KB blocks: make it line-buffered, like a terminal, so
 # that live output arrives a line at a time (stderr already is).
@@ -277,6 +299,9 @@ def _flush_user_streams():
 # --- errors -----------------------------------------------------------------------------------------
 
 _user_lines = []
+# The source lines of every file of user code, by the name tracebacks give it: the user's file, and each
+# snippet of a context (snippet_N.py).
+_user_sources = {USER_FILENAME: _user_lines}
 
 
 def _frames(tb):
@@ -292,20 +317,21 @@ def _frames(tb):
             entries.append((code.co_filename, tb.tb_lineno, code.co_name))
         tb = tb.tb_next
     for index, entry in enumerate(entries):
-        if entry[0] == USER_FILENAME:
+        if entry[0] in _user_sources:
             return entries[index:]
     return []
 
 
 def _source_line(filename, line):
-    if filename == USER_FILENAME and 0 < line <= len(_user_lines):
-        return _user_lines[line - 1].strip()
+    lines = _user_sources.get(filename)
+    if lines is not None and 0 < line <= len(lines):
+        return lines[line - 1].strip()
     return ""
 
 
 def _format_one(exc):
     out = []
-    if isinstance(exc, SyntaxError) and exc.filename == USER_FILENAME and type(exc).__module__ == "builtins":
+    if isinstance(exc, SyntaxError) and exc.filename in _user_sources and type(exc).__module__ == "builtins":
         entries = _frames(exc.__traceback__)
         if entries:
             out.append("Traceback (most recent call last):\n")
@@ -372,11 +398,11 @@ def _safe_str(exc):
 
 
 def _error_line(exc):
-    if isinstance(exc, SyntaxError) and exc.filename == USER_FILENAME:
+    if isinstance(exc, SyntaxError) and exc.filename in _user_sources:
         return exc.lineno or 0
     line = 0
     for filename, number, _ in _frames(exc.__traceback__):
-        if filename == USER_FILENAME:
+        if filename in _user_sources:
             line = number
     return line
 
@@ -408,6 +434,7 @@ def _load_user_module():
     with open(USER_CODE_PATH, "rb") as handle:
         source = handle.read()
     _user_lines = source.decode("utf-8", "replace").splitlines()
+    _user_sources[USER_FILENAME] = _user_lines
     code = compile(source, USER_FILENAME, "exec", dont_inherit=True)
     module = type(sys)(USER_MODULE)
     module.__file__ = USER_CODE_PATH
@@ -474,6 +501,11 @@ def _serve_one(body):
     except BaseException as exc:
         _send(_error_frame(exc, "ProxyError"))
         return
+    if not _process_applied:
+        _apply_process(payload)
+    kind = payload.get("kind")
+    if kind == "script" or kind == "snippet":
+        return _serve_run(payload, kind)
     if _module is None:
         try:
             _load_user_module()
@@ -497,6 +529,120 @@ def _serve_one(body):
     return True
 
 
+# --- scripts and snippets -------------------------------------------------------------------------
+
+_process_applied = False
+# Exit status of the proxy: 1 once a script has ended with an uncaught exception, as CPython's.
+_exit_status = 0
+# The top-level code of the user's file, or of a snippet, compiled with top-level `await` allowed.
+_PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
+_CO_COROUTINE = 0x0080
+
+
+def _apply_process(payload):
+    """Gives the program the request's environment and arguments, before any user code runs."""
+    global _process_applied
+    _process_applied = True
+    env = payload.get("env")
+    if type(env) is list:
+        # The proxy's own variables (PYTHONIOENCODING…) go: user code sees the request's alone.
+        for key in list(posix.environ):
+            posix.unsetenv(key)
+        posix.environ.clear()
+        for key, value in env:
+            name = key.encode("utf-8", "surrogateescape")
+            text = str(value).encode("utf-8", "surrogateescape")
+            posix.putenv(name, text)
+            posix.environ[name] = text
+    argv = payload.get("argv")
+    if type(argv) is list:
+        sys.argv = [USER_FILENAME] + [str(item) for item in argv]
+
+
+def _run_cell(source, filename, namespace):
+    """Runs code in `namespace`; the value of its last statement when that is an expression (a notebook cell's)."""
+    _user_sources[filename] = source.decode("utf-8", "replace").splitlines()
+    tree = compile(source, filename, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+    last = None
+    if tree.body and type(tree.body[-1]) is _ast.Expr:
+        last = _ast.Expression(tree.body.pop().value)
+    _evaluate(compile(tree, filename, "exec", _PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True), namespace)
+    if last is None:
+        return None
+    return _evaluate(compile(last, filename, "eval", _PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True), namespace)
+
+
+def _evaluate(code, namespace):
+    value = eval(code, namespace)
+    if code.co_flags & _CO_COROUTINE:
+        value = _run_coroutine(value)
+    return value
+
+
+def _main_module():
+    """The namespace scripts and snippets run in: __main__, as when Python runs a script."""
+    global _module
+    if _module is None:
+        module = type(sys)("__main__")
+        module.__file__ = USER_CODE_PATH
+        module.__builtins__ = builtins
+        sys.modules["__main__"] = module
+        _module = module
+    return _module
+
+
+def _exit_now(exc):
+    """SystemExit in a script or snippet ends the program, with its code, as it ends Python."""
+    code = exc.code
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code & 0xFF
+    else:
+        try:
+            print(code, file=sys.stderr)
+        except BaseException:
+            pass
+        status = 1
+    _flush_user_streams()
+    posix._exit(status)
+
+
+def _serve_run(payload, kind):
+    global _exit_status
+    try:
+        if kind == "script":
+            with open(USER_CODE_PATH, "rb") as handle:
+                source = handle.read()
+            value = _run_cell(source, USER_FILENAME, _main_module().__dict__)
+        else:
+            source = str(payload.get("code", "")).encode("utf-8", "surrogatepass")
+            value = _run_cell(source, "snippet_%d.py" % int(payload.get("snippet", 0)), _main_module().__dict__)
+    except SystemExit as exc:
+        _exit_now(exc)
+    except BaseException as exc:
+        _send(_error_frame(exc))
+        _exit_status = 1
+        return True
+    if value is None:
+        _send({"ok": True, "value": None})
+        return True
+    try:
+        wired = _wire(value, "result", set())
+    except (SerializationError, RecursionError):
+        # A value with no wire form (a module, a function, an object) is shown as Python shows it.
+        wired = _safe_repr(value)
+    _send({"ok": True, "value": wired})
+    return True
+
+
+def _safe_repr(value):
+    try:
+        return repr(value)
+    except BaseException:
+        return "<%s object>" % _type_name(value)
+
+
 def _main():
     try:
         posix.chdir(WORKDIR)
@@ -516,4 +662,4 @@ _main()
 # Everything the call wrote is flushed and its result is sent: skip interpreter finalization, which costs
 # more than the call itself.
 _flush_user_streams()
-posix._exit(0)
+posix._exit(_exit_status)

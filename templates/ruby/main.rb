@@ -484,8 +484,10 @@ module SandboxExecutorProxy
   TRACE_LIMIT = 100
   TRACE_HEAD = 30
   TRACE_TAIL = 10
-  USER_FRAME = /\A#{Regexp.escape(USER_FILENAME)}:(\d+)(?::|\z)/
-  SYNTAX_ERROR_LINE = /^#{Regexp.escape(USER_FILENAME)}:(\d+):/
+  # The user's file, and the snippets of a context (snippet_N.rb).
+  USER_FILES = /(?:#{Regexp.escape(USER_FILENAME)}|snippet_\d+\.rb)/
+  USER_FRAME = /\A#{USER_FILES}:(\d+)(?::|\z)/
+  SYNTAX_ERROR_LINE = /^#{USER_FILES}:(\d+):/
 
   class << self
     # Backtrace entries worth showing: up to the outermost frame of user code, without the proxy's own.
@@ -634,6 +636,9 @@ module SandboxExecutorProxy
         send_frame(error_frame(exception, type: "ProxyError"))
         return true
       end
+      apply_process(payload) unless @process_applied
+      kind = payload["kind"]
+      return serve_run(payload, kind) if kind == "script" || kind == "snippet"
       unless @loaded
         begin
           load_user_code
@@ -656,6 +661,63 @@ module SandboxExecutorProxy
         send_frame(error_frame_of("SerializationError", "return value is nested too deeply to serialize", "", 0))
       end
       true
+    end
+
+    # --- scripts and snippets ---------------------------------------------------------------------
+
+    # Gives the program the request's environment (in place of the proxy's own) and arguments, before
+    # any user code runs.
+    def apply_process(payload)
+      @process_applied = true
+      env = payload["env"]
+      ::ENV.replace(env.to_h { |pair| [pair[0].to_s, pair[1].to_s] }) if ::Array === env
+      argv = payload["argv"]
+      return unless ::Array === argv
+      ::ARGV.replace(argv.map(&:to_s))
+      # A script is the main program (`__FILE__ == $0`); a call's code is not.
+      $PROGRAM_NAME = USER_FILENAME if payload["kind"] == "script"
+    end
+
+    # Runs the user's file as a script, or a snippet at the top level of a context (its locals stay in
+    # TOPLEVEL_BINDING for the next ones), and sends the value of its last expression.
+    def serve_run(payload, kind)
+      begin
+        value =
+          if kind == "script"
+            load_user_code
+          else
+            ::TOPLEVEL_BINDING.eval(payload["code"].to_s, "snippet_#{payload["snippet"].to_i}.rb", 1)
+          end
+      rescue ::SystemExit => stop
+        # exit, exit!, abort: the program ends with the script's status, as Ruby's would.
+        flush_user_streams
+        ::Process.exit!(stop.status)
+      rescue ::Exception => exception
+        send_frame(error_frame(exception, loading: true))
+        @exit_status = 1
+        return true
+      end
+      send_frame('{"ok":true,"value":' + run_value(value) + "}")
+      true
+    end
+
+    # A value with no wire form (an object, a Proc) is shown as Ruby inspects it.
+    def run_value(value)
+      WireWriter.value(value)
+    rescue SerializationError, ::SystemStackError
+      WireWriter.text(inspect_text(value))
+    end
+
+    def inspect_text(value)
+      text = value.__send__(:inspect)
+      ::String === text ? text : "#<#{type_name(value)}>"
+    rescue ::Exception
+      "#<#{type_name(value)}>"
+    end
+
+    # 1 once a script has ended with an uncaught exception, as Ruby's own status.
+    def exit_status
+      @exit_status || 0
     end
 
     # Compiled under the name "user_code.rb" so that backtraces and syntax errors show the user's file
@@ -736,4 +798,4 @@ SandboxExecutorProxy.serve
 # Everything the call wrote is flushed and its result is sent: skip finalization (at_exit handlers,
 # finalizers, freeing the heap), which costs more than the call itself.
 SandboxExecutorProxy.flush_user_streams
-Process.exit!(0)
+Process.exit!(SandboxExecutorProxy.exit_status)

@@ -36,8 +36,33 @@ export const column: ConformanceColumn = {
   skip: {
     defaults: 'C has no default arguments',
     variadics: 'C has no variadic functions whose arguments a call could count',
+    'script: last expression value': 'a C program has no value: main() returns its exit code',
+    'script: runtime error with traceback': 'C has no exceptions: a failing program aborts (a crash) or returns a code',
+    'context: keeps a variable across three snippets': 'C has no interpreter to keep state between snippets (createContext refuses it)',
+    'context: a timeout ends it cleanly': 'C has no interpreter to keep state between snippets (createContext refuses it)',
   },
   sessionMode: 'persistent',
+  // A C script is the user's own program: main() runs with argv and stdin, its return value is the exit code.
+  script: {
+    chatty: '#include <stdio.h>\n\nint main(void) {\n  printf("hello stdout\\n");\n  fprintf(stderr, "hello stderr\\n");\n  return 0;\n}\n',
+    syntaxError: { code: 'int main(void) {\n  int x = 1;\n  return x +;\n}\n', type: 'CompileError', line: 3 },
+    exit: '#include <stdio.h>\n\nint main(void) {\n  printf("bye\\n");\n  return 3;\n}\n',
+    envAndArgv:
+      '#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv) {\n  printf("%s:", getenv("GREETING"));\n' +
+      '  for (int i = 1; i < argc; i++) printf("%s%s", i > 1 ? "," : "", argv[i]);\n  printf("\\n");\n  return 0;\n}\n',
+    envNames:
+      '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\nextern char **environ;\n\n' +
+      'static int compare(const void *a, const void *b) {\n  return strcmp(*(char *const *)a, *(char *const *)b);\n}\n\n' +
+      'int main(void) {\n  char *names[64];\n  int count = 0;\n  for (char **entry = environ; *entry && count < 64; entry++) {\n' +
+      '    names[count] = strdup(*entry);\n    names[count][strcspn(names[count], "=")] = 0;\n    count++;\n  }\n' +
+      '  qsort(names, count, sizeof names[0], compare);\n  for (int i = 0; i < count; i++) printf("%s%s", i ? "," : "", names[i]);\n  printf("\\n");\n  return 0;\n}\n',
+    extraEnv: ['PWD'],
+    readEnv: '#include <stdlib.h>\n\nconst char *read_env(const char *name) {\n  return getenv(name);\n}\n',
+    stdin: '#include <ctype.h>\n#include <stdio.h>\n\nint main(void) {\n  int c;\n  while ((c = getchar()) != EOF) putchar(toupper(c));\n  return 0;\n}\n',
+    interactive:
+      '#include <stdio.h>\n#include <string.h>\n\nint main(void) {\n  char name[64];\n  printf("Name? ");\n  fflush(stdout);\n' +
+      '  if (!fgets(name, sizeof name, stdin)) return 1;\n  name[strcspn(name, "\\n")] = 0;\n  printf("Hello, %s!\\n", name);\n  return 0;\n}\n',
+  },
   roundTrip: {
     arbitrary: fc.option(
       fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),

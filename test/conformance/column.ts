@@ -44,6 +44,8 @@ export interface ConformanceColumn {
   skip?: Readonly<Partial<Record<ConformanceScenario, string>>>;
   /** The mode sessions of this language run in. */
   sessionMode: 'persistent' | 'atomic';
+  /** The scenarios of code run without naming a function: scripts (`run()`, `start()`) and contexts. */
+  script: ScriptColumn;
   /**
    * What the language can hold faithfully, for the property test that sends random values through an
    * identity function (`test/reliability/properties.test.ts`): the values, the function, and how many runs.
@@ -55,6 +57,39 @@ export interface ConformanceColumn {
    * value as (absent when the language cannot tell); `skip`, the vectors it cannot hold, each with why.
    */
   wireVectors: { kindOf?: string; skip?: Readonly<Record<string, string>> };
+}
+
+/**
+ * One language's scripts and snippets. Scenarios the language cannot express are skipped through the
+ * column's `skip` (their code may then be left out).
+ */
+export interface ScriptColumn {
+  /** A script whose last expression (PHP: final `return`) is `6 * 7`. */
+  value?: string;
+  /** Writes "hello stdout" + newline to stdout and "hello stderr" + newline to stderr; its value (if the language has one) is 42. */
+  chatty: string;
+  /** A script with a syntax error at `line`. */
+  syntaxError: { code: string; type: string; line: number };
+  /** A script whose function raises the language's usual error for a bad argument, message "boom", at `line`, and calls it. */
+  runtimeError?: { code: string; type: string; line: number };
+  /** Writes "bye" + newline, then exits with code 3. */
+  exit: string;
+  /** Writes the variable GREETING, ":", the arguments after the script's name joined with ",", and a newline. */
+  envAndArgv: string;
+  /** Writes the names of every environment variable it sees, sorted, joined with ",", and a newline. */
+  envNames: string;
+  /** Variables the language documents besides HOME and TMPDIR (C and C++: PWD, the working directory). */
+  extraEnv?: readonly string[];
+  /** Defines `read_env(name)`, which returns that environment variable's value (for calls and sessions). */
+  readEnv: string;
+  /** Writes its whole standard input upper-cased (ASCII), without adding anything. */
+  stdin: string;
+  /** Writes "Name? " (flushed, no newline), reads one line, then writes "Hello, <line>!" and a newline. */
+  interactive: string;
+  /** Three snippets of a context: the first sets `total` to 1, the second adds 2, the third's value is `total` (3). */
+  context?: readonly [string, string, string];
+  /** A snippet that loops forever. */
+  spin?: string;
 }
 
 /** Scenarios of the table (each one an `it` of test/integration/conformance.test.ts); a column may skip any. */
@@ -74,4 +109,16 @@ export type ConformanceScenario =
   | 'writes a file that syncs to a mounted folder'
   | 'sessions keep module state'
   | 'deterministic mode fixes the clock and random numbers'
-  | 'timeout';
+  | 'timeout'
+  | 'script: last expression value'
+  | 'script: prints apart from the value'
+  | 'script: syntax error with line'
+  | 'script: runtime error with traceback'
+  | 'script: exit(3) gives exit code 3'
+  | 'script: env and argv visible'
+  | 'script: nothing of the host environment leaks in'
+  | 'env in calls and sessions'
+  | 'script: stdin read'
+  | 'script: interactive input answered while running'
+  | 'context: keeps a variable across three snippets'
+  | 'context: a timeout ends it cleanly';

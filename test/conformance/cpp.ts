@@ -26,8 +26,35 @@ export const column: ConformanceColumn = {
     '  getentropy(&bits, sizeof bits);\n  timespec now;\n  clock_gettime(CLOCK_REALTIME, &now);\n' +
     '  return {bits / 4294967296.0, now.tv_sec + now.tv_nsec / 1e9};\n}\n',
   bigIntegers: false,
-  skip: { variadics: 'C++ has no variadic functions whose arguments a call could count' },
+  skip: {
+    variadics: 'C++ has no variadic functions whose arguments a call could count',
+    'script: last expression value': 'a C++ program has no value: main() returns its exit code',
+    'script: runtime error with traceback': 'exceptions are disabled in this toolchain: a failing program aborts (a crash) or returns a code',
+    'context: keeps a variable across three snippets': 'C++ has no interpreter to keep state between snippets (createContext refuses it)',
+    'context: a timeout ends it cleanly': 'C++ has no interpreter to keep state between snippets (createContext refuses it)',
+  },
   sessionMode: 'persistent',
+  // A C++ script is the user's own program: main() runs with argv and stdin, its return value is the exit code.
+  script: {
+    chatty: '#include <iostream>\n\nint main() {\n  std::cout << "hello stdout" << std::endl;\n  std::cerr << "hello stderr" << std::endl;\n  return 0;\n}\n',
+    syntaxError: { code: 'int main() {\n  int x = 1;\n  return x +;\n}\n', type: 'CompileError', line: 3 },
+    exit: '#include <cstdio>\n\nint main() {\n  std::printf("bye\\n");\n  return 3;\n}\n',
+    envAndArgv:
+      '#include <cstdlib>\n#include <iostream>\n\nint main(int argc, char **argv) {\n  std::cout << std::getenv("GREETING") << ":";\n' +
+      '  for (int i = 1; i < argc; i++) std::cout << (i > 1 ? "," : "") << argv[i];\n  std::cout << std::endl;\n  return 0;\n}\n',
+    envNames:
+      '#include <algorithm>\n#include <cstdio>\n#include <string>\n#include <vector>\n\nextern "C" char **environ;\n\n' +
+      'int main() {\n  std::vector<std::string> names;\n  for (char **entry = environ; *entry; entry++) {\n    std::string text(*entry);\n' +
+      "    names.push_back(text.substr(0, text.find('=')));\n  }\n  std::sort(names.begin(), names.end());\n" +
+      '  for (size_t i = 0; i < names.size(); i++) std::printf("%s%s", i ? "," : "", names[i].c_str());\n  std::printf("\\n");\n  return 0;\n}\n',
+    extraEnv: ['PWD'],
+    readEnv: '#include <cstdlib>\n\nconst char *read_env(const char *name) {\n  return std::getenv(name);\n}\n',
+    stdin:
+      '#include <cctype>\n#include <cstdio>\n\nint main() {\n  int c;\n  while ((c = std::getchar()) != EOF) std::putchar(std::toupper(c));\n  return 0;\n}\n',
+    interactive:
+      '#include <iostream>\n#include <string>\n\nint main() {\n  std::cout << "Name? " << std::flush;\n  std::string name;\n' +
+      '  if (!std::getline(std::cin, name)) return 1;\n  std::cout << "Hello, " << name << "!" << std::endl;\n  return 0;\n}\n',
+  },
   roundTrip: {
     arbitrary: fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
     code: '#include <string>\nstd::string echo(std::string value) {\n  return value;\n}\n',

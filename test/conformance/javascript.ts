@@ -20,6 +20,22 @@ export const column: ConformanceColumn = {
   entropy: 'function entropy() {\n  return [Math.random(), Date.now() / 1000];\n}\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  // A script with `import` (std, for standard input) runs as an ES module, which has no completion value.
+  script: {
+    value: 'const x = 6;\nx * 7;\n',
+    chatty: 'console.log("hello stdout");\nconsole.error("hello stderr");\n42;\n',
+    syntaxError: { code: 'const x = 1;\nconst y = ;\n', type: 'SyntaxError', line: 2 },
+    runtimeError: { code: '// line 1\n\nfunction fail() {\n  throw new RangeError("boom");\n}\n\nfail();\n', type: 'RangeError', line: 4 },
+    exit: 'console.log("bye");\nexit(3);\n',
+    envAndArgv: 'import * as std from "std";\nconsole.log(std.getenv("GREETING") + ":" + scriptArgs.slice(1).join(","));\n',
+    // std.getenviron() of this QuickJS build corrupts its heap: the global env object lists the environment.
+    envNames: 'console.log(Object.keys(env).sort().join(","));\n',
+    readEnv: 'import * as std from "std";\n\nexport function read_env(name) {\n  return std.getenv(name) ?? null;\n}\n',
+    stdin: 'import * as std from "std";\nstd.out.puts(std.in.readAsString().toUpperCase());\n',
+    interactive: 'import * as std from "std";\nstd.out.puts("Name? ");\nstd.out.flush();\nconst name = std.in.getline();\nconsole.log(`Hello, ${name}!`);\n',
+    context: ['var total = 1;', 'total += 2;', 'total'],
+    spin: 'for (;;) {}\n',
+  },
   roundTrip: { arbitrary: wireValue, code: 'function echo(value) {\n  return value;\n}\n', functionName: 'echo', runs: 60 },
   // JavaScript has one number type: an integer is a bigint, or a number that is a safe integer.
   wireVectors: {

@@ -21,6 +21,24 @@ export const column: ConformanceColumn = {
   // PHP integers are 32-bit in this build, and it has neither GMP nor BCMath.
   bigIntegers: false,
   sessionMode: 'persistent',
+  script: {
+    value: '<?php\n$x = 6;\nreturn $x * 7;\n',
+    chatty: '<?php\necho "hello stdout\\n";\nfwrite(STDERR, "hello stderr\\n");\nreturn 42;\n',
+    syntaxError: { code: '<?php\n$x = 1;\n$y = ;\n', type: 'ParseError', line: 3 },
+    runtimeError: {
+      code: '<?php\n// line 2\n\nfunction fail() {\n    throw new InvalidArgumentException("boom");\n}\n\nfail();\n',
+      type: 'InvalidArgumentException',
+      line: 5,
+    },
+    exit: '<?php\necho "bye\\n";\nexit(3);\n',
+    envAndArgv: '<?php\necho getenv("GREETING"), ":", implode(",", array_slice($argv, 1)), "\\n";\n',
+    envNames: '<?php\n$names = array_keys($_ENV);\nsort($names);\necho implode(",", $names), "\\n";\n',
+    readEnv: '<?php\nfunction read_env(string $name): ?string {\n    $value = getenv($name);\n    return $value === false ? null : $value;\n}\n',
+    stdin: '<?php\necho strtoupper(stream_get_contents(STDIN));\n',
+    interactive: '<?php\necho "Name? ";\n$name = trim(fgets(STDIN));\necho "Hello, $name!\\n";\n',
+    context: ['$total = 1;', '$total += 2;', 'return $total;'],
+    spin: 'while (true) {\n}\n',
+  },
   // 32-bit integers (larger ones travel as exact floats), no big integers, and an empty object comes back
   // as an empty array (PHP has one array type).
   roundTrip: {

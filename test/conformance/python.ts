@@ -17,6 +17,20 @@ export const column: ConformanceColumn = {
   entropy: 'import random, time\n\ndef entropy():\n    return [random.random(), time.time()]\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  script: {
+    value: 'x = 6\nx * 7\n',
+    chatty: 'import sys\nprint("hello stdout")\nprint("hello stderr", file=sys.stderr)\n42\n',
+    syntaxError: { code: 'x = 1\nprint(x\n', type: 'SyntaxError', line: 2 },
+    runtimeError: { code: '# line 1\n\ndef fail():\n    raise ValueError("boom")\n\nfail()\n', type: 'ValueError', line: 4 },
+    exit: 'import sys\nprint("bye")\nsys.exit(3)\n',
+    envAndArgv: 'import os, sys\nprint(os.environ["GREETING"] + ":" + ",".join(sys.argv[1:]))\n',
+    envNames: 'import os\nprint(",".join(sorted(os.environ)))\n',
+    readEnv: 'import os\n\ndef read_env(name):\n    return os.environ.get(name)\n',
+    stdin: 'import sys\nsys.stdout.write(sys.stdin.read().upper())\n',
+    interactive: 'name = input("Name? ")\nprint(f"Hello, {name}!")\n',
+    context: ['total = 1', 'total += 2', 'total'],
+    spin: 'while True:\n    pass\n',
+  },
   roundTrip: { arbitrary: wireValue, code: 'def echo(value):\n    return value\n', functionName: 'echo', runs: 60 },
   wireVectors: {
     kindOf:

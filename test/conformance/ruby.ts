@@ -18,6 +18,21 @@ export const column: ConformanceColumn = {
   entropy: 'def entropy\n  [rand, Time.now.to_f]\nend\n',
   bigIntegers: true,
   sessionMode: 'persistent',
+  script: {
+    value: 'x = 6\nx * 7\n',
+    chatty: 'puts "hello stdout"\n$stderr.puts "hello stderr"\n42\n',
+    syntaxError: { code: 'x = 1\ny = (x + )\n', type: 'SyntaxError', line: 2 },
+    runtimeError: { code: '# line 1\n\ndef fail\n  raise ArgumentError, "boom"\nend\n\nfail\n', type: 'ArgumentError', line: 4 },
+    exit: 'puts "bye"\nexit 3\n',
+    envAndArgv: 'puts "#{ENV["GREETING"]}:#{ARGV.join(",")}"\n',
+    envNames: 'puts ENV.keys.sort.join(",")\n',
+    readEnv: 'def read_env(name)\n  ENV[name]\nend\n',
+    // `gets` alone would read the files named by ARGV (ARGF), as Ruby's does.
+    stdin: 'print $stdin.read.upcase\n',
+    interactive: 'print "Name? "\nname = $stdin.gets.chomp\nputs "Hello, #{name}!"\n',
+    context: ['total = 1', 'total += 2', 'total'],
+    spin: 'loop {}\n',
+  },
   roundTrip: { arbitrary: wireValue, code: 'def echo(value)\n  value\nend\n', functionName: 'echo', runs: 40 },
   wireVectors: {
     kindOf:

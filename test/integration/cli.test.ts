@@ -20,6 +20,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'one.py'), 'def only(name="world"):\n    return {"hello": name, "big": 2 ** 70}\n');
   await writeFile(join(dir, 'writer.py'), 'def write(text):\n    open("note.txt", "w").write(text)\n    return len(text)\n');
   await writeFile(join(dir, 'script.unknown'), 'x');
+  await writeFile(
+    join(dir, 'script.py'),
+    'import os, sys\ntext = sys.stdin.read()\nprint(os.environ["GREETING"], sys.argv[1:], text.strip().upper())\nsys.exit(3)\n',
+  );
+  await writeFile(join(dir, 'ask.py'), 'name = input("Name? ")\nprint(f"Hello, {name}!")\n');
+  await writeFile(join(dir, 'broken.py'), 'def f():\n    raise ValueError("nope")\n\nf()\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -31,7 +37,46 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
+/** Runs the command with `input` on its standard input, then its end. */
+function runWithInput(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
 describe('sandbox-executor run', () => {
+  it('without --fn runs the file as a script: arguments after --, standard input piped through, its exit code', async () => {
+    const r = await runWithInput(['run', 'script.py', '--env', 'GREETING=hi', '--', 'a', '--b'], 'piped in\n');
+    expect(r).toEqual({ code: 3, stdout: "hi ['a', '--b'] PIPED IN\n", stderr: '' });
+  });
+
+  it('a script answers prompts as the input comes', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', 'ask.py'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // The answer goes in only once the prompt is out.
+      if (stdout === 'Name? ') child.stdin.end('Ada\n');
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'Name? Hello, Ada!\n' });
+  });
+
+  it("a script's uncaught error prints its traceback and exits with 1; --json prints the result", async () => {
+    const r = await runWithInput(['run', 'broken.py'], '');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('File "user_code.py", line 2, in f');
+    const json = await runWithInput(['run', 'script.py', '--json', '--stdin', 'given', '--env', 'GREETING=hey'], '');
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'error', exitCode: 3, stdout: 'hey [] GIVEN\n', error: { type: 'Exit' } });
+  });
+
   it('prints output as it comes, then the result; exit code 0', async () => {
     const r = await run(['run', 'math.py', '--fn', 'add', '--args', '[2, 3]']);
     expect(r).toEqual({ code: 0, stdout: 'adding 2 3\n5\n', stderr: 'to stderr\n' });

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FunctionNotFoundError, SandboxExecutor } from '../../src/index.js';
+import { FunctionNotFoundError, InvalidRequestError, SandboxExecutor, SessionClosedError, type ExecutionResult } from '../../src/index.js';
 import type { ConformanceScenario } from '../conformance/column.js';
 import { CONFORMANCE_COLUMNS } from '../conformance/columns.js';
 import { rejection } from '../helpers/rejection.js';
@@ -132,5 +132,120 @@ describe.each(COLUMNS)('$language', (column) => {
   it.runIf(applies('timeout'))('timeout', async () => {
     const r = await executor.invoke({ language, code: column.spin!, functionName: 'spin', timeoutMs: 800 });
     expect(r.status).toBe('timeout');
+  });
+
+  // --- scripts and contexts: code run without naming a function -----------------------------------
+
+  const script = column.script;
+  const hasValue = applies('script: last expression value');
+
+  it.runIf(hasValue)('script: last expression value', async () => {
+    const r = await executor.run({ language, code: script.value! });
+    expect(r).toMatchObject({ status: 'success', result: 42, exitCode: 0, functionName: '' });
+  });
+
+  it.runIf(applies('script: prints apart from the value'))('script: prints apart from the value', async () => {
+    const r = await executor.run({ language, code: script.chatty });
+    expect(r).toMatchObject({ status: 'success', stdout: 'hello stdout\n', stderr: 'hello stderr\n', exitCode: 0 });
+    if (hasValue) expect(r.result).toBe(42);
+    else expect(r).not.toHaveProperty('result');
+  });
+
+  it.runIf(applies('script: syntax error with line'))('script: syntax error with line', async () => {
+    const r = await executor.run({ language, code: script.syntaxError.code });
+    expect(r.status).toBe('error');
+    expect(r.error).toMatchObject({ type: script.syntaxError.type, line: script.syntaxError.line });
+  });
+
+  it.runIf(applies('script: runtime error with traceback'))('script: runtime error with traceback', async () => {
+    const { code, type, line } = script.runtimeError!;
+    const r = await executor.run({ language, code });
+    expect(r).toMatchObject({ status: 'error', exitCode: 1, stderr: '' });
+    expect(r.error).toMatchObject({ type, line });
+    expect(r.error?.message).toContain('boom');
+    expect(r.error?.traceback).toContain(String(line));
+  });
+
+  it.runIf(applies('script: exit(3) gives exit code 3'))('script: exit(3) gives exit code 3', async () => {
+    const r = await executor.run({ language, code: script.exit });
+    expect(r).toMatchObject({ status: 'error', exitCode: 3, stdout: 'bye\n', error: { type: 'Exit' } });
+  });
+
+  it.runIf(applies('script: env and argv visible'))('script: env and argv visible', async () => {
+    const r = await executor.run({ language, code: script.envAndArgv, env: { GREETING: 'hi there' }, argv: ['a', 'b c', ''] });
+    expect(r).toMatchObject({ status: 'success', stdout: 'hi there:a,b c,\n' });
+  });
+
+  it.runIf(applies('script: nothing of the host environment leaks in'))('script: nothing of the host environment leaks in', async () => {
+    process.env.SANDBOX_CONFORMANCE_HOST_SECRET = 'from the host';
+    try {
+      const r = await executor.run({ language, code: script.envNames, env: { GREETING: 'hi' } });
+      const expected = ['GREETING', 'HOME', 'TMPDIR', ...(script.extraEnv ?? [])].sort();
+      expect(r).toMatchObject({ status: 'success', stdout: `${expected.join(',')}\n` });
+    } finally {
+      delete process.env.SANDBOX_CONFORMANCE_HOST_SECRET;
+    }
+  });
+
+  it.runIf(applies('env in calls and sessions'))('env in calls and sessions', async () => {
+    const env = { GREETING: 'héllo' };
+    expect((await executor.invoke({ language, code: script.readEnv, functionName: 'read_env', args: ['GREETING'], env })).result).toBe('héllo');
+    expect((await executor.invoke({ language, code: script.readEnv, functionName: 'read_env', args: ['GREETING'] })).result).toBeNull();
+    const session = await executor.createSession({ language, code: script.readEnv, env });
+    try {
+      expect([await session.call('read_env', ['GREETING']), await session.call('read_env', ['HOME'])]).toEqual(['héllo', '/workspace']);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it.runIf(applies('script: stdin read'))('script: stdin read', async () => {
+    const r = await executor.run({ language, code: script.stdin, stdin: 'abc\nxyz\n' });
+    expect(r).toMatchObject({ status: 'success', stdout: 'ABC\nXYZ\n' });
+  });
+
+  it.runIf(applies('script: interactive input answered while running'))('script: interactive input answered while running', async () => {
+    const execution = executor.start({ kind: 'script', language, code: script.interactive });
+    let stdout = '';
+    let result: ExecutionResult | undefined;
+    for await (const event of execution) {
+      if (event.type === 'result') result = event.result;
+      else if (event.type === 'stdout') {
+        stdout += event.data;
+        // The answer goes in only once the prompt is out: the program is waiting for it.
+        if (stdout === 'Name? ') execution.write('Ada\n');
+      }
+    }
+    expect(result).toMatchObject({ status: 'success', stdout: 'Name? Hello, Ada!\n', exitCode: 0 });
+    expect(await execution.result).toBe(result);
+  });
+
+  const contexts = applies('context: keeps a variable across three snippets');
+
+  it.runIf(contexts)('context: keeps a variable across three snippets', async () => {
+    await using context = await executor.createContext({ language });
+    const results = [];
+    for (const snippet of script.context!) results.push(await context.run(snippet));
+    for (const r of results) expect(r.status).toBe('success');
+    expect(results[2].result).toBe(3);
+  });
+
+  it.runIf(applies('context: a timeout ends it cleanly'))('context: a timeout ends it cleanly', async () => {
+    const open = executor.status().sessions;
+    const context = await executor.createContext({ language, timeoutMs: 800 });
+    expect(executor.status().sessions).toBe(open + 1);
+    const r = await context.run(script.spin!);
+    expect(r.status).toBe('timeout');
+    expect(context.state).toBe('closed');
+    expect(context.closedReason).toContain('time limit');
+    expect(await rejection(context.run(script.context![0]))).toBeInstanceOf(SessionClosedError);
+    expect(executor.status().sessions).toBe(open);
+  });
+
+  it.runIf(!contexts)('context: refused, with the reason', async () => {
+    const error = await rejection(executor.createContext({ language }));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.field).toBe('language');
+    expect(error.message).toContain('no contexts');
   });
 });

@@ -270,6 +270,8 @@ describe('the existing Python proxy answers calls on the cpython runtime', () =>
       prepared: precompiled ? prepared : await sourceProxy(),
       toolbox,
       memoryBytes: 256 * MIB,
+      env: {},
+      argv: [],
     });
     const r = await runner.run({
       program: plan,

@@ -268,7 +268,8 @@ describe('Python: requests that are wrong before anything runs', () => {
 
 describe('Python: runtime isolation and limits', () => {
   it('runs the proxy precompiled to bytecode (a failed precompile would fall back silently)', async () => {
-    const r = await py('import sys\n\ndef proxy():\n    return sys.argv[0]\n', 'proxy');
+    // sys.argv is the user's (argv[0] names the user's file); the interpreter's own command line stays in orig_argv.
+    const r = await py('import sys\n\ndef proxy():\n    return sys.orig_argv[-1]\n', 'proxy');
     expect(r.result).toBe('/sandbox/main.pyc');
   });
 

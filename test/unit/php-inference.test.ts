@@ -187,6 +187,8 @@ describe('PHP program plan', () => {
       prepared: proxy,
       toolbox: undefined as never,
       memoryBytes,
+      env: {},
+      argv: [],
     }) as ProgramPlan;
 
   it("sets PHP's memory_limit to 40% of the memory limit (the executor's 512 MiB when not given)", () => {

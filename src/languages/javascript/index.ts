@@ -17,13 +17,15 @@ import { defineLanguage, type CodeAnalysis } from '../language.js';
 import type { FunctionSignature } from '../signature.js';
 import { vocabularyTable } from '../type-schema.js';
 import { analyzeJavaScriptModule, type JavaScriptModuleInfo } from './inference.js';
+import { needsModule } from './script-mode.js';
 
 const USER_FILENAME = 'user_code.js';
 const PROXY_PATH = `${SANDBOX_DIR}/main.js`;
 /**
  * What the proxy needs to know about the user's functions: `options`, the position of the options object
  * of each function that takes keyword arguments; `lines`, the line of each definition (QuickJS leaves the
- * line out of a stack frame on its function's first line).
+ * line out of a stack frame on its function's first line); for a script, `module`: whether it runs as an
+ * ES module rather than a global script (see script-mode.ts).
  */
 const FUNCTIONS_FILENAME = 'user_code.functions.json';
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
@@ -131,10 +133,13 @@ export const javascript = defineLanguage({
       path: PROXY_PATH,
     }),
 
-  planProgram: ({ code, analysis, runtime, prepared }) => {
+  // A script is the code as written (no export line: a global script cannot have one); the frame tells
+  // the proxy to run it, so that the plan, and the prestarted instances, are those of calls.
+  planProgram: ({ code, analysis, runtime, prepared, input }) => {
     const info = analysis.module;
-    const callFiles = [userCodeFile(USER_FILENAME, moduleSource(code, info))];
-    if (info.functions.length > 0) {
+    const script = input.kind === 'script';
+    const callFiles = [userCodeFile(USER_FILENAME, script ? code : moduleSource(code, info))];
+    if (info.functions.length > 0 || script) {
       const options: Record<string, number> = {};
       const lines: Record<string, number> = {};
       for (const { signature } of info.functions) {
@@ -142,7 +147,7 @@ export const javascript = defineLanguage({
         if (index !== undefined) options[signature.name] = index;
         lines[signature.name] = signature.line;
       }
-      callFiles.push(userCodeFile(FUNCTIONS_FILENAME, JSON.stringify({ options, lines })));
+      callFiles.push(userCodeFile(FUNCTIONS_FILENAME, JSON.stringify(script ? { options, lines, module: needsModule(code) } : { options, lines })));
     }
     return proxyPlan({ runtime: runtime.binaries.qjs, argv: ['qjs'], env: ENV, proxy: prepared, callFiles });
   },

@@ -69,7 +69,7 @@ export function compilerFlags(dialect: NativeDialect): string[] {
  * Linker flags: a 1 MiB stack placed first in memory, so that a stack overflow runs off the bottom of
  * memory and traps instead of silently overwriting data.
  */
-export function linkerFlags(dialect: NativeDialect): string[] {
+export function linkerFlags(dialect: NativeDialect, script = false): string[] {
   const libraries = dialect === 'c' ? ['-lc'] : ['-lc', '-lc++', '-lc++abi'];
   return [
     '--no-threads',
@@ -79,7 +79,8 @@ export function linkerFlags(dialect: NativeDialect): string[] {
     '-L/sys/lib/wasm32-wasi',
     '/sys/lib/wasm32-wasi/crt1.o',
     `${BUILD_DIR}/program.o`,
-    `${BUILD_DIR}/sandbox_runtime.o`,
+    // A script's program is the user's own `main`, without the runtime that serves calls.
+    ...(script ? [] : [`${BUILD_DIR}/sandbox_runtime.o`]),
     ...libraries,
     '-o',
     `${BUILD_DIR}/program.wasm`,
@@ -99,7 +100,15 @@ function includeFiles(dialect: NativeDialect, templates: TemplateSource): { path
 // --- runtime object ---------------------------------------------------------------------------------------
 
 /** The parts of the runtime (templates/c/), by concern, joined into one translation unit in this order. */
-export const RUNTIME_PARTS = ['sandbox_runtime.c', 'runtime_writer.c', 'runtime_frames.c', 'runtime_values.c', 'runtime_json.c', 'runtime_main.c'] as const;
+export const RUNTIME_PARTS = [
+  'sandbox_runtime.c',
+  'compiler_support.c',
+  'runtime_writer.c',
+  'runtime_frames.c',
+  'runtime_values.c',
+  'runtime_json.c',
+  'runtime_main.c',
+] as const;
 
 /** The runtime object is the same for every executor of the process. */
 const runtimeCache = new BuildCache(4);
@@ -146,8 +155,16 @@ export interface ProgramSources {
   dialect: NativeDialect;
   /** The user's code. */
   userCode: string;
-  /** The generated dispatcher (which includes the user's file). */
+  /** The generated dispatcher (which includes the user's file), or for a script the start-up code around it. */
   dispatcher: string;
+  /** A script (`run()`): the user's `main` is the program, linked without the runtime that serves calls. */
+  script?: boolean;
+}
+
+/** The sources of a script's program: the user's file, its `main` the program's (see templates/c/script.c). */
+export function scriptSources(dialect: NativeDialect, userCode: string, templates: TemplateSource): ProgramSources {
+  const program = [templates.template('c/script.c', { USER_FILE: userFileName(dialect) }), templates.template('c/compiler_support.c')].join('\n');
+  return { dialect, userCode, dispatcher: program, script: true };
 }
 
 /** The cache key of a program: sources, headers, runtime object and every flag. */
@@ -157,7 +174,7 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array, templat
     BUILD_FORMAT,
     dialect,
     compilerFlags(dialect).join('\0'),
-    linkerFlags(dialect).join('\0'),
+    linkerFlags(dialect, sources.script).join('\0'),
     sources.userCode,
     sources.dispatcher,
     ...includeFiles(dialect, templates).map((file) => file.data),
@@ -191,15 +208,9 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
   const object = compile.files.get(`${BUILD_DIR}/program.o`);
   if (compile.exitCode !== 0 || !object) throw buildError(compile, userFile, sources.userCode, 'compiler');
 
-  const link = await toolbox.runTool({
-    runtime: 'wasm-ld',
-    argv: ['wasm-ld', ...linkerFlags(dialect)],
-    cwd: BUILD_DIR,
-    files: [
-      { path: `${BUILD_DIR}/program.o`, data: object },
-      { path: `${BUILD_DIR}/sandbox_runtime.o`, data: runtime },
-    ],
-  });
+  const objects = [{ path: `${BUILD_DIR}/program.o`, data: object }];
+  if (!sources.script) objects.push({ path: `${BUILD_DIR}/sandbox_runtime.o`, data: runtime });
+  const link = await toolbox.runTool({ runtime: 'wasm-ld', argv: ['wasm-ld', ...linkerFlags(dialect, sources.script)], cwd: BUILD_DIR, files: objects });
   const wasm = link.files.get(`${BUILD_DIR}/program.wasm`);
   if (link.exitCode !== 0 || !wasm) throw buildError(link, userFile, sources.userCode, 'linker');
   return wasm;

@@ -4,12 +4,12 @@
  */
 import { WORKDIR } from '../../protocol/proxy-contract.js';
 import { runnoBinary } from '../../runtime/runtime-binary.js';
-import { defineLanguage, type CodeAnalysis, type LanguageDefinition } from '../language.js';
+import { defineLanguage, ProgramBuildError, type CodeAnalysis, type LanguageDefinition } from '../language.js';
 import type { FunctionSignature } from '../signature.js';
 import type { TemplateSource } from '../templates.js';
 import { assertArgumentsFit, assertSupportedSignature } from './check-arguments.js';
-import { buildProgram, programKey, runtimeObject, type NativeToolchain, type ProgramSources } from './compile-pipeline.js';
-import { generateDispatcher } from './dispatcher.js';
+import { buildProgram, programKey, runtimeObject, scriptSources, type NativeToolchain, type ProgramSources } from './compile-pipeline.js';
+import { generateDispatcher, userFileName } from './dispatcher.js';
 import { inferNativeSignatures, type NativeDialect } from './inference.js';
 import { nativeTypeTable } from './type-table.js';
 
@@ -31,6 +31,7 @@ const RUNNO_TOOLCHAIN: NativeToolchain = {
 export class NativeAnalysis implements CodeAnalysis {
   readonly functions: readonly FunctionSignature[];
   private build: { runtime: Uint8Array; sources: ProgramSources; key: string } | undefined;
+  private scriptBuild: { runtime: Uint8Array; sources: ProgramSources; key: string } | undefined;
 
   constructor(
     private readonly code: string,
@@ -46,6 +47,34 @@ export class NativeAnalysis implements CodeAnalysis {
       this.build = { runtime, sources, key: programKey(sources, runtime, templates) };
     }
     return this.build;
+  }
+
+  /** The sources of the code run as a script (its own `main`) and their cache key. */
+  scriptSources(runtime: Uint8Array, templates: TemplateSource): { sources: ProgramSources; key: string } {
+    if (this.scriptBuild?.runtime !== runtime) {
+      const sources = scriptSources(this.dialect, this.code, templates);
+      this.scriptBuild = { runtime, sources, key: programKey(sources, runtime, templates) };
+    }
+    return this.scriptBuild;
+  }
+}
+
+/** Builds a script's program; a program without `main` gets a message that says what run() needs. */
+async function buildScript(toolbox: Parameters<typeof buildProgram>[0], analysis: NativeAnalysis, runtimeObject: Uint8Array): Promise<Uint8Array> {
+  const { sources, key } = analysis.scriptSources(runtimeObject, toolbox);
+  try {
+    return await buildProgram(toolbox, sources, runtimeObject, key);
+  } catch (error) {
+    if (error instanceof ProgramBuildError && /undefined symbol: (?:__original_)?main\b/.test(error.info.message)) {
+      throw new ProgramBuildError(
+        {
+          ...error.info,
+          message: 'The program has no main function: run() starts a C or C++ program at its main(); to call one of its functions, use invoke().',
+        },
+        error.stderr,
+      );
+    }
+    throw error;
   }
 }
 
@@ -63,6 +92,7 @@ export function nativeLanguage<const Id extends NativeDialect, const Alias exten
     ...declaration,
     runtimes: [{ name: 'runno', binaries: RUNNO_TOOLCHAIN }],
     prestart: false,
+    contexts: false,
     types: nativeTypeTable(id),
     analyze: (code) => new NativeAnalysis(code, id),
 
@@ -74,18 +104,27 @@ export function nativeLanguage<const Id extends NativeDialect, const Alias exten
     },
 
     // The program serves every function of the code (the dispatcher leaves out the ones it cannot call;
-    // calls were checked by checkArguments), so one build serves every call and a session.
-    async planProgram({ analysis, prepared, toolbox }) {
-      const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
-      const wasm = await buildProgram(toolbox, sources, prepared.runtimeObject, key);
+    // calls were checked by checkArguments), so one build serves every call and a session. A script is
+    // the user's own program, started at its main() with the request's arguments and standard input.
+    async planProgram({ analysis, prepared, toolbox, input, env, argv }) {
+      if (input.kind === 'context') throw new Error(`${declaration.displayName} has no contexts`);
+      const script = input.kind === 'script';
+      const wasm = script
+        ? await buildScript(toolbox, analysis, prepared.runtimeObject)
+        : await (async () => {
+            const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
+            return buildProgram(toolbox, sources, prepared.runtimeObject, key);
+          })();
       return {
         runtime: await toolbox.loadProgram(wasm),
-        argv: ['program'],
-        // The runtime makes $PWD the directory that relative paths resolve against.
-        env: { PWD: WORKDIR },
+        // argv[0] names the program after the user's file, as tracebacks of the other languages do.
+        argv: [userFileName(id).replace(/\.[a-z]+$/, ''), ...argv],
+        // The start-up code makes $PWD the directory that relative paths resolve against.
+        env: { ...env, PWD: WORKDIR },
         cwd: WORKDIR,
         baseFiles: [],
         callFiles: [],
+        stdin: script ? 'raw' : 'sip',
       };
     },
   });

@@ -74,6 +74,8 @@ export const php = defineLanguage({
       path: `${SANDBOX_DIR}/main.php`,
     }),
 
+  snippetCode: withOpenTag,
+
   // PHP's memory_limit follows the memory limit of the call.
   planProgram: ({ code, runtime, prepared, memoryBytes }) =>
     proxyPlan({
