@@ -13,6 +13,8 @@ export * from './fs/sync-errors.js';
 export * from './result/execution-errors.js';
 export type {
   ExecutionErrorInfo,
+  ExecutionPhase,
+  ExecutionPhaseEvent,
   ExecutionRequest,
   ExecutionResult,
   ExecutionStatus,
@@ -22,10 +24,13 @@ export type {
   Language,
   LanguageAlias,
   LanguageInput,
+  PhaseProgress,
   SandboxExecutorOptions,
   SessionCallRequest,
   SessionOptions,
   StreamEvent,
+  WarmupOptions,
+  WarmupProgressEvent,
 } from './types.js';
 export type {
   AfterSyncHook,

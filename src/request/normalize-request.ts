@@ -23,6 +23,7 @@ export interface NormalizedRequest {
   onStdout: ((chunk: string) => void) | undefined;
   onStderr: ((chunk: string) => void) | undefined;
   validateArgs: boolean;
+  onPhase: ExecutionRequest['onPhase'];
 }
 
 /** Start of the clock of deterministic runs that do not set `now`. */
@@ -93,6 +94,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
   if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
   if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
   if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
+  if (request.onPhase !== undefined && typeof request.onPhase !== 'function') throw new InvalidRequestError('onPhase', 'onPhase must be a function.');
 
   return {
     language,
@@ -107,6 +109,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     onStdout: request.onStdout,
     onStderr: request.onStderr,
     validateArgs: request.validateArgs === true,
+    onPhase: request.onPhase,
   };
 }
 

@@ -6,7 +6,7 @@
  * of its type (or names one the type does not have): adding an option means adding its key here.
  */
 import { InvalidRequestError } from '../errors.js';
-import type { ExecutionRequest, SandboxExecutorOptions, SessionCallRequest, SessionOptions } from '../types.js';
+import type { ExecutionRequest, SandboxExecutorOptions, SessionCallRequest, SessionOptions, WarmupOptions } from '../types.js';
 import { closestName } from '../closest-name.js';
 
 /** Keys of `new SandboxExecutor(options)`. */
@@ -24,6 +24,7 @@ export const EXECUTOR_OPTION_KEYS = {
   maxMemoryLimitMb: true,
   maxFsBytes: true,
   maxFiles: true,
+  compileTimeoutMs: true,
 } as const satisfies Record<keyof SandboxExecutorOptions, true>;
 
 /** Keys of a request to `invoke()`, `call()` and `stream()`. */
@@ -50,6 +51,8 @@ export const REQUEST_KEYS = {
   afterSync: true,
   deterministic: true,
   validateArgs: true,
+  compileTimeoutMs: true,
+  onPhase: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
 
 /** Keys of `createSession()` and `load()`. */
@@ -61,6 +64,15 @@ export const SESSION_OPTION_KEYS = {
   memoryLimitMb: true,
   maxOutputBytes: true,
   maxResultBytes: true,
+  restart: true,
+  compileTimeoutMs: true,
+  files: true,
+  mounts: true,
+  permissions: true,
+  sync: true,
+  returnFileContents: true,
+  beforeSync: true,
+  afterSync: true,
 } as const satisfies Record<keyof SessionOptions, true>;
 
 /** Keys of a call on a session (`session.invoke()`). */
@@ -73,6 +85,9 @@ export const SESSION_CALL_KEYS = {
   onStdout: true,
   onStderr: true,
 } as const satisfies Record<keyof SessionCallRequest, true>;
+
+/** Keys of `warmup(options)`. */
+export const WARMUP_OPTION_KEYS = { languages: true, onProgress: true } as const satisfies Record<keyof WarmupOptions, true>;
 
 /** Keys of `describe()`. */
 export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;

@@ -4,8 +4,8 @@
 import type { ExecutionRequest, ExecutionResult, StreamEvent } from '../types.js';
 
 /**
- * Runs `request` through `invoke` and yields `{ type: 'stdout' | 'stderr', data }` events in order,
- * ending with `{ type: 'result', result }`. Leaving the loop early cancels the call.
+ * Runs `request` through `invoke` and yields `{ type: 'stdout' | 'stderr', data }` and `{ type: 'phase', … }`
+ * events in order, ending with `{ type: 'result', result }`. Leaving the loop early cancels the call.
  */
 export function resultStream(invoke: (request: ExecutionRequest) => Promise<ExecutionResult>, request: ExecutionRequest): AsyncIterableIterator<StreamEvent> {
   const controller = new AbortController();
@@ -28,6 +28,13 @@ export function resultStream(invoke: (request: ExecutionRequest) => Promise<Exec
     onStderr: (data) => {
       request.onStderr?.(data);
       push({ type: 'stderr', data });
+    },
+    onPhase: (event) => {
+      try {
+        request.onPhase?.(event);
+      } finally {
+        push({ type: 'phase', ...event });
+      }
     },
   }).then(
     (result) => push({ type: 'result', result }),

@@ -14,6 +14,7 @@ import { OutputCollector, type OutputListener } from './output-collector.js';
 import { OutputChannel, type OutputChannelId } from './output-ring.js';
 import { planToClaim, planToJob, type JobOptions, type ProgramPlan } from './program.js';
 import { loadRuntimeAssets } from './runtime-assets.js';
+import type { FsChange } from './vfs/virtual-fs.js';
 import type { JobOutcome, RunningJob, WorkerHandle } from './worker-handle.js';
 import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
 
@@ -21,6 +22,11 @@ import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
 export interface RunFaults {
   /** Terminate the worker this many ms after a one-shot job starts, as if the thread died. */
   killWorkerAfterMs?: number;
+  /**
+   * Tool runs (compilers, linkers) never finish by themselves: each ends only when its signal aborts it or
+   * its time limit passes, like a build that hangs.
+   */
+  stallTools?: boolean;
 }
 
 /** A job to start: a planned program and what the job adds to it. */
@@ -279,6 +285,21 @@ export class Job {
         if (spec.signal.aborted) turn.onAbort();
       }
     });
+  }
+
+  /**
+   * The files the program changed since the changes it last had accepted (or since it started), asked
+   * while it waits for its next request; the changes of its end when it has ended (undefined if unknown).
+   * Only between turns.
+   */
+  fileChanges(): Promise<FsChange[] | undefined> {
+    if (this.ended) return Promise.resolve(this.ended.type === 'done' ? this.ended.changes : undefined);
+    return this.worker.requestChanges();
+  }
+
+  /** The changes last given by {@link fileChanges} were dealt with: the next ones count from now. */
+  acceptFileChanges(): void {
+    if (!this.ended) this.worker.acceptChanges();
   }
 
   /** Stops the program at once (terminates its worker); nothing once the worker has been given back. */

@@ -36,6 +36,8 @@ const ACCEPTED_FIELDS = new Set([
   'returnFileContents',
   'deterministic',
   'validateArgs',
+  // At most the executor's compileTimeoutMs (the executor refuses more): a client can only lower it.
+  'compileTimeoutMs',
 ]);
 
 const ALL_OPERATIONS: readonly FileOperation[] = ['read', 'create', 'modify', 'delete'];

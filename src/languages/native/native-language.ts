@@ -75,9 +75,9 @@ export function nativeLanguage<const Id extends NativeDialect, const Alias exten
 
     // The program serves every function of the code (the dispatcher leaves out the ones it cannot call;
     // calls were checked by checkArguments), so one build serves every call and a session.
-    async planProgram({ analysis, prepared, toolbox }) {
+    async planProgram({ analysis, prepared, toolbox, signal, onPhase }) {
       const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
-      const wasm = await buildProgram(toolbox, sources, prepared.runtimeObject, key);
+      const wasm = await buildProgram(toolbox, sources, prepared.runtimeObject, key, { signal, onBuild: () => onPhase?.('compiling') });
       return {
         runtime: await toolbox.loadProgram(wasm),
         argv: ['program'],
