@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandboxError } from '../errors.js';
 import { SandboxExecutor } from '../executor.js';
+import { defaultCacheDir } from './cache-folder.js';
+import { ProgressLine } from './progress-line.js';
 import { languageOfFile, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
@@ -45,6 +47,13 @@ Options:
   --write               allow the call to create and modify files in the mounted folder
   --deterministic       fixed clock and random numbers (seed 0)
   --json                print the whole result as JSON instead of the value
+  --compile-timeout <ms>  longest wait for the program to load and compile (default 120000);
+                        --timeout bounds the run alone
+  --cache-dir <dir>     keep compiled programs (C, C++) in <dir> (default: $XDG_CACHE_HOME or
+                        ~/.cache, in sandbox-executor/)
+  --no-cache            compile again on every run, keep nothing
+  -q, --quiet           no progress line on stderr while the runtime loads or the program compiles
+                        (shown only on a terminal, after about half a second)
   -h, --help            show this help
 
 Exit code: 0 success, 1 the function raised or failed to compile, 2 timeout, 3 crash, 64 bad usage.
@@ -83,8 +92,17 @@ Options:
 
 class UsageError extends Error {}
 
+/** Where the command line writes. */
+export interface CommandIO {
+  stdout: NodeJS.WritableStream;
+  /** Progress is shown on it when it is a terminal (`isTTY`). */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** @internal How long a phase lasts before the progress line shows it (default 500 ms; tests pass 0). */
+  progressDelayMs?: number;
+}
+
 /** Runs the command line; resolves with the exit code. */
-export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+export async function main(argv: readonly string[], io: CommandIO = process): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -155,7 +173,7 @@ function number(text: string | undefined, what: string): number | undefined {
   return value;
 }
 
-async function runCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+async function runCommand(args: readonly string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
     fn: { type: 'string' },
     args: { type: 'string' },
@@ -168,6 +186,10 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
     write: { type: 'boolean' },
     deterministic: { type: 'boolean' },
     json: { type: 'boolean' },
+    'compile-timeout': { type: 'string' },
+    'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     io.stdout.write(HELP.run);
@@ -180,6 +202,12 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
   if (!Array.isArray(callArgs)) throw new UsageError('--args must be a JSON array.');
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) throw new UsageError('--kwargs must be a JSON object.');
   if (values.write && !values.mount) throw new UsageError('--write needs --mount.');
+  if (values['no-cache'] && values['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other.');
+  const compileTimeoutMs = number(values['compile-timeout'], '--compile-timeout');
+  const progress = new ProgressLine(io.stderr, {
+    enabled: !values.quiet && io.stderr.isTTY === true && process.env.TERM !== 'dumb',
+    delayMs: io.progressDelayMs,
+  });
 
   const request: ExecutionRequest = {
     language: source.language,
@@ -194,17 +222,20 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
     // Output goes to the terminal as it comes; with --json the result document stays alone on stdout.
     onStdout: (data) => (values.json ? io.stderr : io.stdout).write(data),
     onStderr: (data) => io.stderr.write(data),
+    onPhase: progress.onPhase,
   };
   if (values.mount) {
     request.mounts = [{ hostPath: resolve(values.mount) }];
     if (values.write) request.permissions = { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] }] };
   }
-  // One call: no pool to keep warm.
-  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
+  // One call: no pool to keep warm. Compiled programs are kept between runs, in a folder per user.
+  const cacheDir = values['no-cache'] ? undefined : values['cache-dir'] !== undefined ? resolve(values['cache-dir']) : defaultCacheDir();
+  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0, cacheDir, compileTimeoutMs });
   let result: ExecutionResult;
   try {
     result = await executor.invoke(request);
   } finally {
+    progress.clear();
     await executor.close();
   }
   if (values.json) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
