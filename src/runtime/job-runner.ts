@@ -294,7 +294,12 @@ export class Job {
    */
   fileChanges(): Promise<FsChange[] | undefined> {
     if (this.ended) return Promise.resolve(this.ended.type === 'done' ? this.ended.changes : undefined);
-    return this.worker.requestChanges();
+    // An idle dedicated worker does not hold the process open: the pending answer must.
+    if (!this.options.dedicated) return this.worker.requestChanges();
+    this.worker.ref();
+    return this.worker.requestChanges().finally(() => {
+      if (!this.active) this.worker.unref();
+    });
   }
 
   /** The changes last given by {@link fileChanges} were dealt with: the next ones count from now. */
