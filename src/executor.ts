@@ -13,12 +13,14 @@ import { ExecutorClosedError, SessionLimitError } from './errors.js';
 import type { DiskSyncFaults } from './fs/disk-sync.js';
 import { CallFiles } from './fs/file-sync.js';
 import { describeFunction, SCRIPT_NOTE, type CodeDescription } from './introspection/describe.js';
-import { ProgramBuildError, type ProgramInput } from './languages/language.js';
+import type { ProgramInput } from './languages/language.js';
+import { isPlanFailure, planWithin, type PlanFailure, type PlanLimits } from './languages/build-deadline.js';
 import { ProgramPlanner, type ProcessView } from './languages/program-planner.js';
-import { languageFor, SUPPORTED_LANGUAGES, type Language, type RegisteredLanguage } from './languages/registry.js';
+import { languageFor, type Language, type RegisteredLanguage } from './languages/registry.js';
 import type { TemplateFaults } from './languages/templates.js';
 import { ExecutorToolbox } from './languages/toolbox.js';
 import { checkContextCall, checkContextOptions, checkScript, checkSnippet, type CheckedContext, type CheckedScript } from './request/check-script.js';
+import { checkWarmupOptions, warmupLanguages } from './request/warmup.js';
 import {
   checkCall,
   checkDescribeOptions,
@@ -28,20 +30,24 @@ import {
   type CheckedCall,
   type CheckedSession,
 } from './request/check-call.js';
-import { checkExecutorOptions, jobLimits, prestartCount, type ExecutorSettings } from './request/limits.js';
-import { buildFailureResult, buildResult } from './result/build-result.js';
-import { ExecutionCancelledError, UserCodeError } from './result/execution-errors.js';
+import { checkExecutorOptions, DEFAULT_IDLE_TIMEOUT_MS, jobLimits, prestartCount, type ExecutorSettings } from './request/limits.js';
+import { buildResult } from './result/build-result.js';
+import { CallPhases } from './result/call-phases.js';
+import { planFailureResult } from './result/plan-failure.js';
+import { ExecutionCancelledError } from './result/execution-errors.js';
 import { Execution } from './result/execution-handle.js';
 import { resultValue } from './result/result-value.js';
 import type { InputFeed } from './runtime/input-feed.js';
-import { JobRunner, type Job, type RunFaults } from './runtime/job-runner.js';
+import { JobRunner, type RunFaults } from './runtime/job-runner.js';
 import type { OutputListener } from './runtime/output-collector.js';
 import type { ProgramPlan } from './runtime/program.js';
 import { ToolRunner } from './runtime/tool-runner.js';
 import { WorkerPool } from './runtime/worker-pool.js';
 import { createModuleProxy, type LoadedModule, type UntypedModule } from './session/module-proxy.js';
 import { Context } from './session/context.js';
-import { Session, type SessionCall, type SessionHost } from './session/session.js';
+import { Session, type SessionCall, type SessionHost, type SessionJob } from './session/session.js';
+import { SessionFiles } from './session/session-files.js';
+import { sessionStartError } from './session/session-start.js';
 import type {
   ContextOptions,
   ExecutionRequest,
@@ -54,6 +60,7 @@ import type {
   SessionCallRequest,
   SessionOptions,
   StartRequest,
+  WarmupOptions,
 } from './types.js';
 
 /** Faults the reliability tests inject (`test/helpers/faults.ts`); production code never sets them. */
@@ -88,7 +95,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     this.settings = checkExecutorOptions(options);
     this.pool = new WorkerPool({ size: this.settings.poolSize, maxQueue: this.settings.maxQueue, dedicatedLimit: availableParallelism() });
     this.runner = new JobRunner(this.pool);
-    const toolbox = new ExecutorToolbox(new ToolRunner(this.runner), this.settings.cacheDir);
+    const toolbox = new ExecutorToolbox(new ToolRunner(this.runner, this.settings.compileTimeoutMs), this.settings.cacheDir);
     this.planner = new ProgramPlanner(toolbox, this.pool, (language) => ({
       count: prestartCount(this.settings, language.id),
       limits: jobLimits(this.settings),
@@ -123,7 +130,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
 
   /**
    * Runs a call, or a script (`kind: 'script'`), and yields its output as it is written, then the result:
-   * `{ type: 'stdout' | 'stderr', data }` events in order, ending with `{ type: 'result', result }`.
+   * `{ type: 'stdout' | 'stderr', data }` events in order, `{ type: 'phase', phase, state, … }` as its
+   * phases start and end (see {@link ExecutionPhaseEvent}), ending with `{ type: 'result', result }`.
    * Leaving the loop early cancels it. The handle is that of {@link start}, except that standard input
    * is the request's `stdin` alone; a request error is thrown by the loop (and rejects `result`).
    */
@@ -197,13 +205,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Pays start-up costs now rather than on the first call: starts the workers, loads and compiles the
    * languages' runtimes, runs their one-time preparation, and starts the prestarted instances.
    *
-   * @param languages languages to warm up (default: every supported language)
+   * @param options the languages to warm up (default: every supported language), as a list or as
+   *   `{ languages, onProgress }`; `onProgress` receives the start and end of each language's loading
    */
-  async warmup(languages: readonly LanguageInput[] = SUPPORTED_LANGUAGES): Promise<void> {
+  async warmup(options: readonly LanguageInput[] | WarmupOptions = {}): Promise<void> {
     if (this.closed) throw new ExecutorClosedError();
+    const { languages, onProgress } = checkWarmupOptions(options);
     const definitions = languages.map((name) => languageFor(name));
     await this.pool.fill();
-    await Promise.all(definitions.map((language) => this.planner.ready(language)));
+    await warmupLanguages(definitions, (language) => this.planner.ready(language), onProgress);
     await this.pool.prestartedReady();
   }
 
@@ -237,12 +247,21 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * so repeated calls skip start-up and module state (globals, caches) persists between them, never
    * beyond the session. Languages that cannot serve several calls per process get `mode: 'atomic'`.
    *
+   * Its files and mounts are loaded when it starts and written back by `session.sync()` and
+   * `session.close()`; it stops after `idleTimeoutMs` (default 60 000) without a call, and `restart:
+   * 'on-demand'` starts it again on the next call after it stopped.
+   *
    * @throws the request errors of `invoke()` for a bad language or code; UserCodeError when compiled code
-   *   does not build
+   *   does not build; ExecutionTimeoutError when its program is not ready within `compileTimeoutMs`
    */
   async createSession(options: SessionOptions): Promise<Session> {
+    return this.openSession(options, DEFAULT_IDLE_TIMEOUT_MS);
+  }
+
+  /** Checks a session's options (with the idle timeout of its entry point) and starts it. */
+  private async openSession(options: SessionOptions, idleTimeoutDefault: number): Promise<Session> {
     if (this.closed) throw new ExecutorClosedError();
-    const checked = checkSessionOptions(options, this.settings);
+    const checked = checkSessionOptions(options, this.settings, idleTimeoutDefault);
     if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
     this.startingSessions++;
     try {
@@ -261,9 +280,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * await math.add(1, 2); // 3
    * await math.$close();
    * ```
+   *
+   * The options are those of {@link createSession}, except that a loaded module has no idle timeout
+   * unless `idleTimeoutMs` is given.
    */
   async load<T = UntypedModule>(options: SessionOptions): Promise<LoadedModule<T>> {
-    const session = await this.createSession(options);
+    // A module loaded once (at a server's start) stays loaded: no idle timeout unless asked for.
+    const session = await this.openSession(options, 0);
     const language = languageFor(session.language);
     return createModuleProxy<T>(
       session,
@@ -274,7 +297,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** Stops all workers and sessions. Calls in flight end with status `crash`; later calls reject with `ExecutorClosedError`. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.sessions].map((session) => session.close()));
+    // A session's last sync that fails is reported by `execution:sync` and its afterSync hook.
+    await Promise.all([...this.sessions].map((session) => session.close().catch(() => undefined)));
     await this.pool.close();
   }
 
@@ -325,18 +349,25 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const files = call.files ? await CallFiles.load(call.files) : undefined;
     const planning = performance.now();
     const input: ProgramInput = call.kind === 'call' ? { kind: 'call', signature: call.signature } : { kind: 'script' };
-    const plan = await this.plan(language, request.code, input, call.limits.job.memoryBytes, request.environment);
-    if (plan instanceof ProgramBuildError) {
+    const phases = this.callPhases(id, language, started, request.onPhase);
+    const plan = await this.planWithin(
+      language,
+      request.code,
+      input,
+      call.limits.job.memoryBytes,
+      {
+        compileTimeoutMs: call.compileTimeoutMs,
+        signal: request.signal,
+        onPhase: (phase, progress) => phases.report(phase, progress),
+      },
+      request.environment,
+    );
+    if (isPlanFailure(plan)) {
+      phases.end();
       events.start();
-      const result = buildFailureResult({
-        id,
-        language: language.id,
-        functionName,
-        error: plan.info,
-        stderr: plan.stderr,
-        durationMs: performance.now() - planning,
-      });
+      const result = planFailureResult(plan, { id, language: language.id, functionName, durationMs: performance.now() - planning });
       events.end(result);
+      if (plan.kind === 'cancelled') throw new ExecutionCancelledError(result, plan.reason);
       return result;
     }
     const report = await this.runner.run({
@@ -354,8 +385,12 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       signal: request.signal,
       onOutput: events.output,
       prestartKey: this.planner.prestartKey(language, plan, call.limits.job.memoryBytes),
-      onStart: events.start,
+      onStart: () => {
+        phases.report('running');
+        events.start();
+      },
     });
+    phases.end();
     const result = buildResult({
       id,
       language: language.id,
@@ -388,20 +423,28 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     return result;
   }
 
-  /** The language's program for `input`, or the build error of code that does not build. */
-  private async plan(
+  /** The program for `input`, within the caller's `compileTimeoutMs` and cancellation, or why there is none. */
+  private planWithin(
     language: RegisteredLanguage,
     code: string,
     input: ProgramInput,
     memoryBytes: number,
+    limits: PlanLimits,
     process?: ProcessView,
-  ): Promise<ProgramPlan | ProgramBuildError> {
-    try {
-      return await this.planner.plan(language, code, input, memoryBytes, process);
-    } catch (error) {
-      if (error instanceof ProgramBuildError) return error;
-      throw error;
-    }
+  ): Promise<ProgramPlan | PlanFailure> {
+    return planWithin((watch) => this.planner.plan(language, code, input, memoryBytes, { ...watch, ...process }), limits);
+  }
+
+  /** The phases of one execution, to the `execution:phase` event and the request's `onPhase`. */
+  private callPhases(id: string, language: RegisteredLanguage, started: number, onPhase: ExecutionRequest['onPhase']): CallPhases {
+    return new CallPhases(id, language.id, started, (event) => {
+      try {
+        onPhase?.(event);
+      } catch {
+        // A callback that throws never breaks the call.
+      }
+      this.emit('execution:phase', event);
+    });
   }
 
   /** The lifecycle events of one execution, and its live output to the request's callbacks. */
@@ -430,31 +473,19 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         return this.execute(checkSessionCall(request, checked, this.context, 'A'), performance.now());
       },
     );
-    const session = new Session(language.id, checked.code, mode, host, checked.idleTimeoutMs);
-    let job: Job | undefined;
-    if (mode === 'persistent') {
-      // The program serves every function of the code.
-      const plan = await this.plan(language, checked.code, { kind: 'module' }, checked.limits.job.memoryBytes, checked.environment);
-      if (plan instanceof ProgramBuildError) {
-        const result = buildFailureResult({
-          id: session.id,
-          language: language.id,
-          functionName: this.planner.analyze(language, checked.code).functions[0]?.name ?? '',
-          error: plan.info,
-          stderr: plan.stderr,
-          durationMs: 0,
-        });
-        throw new UserCodeError(result);
-      }
-      if (this.closed) throw new ExecutorClosedError();
-      job = await this.runner.start({ program: plan, limits: checked.limits.job, collectChanges: false, stdin: 'sip', dedicated: true });
-    }
+    const session = new Session(language.id, checked.code, mode, host, checked.idleTimeoutMs, {
+      restartOnDemand: checked.restartOnDemand,
+      fileSync: checked.files ? { mode: checked.files.mode, dryRun: checked.files.dryRun } : undefined,
+    });
+    host.startJob = () => this.startSessionJob(checked, session.id);
+    host.emitSync = (id, sync) => this.emit('execution:sync', { id, sync });
+    const started = mode === 'persistent' ? await this.startSessionJob(checked, session.id) : undefined;
     if (this.closed) {
-      await job?.release();
+      await started?.job.release();
       throw new ExecutorClosedError();
     }
     this.sessions.add(session);
-    session.attach(job, checked.limits.maxOutputBytes);
+    session.attach(started?.job, checked.limits.maxOutputBytes, started?.files);
     return session;
   }
 
@@ -477,7 +508,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const language = checked.language;
     const files = checked.files ? await CallFiles.load(checked.files) : undefined;
     // The proxy alone: snippets arrive in frames. Interpreted languages cannot fail to build it.
-    const plan = await this.planner.plan(language, '', { kind: 'context' }, checked.limits.job.memoryBytes, checked.environment);
+    const plan = await this.planner.plan(language, '', { kind: 'context' }, checked.limits.job.memoryBytes, { ...checked.environment });
     const host = this.sessionHost(
       (request) => ({ ...checkContextCall(request, checked, this.settings) }),
       // A context's interpreter is persistent: nothing runs the one-shot way.
@@ -507,5 +538,42 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         return { id: snippet.id, functionName: '', snippet: true, frame: snippet.frame, timeoutMs: snippet.timeoutMs, callNumber: snippet.callNumber };
       },
     });
+  }
+
+  /**
+   * Starts a session's program (at its creation, and again on demand): planned, and built for compiled
+   * languages, within its `compileTimeoutMs`, with its files loaded from disk as they are now.
+   */
+  private async startSessionJob(checked: CheckedSession, sessionId: string): Promise<SessionJob> {
+    if (this.closed) throw new ExecutorClosedError();
+    const language = checked.language;
+    // The program serves every function of the code.
+    const plan = await this.planWithin(
+      language,
+      checked.code,
+      { kind: 'module' },
+      checked.limits.job.memoryBytes,
+      {
+        compileTimeoutMs: checked.compileTimeoutMs,
+      },
+      checked.environment,
+    );
+    if (isPlanFailure(plan)) {
+      const functionName = this.planner.analyze(language, checked.code).functions[0]?.name ?? '';
+      throw sessionStartError(plan, { id: sessionId, language: language.id, functionName });
+    }
+    if (this.closed) throw new ExecutorClosedError();
+    if (checked.files) checked.files.faults = this.context.faults;
+    const files = checked.files ? await SessionFiles.load(checked.files) : undefined;
+    const job = await this.runner.start({
+      program: plan,
+      files: files?.jobFiles,
+      dirs: files?.dirs,
+      limits: checked.limits.job,
+      collectChanges: files !== undefined,
+      stdin: 'sip',
+      dedicated: true,
+    });
+    return { job, files };
   }
 }

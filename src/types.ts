@@ -6,10 +6,11 @@
  * carries it, `stream()` ends with it.
  */
 import type { FileOptions, FilesReport, SyncReport } from './fs/fs-types.js';
+import type { PhaseProgress, ProgramPhase } from './languages/language.js';
 import type { Language, LanguageAlias } from './languages/registry.js';
 import type { ExecutionErrorInfo } from './protocol/result-frame.js';
 
-export type { ExecutionErrorInfo, Language, LanguageAlias };
+export type { ExecutionErrorInfo, Language, LanguageAlias, PhaseProgress };
 
 /**
  * A language name as accepted in requests: a {@link Language} or one of its aliases, so that a typo
@@ -96,6 +97,47 @@ export interface ExecutionRequest extends FileOptions {
   argv?: readonly string[];
   /** `'call'` (the default): call a function. `start()` and `stream()` also take `'script'` requests ({@link ScriptRequest}). */
   kind?: 'call';
+  /**
+   * Longest wait for the program to be ready, in milliseconds: the language's runtime loaded and
+   * prepared, and the program compiled (C, C++). Past it the call ends without running, with status
+   * `timeout` and `error.type` `CompileTimeout`. `timeoutMs` bounds the run alone. Default and ceiling:
+   * the executor's `compileTimeoutMs`.
+   */
+  compileTimeoutMs?: number;
+  /**
+   * Receives the call's phases as they start and end (`loading-runtime`, `compiling`, `running`), so that
+   * a slow first call can be shown as such. An exception it throws is ignored.
+   */
+  onPhase?: (event: ExecutionPhaseEvent) => void;
+}
+
+/**
+ * A phase of a call, in the order they come: `loading-runtime` (the language's runtime is loaded and
+ * prepared: once per executor, seconds for C and C++), `compiling` (the program is built from the code:
+ * C and C++, when it is not in a cache), `loading-packages` (reserved for packages a call needs; no
+ * language reports it yet), `running` (the program runs, after any wait for a worker). A call has the
+ * phases it needs: a warm Python call has only `running`.
+ */
+export type ExecutionPhase = ProgramPhase | 'running';
+
+/**
+ * One phase event of a call: the executor's `execution:phase`, the request's `onPhase`, a `phase` event
+ * of `stream()` and the HTTP adapter's `execution-phase`. Each phase gives `start`, then `end` (a call
+ * that fails before a phase ends still ends it); a phase that can count its work also gives `progress`.
+ */
+export interface ExecutionPhaseEvent {
+  /** The execution id (the `id` of the call's result). */
+  id: string;
+  language: Language;
+  phase: ExecutionPhase;
+  /** `start` when the phase begins, `progress` as it advances, `end` when it is over. */
+  state: 'start' | 'progress' | 'end';
+  /** Milliseconds from the call to this event. */
+  elapsedMs: number;
+  /** Milliseconds since the phase started: 0 at `start`, the phase's duration at `end`. */
+  phaseMs: number;
+  /** How much of the phase's work is done, for phases that count it (files and bytes of `loading-packages`). */
+  progress?: PhaseProgress;
 }
 
 /**
@@ -127,6 +169,12 @@ export interface ExecutionUsage {
   filesWritten: number;
   /** Bytes the program wrote to files in the sandbox. */
   bytesWritten: number;
+  /**
+   * Present (true) on a session call that restarted the session's interpreter first (`restart:
+   * 'on-demand'`, after an idle close, a timeout or a crash): the module was loaded again, so its state
+   * starts afresh with this call.
+   */
+  restarted?: boolean;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -143,6 +191,10 @@ export type StreamEvent =
       /** Decoded text. */
       data: string;
     }
+  | ({
+      /** A phase of the call starts or ends (see {@link ExecutionPhaseEvent}). */
+      type: 'phase';
+    } & ExecutionPhaseEvent)
   | {
       /** The last event: the call's result. */
       type: 'result';
@@ -160,6 +212,8 @@ export interface ExecutorEvents {
   'execution:end': [{ id: string; result: ExecutionResult }];
   /** Changes of a call were written to disk, or a sync attempt ended otherwise (see `SyncReport.state`). */
   'execution:sync': [{ id: string; sync: SyncReport }];
+  /** A phase of a call starts or ends: `loading-runtime`, `compiling`, `running` (see {@link ExecutionPhaseEvent}). */
+  'execution:phase': [ExecutionPhaseEvent];
 }
 
 /** Outcome of one execution. The same shape whether it succeeded or not. */
@@ -230,14 +284,32 @@ export interface ContextOptions {
 /** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
 export type SessionCallRequest = Pick<ExecutionRequest, 'functionName' | 'args' | 'kwargs' | 'timeoutMs' | 'signal' | 'onStdout' | 'onStderr'>;
 
-/** Options of `SandboxExecutor.createSession()` and `SandboxExecutor.load()`. */
-export interface SessionOptions {
+/**
+ * Options of `SandboxExecutor.createSession()` and `SandboxExecutor.load()`. The filesystem options
+ * ({@link FileOptions}) apply to the session's whole life: its files are loaded when the interpreter
+ * starts, and its changes are written back by `session.sync()` and at `session.close()` (see
+ * docs/sessions.md).
+ */
+export interface SessionOptions extends FileOptions {
   /** Language of `code`. */
   language: LanguageInput;
   /** Source code whose functions the session calls. Its module state persists between calls. */
   code: string;
-  /** Close the session after this many milliseconds without a call (default 60 000; 0 never). */
+  /**
+   * Stop the session's interpreter after this many milliseconds without a call (0: never). Default:
+   * 60 000 for `createSession()`, never for `load()`. The session closes then, unless `restart` is
+   * `on-demand`.
+   */
   idleTimeoutMs?: number;
+  /**
+   * What happens when the interpreter stops without `close()` (idle timeout, a call's timeout, a crash,
+   * a cancelled call): `never` (default) closes the session, and later calls reject with
+   * `SessionClosedError`; `on-demand` keeps it open, and the next call starts the interpreter again and
+   * loads the module afresh (its state is lost), reporting `usage.restarted: true`.
+   */
+  restart?: 'never' | 'on-demand';
+  /** Longest wait for the session's program to be ready (see `ExecutionRequest.compileTimeoutMs`). */
+  compileTimeoutMs?: number;
   /** Default time limit of each call (default: the executor's `timeoutMs`). A call over it ends the session. */
   timeoutMs?: number;
   /** Memory limit of the session's interpreter in MiB (default: the executor's `memoryLimitMb`). */
@@ -295,6 +367,12 @@ export interface SandboxExecutorOptions {
   cacheDir?: string;
   /** Default `timeoutMs` for requests that do not set one (default 30 000). */
   timeoutMs?: number;
+  /**
+   * Longest wait for a call's program to be ready, in milliseconds: the runtime loaded and prepared, the
+   * program compiled (default 120 000). A call's `compileTimeoutMs` may only lower it. It also bounds
+   * each run of a compiler, whoever waits for it.
+   */
+  compileTimeoutMs?: number;
   /** Default memory limit of a sandboxed program in MiB (default 512). */
   memoryLimitMb?: number;
   /** Default limit on stdout + stderr bytes of a call (default 16 MiB). */
@@ -322,4 +400,27 @@ export interface SandboxExecutorOptions {
    * instance can address); a request above it rejects with `InvalidRequestError`.
    */
   maxMemoryLimitMb?: number;
+}
+
+/** Options of `SandboxExecutor.warmup()`. */
+export interface WarmupOptions {
+  /** Languages to warm up (default: every supported language). */
+  languages?: readonly LanguageInput[];
+  /** Receives the start and end of each language's `loading-runtime` phase. An exception it throws is ignored. */
+  onProgress?: (event: WarmupProgressEvent) => void;
+}
+
+/** What `warmup({ onProgress })` reports, for each language as it starts and ends loading. */
+export interface WarmupProgressEvent {
+  language: Language;
+  phase: 'loading-runtime';
+  state: 'start' | 'end';
+  /** Milliseconds since `warmup()` was called. */
+  elapsedMs: number;
+  /** Milliseconds since this language started loading: 0 at `start`, its duration at `end`. */
+  phaseMs: number;
+  /** Languages ready so far (this one included at its `end`). */
+  ready: number;
+  /** Languages being warmed up. */
+  total: number;
 }

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandboxError } from '../errors.js';
 import { SandboxExecutor } from '../executor.js';
+import { defaultCacheDir } from './cache-folder.js';
+import { ProgressLine } from './progress-line.js';
 import { languageOfFile, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { decodeWireJson } from '../protocol/wire-value.js';
 import { createSandboxServer } from '../server/http-server.js';
@@ -14,7 +16,7 @@ import { isLoopback } from '../server/request-guard.js';
 import { resultToJson } from '../server/json-result.js';
 import { SCRIPT_EXIT } from '../result/build-result.js';
 import type { Execution } from '../result/execution-handle.js';
-import type { ExecutionRequest, ExecutionResult, LanguageInput, ScriptRequest } from '../types.js';
+import type { ExecutionRequest, ExecutionResult, LanguageInput, SandboxExecutorOptions, ScriptRequest } from '../types.js';
 
 /** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
 const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
@@ -54,6 +56,13 @@ Options:
   --write               allow the call to create and modify files in the mounted folder
   --deterministic       fixed clock and random numbers (seed 0)
   --json                print the whole result as JSON instead of the value
+  --compile-timeout <ms>  longest wait for the program to load and compile (default 120000);
+                        --timeout bounds the run alone
+  --cache-dir <dir>     keep compiled programs (C, C++) in <dir> (default: $XDG_CACHE_HOME or
+                        ~/.cache, in sandbox-executor/)
+  --no-cache            compile again on every run, keep nothing
+  -q, --quiet           no progress line on stderr while the runtime loads or the program compiles
+                        (shown only on a terminal, after about half a second)
   -h, --help            show this help
 
 Exit code: a script's own exit code (1 for an uncaught error or a compile error); for a call, 0 success,
@@ -94,10 +103,13 @@ Options:
 class UsageError extends Error {}
 
 /** The streams of the command: its output, and the standard input a script reads. */
-interface CommandIO {
+export interface CommandIO {
   stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  /** Progress is shown on it when it is a terminal (`isTTY`). */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin?: NodeJS.ReadableStream;
+  /** @internal How long a phase lasts before the progress line shows it (default 500 ms; tests pass 0). */
+  progressDelayMs?: number;
 }
 
 /** Runs the command line; resolves with the exit code. */
@@ -190,6 +202,10 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
     write: { type: 'boolean' },
     deterministic: { type: 'boolean' },
     json: { type: 'boolean' },
+    'compile-timeout': { type: 'string' },
+    'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     io.stdout.write(HELP.run);
@@ -204,6 +220,15 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
     env[entry.slice(0, at)] = entry.slice(at + 1);
   }
   if (values.write && !values.mount) throw new UsageError('--write needs --mount.');
+  if (values['no-cache'] && values['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other.');
+  const compileTimeoutMs = number(values['compile-timeout'], '--compile-timeout');
+  const progress = new ProgressLine(io.stderr, {
+    enabled: !values.quiet && io.stderr.isTTY === true && process.env.TERM !== 'dumb',
+    delayMs: io.progressDelayMs,
+  });
+  // One run: no pool to keep warm. Compiled programs are kept between runs, in a folder per user.
+  const cacheDir = values['no-cache'] ? undefined : values['cache-dir'] !== undefined ? resolve(values['cache-dir']) : defaultCacheDir();
+  const executorOptions: SandboxExecutorOptions = { poolSize: 1, prestart: 0, cacheDir, compileTimeoutMs };
   const script = values.fn === undefined && values.args === undefined && values.kwargs === undefined;
   const common = {
     language: source.language,
@@ -216,22 +241,26 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
     // Output goes to the terminal as it comes; with --json the result document stays alone on stdout.
     onStdout: (data: string) => (values.json ? io.stderr : io.stdout).write(data),
     onStderr: (data: string) => io.stderr.write(data),
+    onPhase: progress.onPhase,
     ...(values.mount ? { mounts: [{ hostPath: resolve(values.mount) }] } : {}),
     ...(values.write ? { permissions: { rules: [{ pattern: '**', allow: ['read', 'create', 'modify'] as const }] } } : {}),
   };
-  if (script) return runScript({ ...common, kind: 'script', stdin: values.stdin }, values.stdin === undefined ? io.stdin : undefined, values.json === true, io);
+  if (script) {
+    const input = values.stdin === undefined ? io.stdin : undefined;
+    return runScript({ ...common, kind: 'script', stdin: values.stdin }, { executorOptions, progress, input, asJson: values.json === true }, io);
+  }
   const callArgs = json(values.args, '--args', []);
   const kwargs = json(values.kwargs, '--kwargs', {});
   if (!Array.isArray(callArgs)) throw new UsageError('--args must be a JSON array.');
   if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) throw new UsageError('--kwargs must be a JSON object.');
 
   const request: ExecutionRequest = { ...common, functionName: values.fn, args: callArgs, kwargs: kwargs as Record<string, unknown>, stdin: values.stdin };
-  // One call: no pool to keep warm.
-  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
+  const executor = new SandboxExecutor(executorOptions);
   let result: ExecutionResult;
   try {
     result = await executor.invoke(request);
   } finally {
+    progress.clear();
     await executor.close();
   }
   if (values.json) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
@@ -245,11 +274,11 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
  */
 async function runScript(
   request: ScriptRequest & { kind: 'script' },
-  input: NodeJS.ReadableStream | undefined,
-  asJson: boolean,
+  how: { executorOptions: SandboxExecutorOptions; progress: ProgressLine; input: NodeJS.ReadableStream | undefined; asJson: boolean },
   io: CommandIO,
 ): Promise<number> {
-  const executor = new SandboxExecutor({ poolSize: 1, prestart: 0 });
+  const { input, asJson, progress } = how;
+  const executor = new SandboxExecutor(how.executorOptions);
   const onData = (chunk: Buffer | string): void => execution.write(chunk);
   const onEnd = (): void => execution.end();
   let execution: Execution;
@@ -264,6 +293,7 @@ async function runScript(
     }
     result = await execution.result;
   } finally {
+    progress.clear();
     if (input) {
       input.off('data', onData);
       input.off('end', onEnd);
@@ -276,8 +306,27 @@ async function runScript(
   if (asJson) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
   // An exit code of the script's own needs no message: it says what the script meant.
   else if (result.status !== 'success' && result.error?.type !== SCRIPT_EXIT) printResult(result, io);
+  else if (result.status === 'success' && result.stdout === '' && result.result === undefined) hintFunctions(request, io);
   if (result.exitCode !== null && result.exitCode !== 0) return result.exitCode;
   return result.status === 'success' ? EXIT.ok : result.status === 'error' ? EXIT.error : result.status === 'timeout' ? EXIT.timeout : EXIT.crash;
+}
+
+/**
+ * A script that did nothing visible but defines functions was most likely meant to be called: say how
+ * (on stderr, so that the script's own output stays clean).
+ */
+function hintFunctions(request: ScriptRequest, io: CommandIO): void {
+  const executor = new SandboxExecutor({ poolSize: 0 });
+  let names: string[];
+  try {
+    names = executor.describe({ language: request.language, code: request.code }).functions.map((f) => f.name);
+  } catch {
+    return;
+  } finally {
+    void executor.close();
+  }
+  if (names.length === 0) return;
+  io.stderr.write(`The file ran as a script and printed nothing. It defines ${names.join(', ')}: to call one, pass --fn ${names[0]} (and --args '[...]').\n`);
 }
 
 function printResult(result: ExecutionResult, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {

@@ -91,7 +91,10 @@ export class CallFiles {
    * @returns the report, and the error to give the call when the sync went wrong (`crashed` when the
    *   program returned but its changes never reached the host: the call cannot count as a success)
    */
-  async finish(changes: FsChange[] | undefined, succeeded: boolean): Promise<{ report: FilesReport; error?: ExecutionErrorInfo; crashed?: boolean }> {
+  async finish(
+    changes: FsChange[] | undefined,
+    succeeded: boolean,
+  ): Promise<{ report: FilesReport; error?: ExecutionErrorInfo; crashed?: boolean; conflictAt?: string }> {
     const planned = (changes ?? []).map((change) => this.classify(change));
     const report: FilesReport = {
       created: planned.filter((p) => p.record.change === 'created').map((p) => p.record),
@@ -145,7 +148,7 @@ export class CallFiles {
       return { report };
     }
     const outcome = await this.write(writable, report.sync);
-    return { report, error: outcome.error };
+    return { report, error: outcome.error, conflictAt: outcome.conflictAt };
   }
 
   /**
@@ -182,6 +185,7 @@ export class CallFiles {
         this.plan.faults,
       );
       sync.state = 'written';
+      this.remember(chosen);
     } catch (error) {
       if (!(error instanceof DiskSyncFailure)) throw error;
       sync.written = [];
@@ -198,6 +202,18 @@ export class CallFiles {
     await this.after(sync);
     if (sync.state === 'conflict') return { error: { type: 'SyncConflictError', message: sync.message! }, conflictAt };
     return sync.state === 'failed' ? { error: { type: 'SyncError', message: sync.message! } } : {};
+  }
+
+  /**
+   * Takes written changes as the disk's state, as if loaded from it: a later sync of the same sandbox
+   * (a session's) then expects what was written, and a file it created is one it may modify.
+   */
+  private remember(written: readonly PlannedChange[]): void {
+    for (const { record, disk } of written) {
+      if (!disk || disk.kind !== 'file') continue;
+      if (disk.operation === 'delete') this.mounts.loaded.delete(record.virtualPath);
+      else if (disk.data) this.mounts.loaded.set(record.virtualPath, { size: disk.data.byteLength, mtimeMs: Date.now(), data: disk.data });
+    }
   }
 
   private async after(sync: SyncReport): Promise<void> {

@@ -42,6 +42,29 @@ export type ProgramInput =
    */
   | { kind: 'context' };
 
+/**
+ * A phase of getting a program ready, before it runs, that callers can show (a first C call spends
+ * seconds in them): `loading-runtime` (the language's runtime loaded and prepared, once per executor),
+ * `compiling` (the program built from the user's code, not found in a cache), `loading-packages`
+ * (packages the code needs; not reported by any language yet).
+ */
+export type ProgramPhase = 'loading-runtime' | 'compiling' | 'loading-packages';
+
+/**
+ * How much of a phase's work is done, for phases that can count it (`loading-packages`: files and bytes).
+ * Every field is optional: a phase reports what it knows.
+ */
+export interface PhaseProgress {
+  /** Files done so far. */
+  filesDone?: number;
+  /** Files the phase will handle, when known. */
+  filesTotal?: number;
+  /** Bytes done so far. */
+  bytesDone?: number;
+  /** Bytes the phase will handle, when known. */
+  bytesTotal?: number;
+}
+
 /** A runtime a language can run on: the binaries it needs, by role. */
 export interface LanguageRuntime {
   /** Name a request will pick it by (`runno`); the first runtime of a language is its default. */
@@ -89,6 +112,17 @@ export interface PlanRequest<Analysis extends CodeAnalysis = CodeAnalysis, Prepa
   env: Readonly<Record<string, string>>;
   /** The arguments after the program's name (see `env`). */
   argv: readonly string[];
+  /**
+   * Aborted when no caller waits for this program any more (its `compileTimeoutMs` passed, or it was
+   * cancelled): a build should stop (pass it to `toolbox.runTool`). The caller stops waiting anyway.
+   */
+  signal?: AbortSignal;
+  /**
+   * Reports that a phase of getting the program ready begins (`compiling` when the program is really
+   * built, not found in a cache), or how far it got: callers show it. The phase ends when the plan is
+   * made or another phase begins.
+   */
+  onPhase?: (phase: ProgramPhase, progress?: PhaseProgress) => void;
 }
 
 /**

@@ -8,7 +8,8 @@ import { planToJob, type ProgramPlan } from '../runtime/program.js';
 import { loadRuntimeAssets } from '../runtime/runtime-assets.js';
 import type { WorkerPool } from '../runtime/worker-pool.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
-import type { CodeAnalysis, ProgramInput } from './language.js';
+import { untilAborted } from '../runtime/shared-work.js';
+import type { CodeAnalysis, PhaseProgress, ProgramInput, ProgramPhase } from './language.js';
 import type { RegisteredLanguage } from './registry.js';
 import type { ExecutorToolbox } from './toolbox.js';
 
@@ -23,12 +24,25 @@ const NO_PROCESS: ProcessView = { env: {}, argv: [] };
 /** Analyses kept, most recently used last. */
 const MAX_ANALYSES = 256;
 
+/** What a caller of {@link ProgramPlanner.plan} adds: how long it waits, and where the phases go. */
+export interface PlanWatch {
+  /**
+   * Ends the wait: `plan` rejects with the signal's reason at once. A build that no caller waits for any
+   * more is stopped; the language's one-time preparation goes on (later calls need it).
+   */
+  signal?: AbortSignal;
+  /** A phase of getting the program ready begins (`loading-runtime`, `compiling`), or reports progress. */
+  onPhase?: (phase: ProgramPhase, progress?: PhaseProgress) => void;
+}
+
 /** How many prestarted instances a language gets, and the limits they start with. */
 export type PrestartPolicy = (language: RegisteredLanguage) => { count: number; limits: JobLimits };
 
 export class ProgramPlanner {
   private readonly analyses = new Map<string, CodeAnalysis>();
   private readonly preparations = new Map<string, Promise<unknown>>();
+  /** Preparations that have finished: their language needs no `loading-runtime` phase any more. */
+  private readonly prepared = new Set<string>();
 
   constructor(
     readonly toolbox: ExecutorToolbox,
@@ -62,7 +76,10 @@ export class ProgramPlanner {
         return prepared;
       })();
       this.preparations.set(key, pending);
-      pending.catch(() => this.preparations.delete(key));
+      pending.then(
+        () => this.prepared.add(key),
+        () => this.preparations.delete(key),
+      );
     }
     return pending;
   }
@@ -70,13 +87,27 @@ export class ProgramPlanner {
   /**
    * The program for `input` of `code`, on the language's default runtime, after its preparation.
    *
-   * @throws ProgramBuildError when the code does not build
+   * @throws ProgramBuildError when the code does not build; the reason of `watch.signal` when it aborts first
    */
-  async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number, process: ProcessView = NO_PROCESS): Promise<ProgramPlan> {
-    const prepared = await this.ready(language);
-    const analysis = this.analyze(language, code);
+  async plan(
+    language: RegisteredLanguage,
+    code: string,
+    input: ProgramInput,
+    memoryBytes: number,
+    watch: PlanWatch & Partial<ProcessView> = {},
+  ): Promise<ProgramPlan> {
     const runtime = language.runtimes[0];
-    return language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes, ...process });
+    const preparing = this.ready(language);
+    if (!this.prepared.has(`${language.id}/${runtime.name}`)) watch.onPhase?.('loading-runtime');
+    const prepared = await untilAborted(preparing, watch.signal);
+    const analysis = this.analyze(language, code);
+    const { signal, onPhase } = watch;
+    const process: ProcessView = { env: watch.env ?? NO_PROCESS.env, argv: watch.argv ?? NO_PROCESS.argv };
+    const planning = Promise.resolve().then(() =>
+      language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes, signal, onPhase, ...process }),
+    );
+    // A language that does not watch the signal is not waited for past it either.
+    return untilAborted(planning, signal);
   }
 
   /**

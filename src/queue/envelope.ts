@@ -59,6 +59,8 @@ const FIELDS = {
   onStderr: "a function cannot travel on a queue: listen to the handle's 'output' events instead",
   beforeSync: 'a function cannot travel on a queue: the worker writes files back by the permissions and sync options alone',
   afterSync: "a function cannot travel on a queue: read result.files.sync from the call's result instead",
+  compileTimeoutMs: true,
+  onPhase: 'a function cannot travel on a queue: phase events stay in the worker process',
 } satisfies Record<keyof ExecutionRequest, true | string>;
 
 /** Options of {@link encodeEnvelope}. */

@@ -48,7 +48,7 @@ export interface ExecutionQueueOptions {
  * A request as it can travel on a queue: an `ExecutionRequest` without what stays in the submitting
  * process (its `signal`, output callbacks and sync hooks; use the handle's events and `cancel()`).
  */
-export type QueueRequest = Omit<ExecutionRequest, 'signal' | 'onStdout' | 'onStderr' | 'beforeSync' | 'afterSync'>;
+export type QueueRequest = Omit<ExecutionRequest, 'signal' | 'onStdout' | 'onStderr' | 'beforeSync' | 'afterSync' | 'onPhase'>;
 
 /** Options of {@link ExecutionQueue.submit}. */
 export interface SubmitOptions {

@@ -6,6 +6,7 @@
 import { ArgumentValidationError, InvalidRequestError } from '../errors.js';
 import type { DiskSyncFaults } from '../fs/disk-sync.js';
 import type { FilePlan } from '../fs/file-sync.js';
+import type { FileOptions } from '../fs/fs-types.js';
 import { describeFunction } from '../introspection/describe.js';
 import { validateArguments } from '../introspection/validate-arguments.js';
 import type { CodeAnalysis } from '../languages/language.js';
@@ -16,7 +17,7 @@ import type { ExecutionRequest, LanguageInput, SessionCallRequest, SessionOption
 import { encodeCall } from './encode-call.js';
 import { checkEnvironment, type ProgramEnvironment } from './environment.js';
 import { planFiles } from './file-plan.js';
-import { callLimits, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
+import { callLimits, compileTimeout, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
 import { normalizeRequest, type NormalizedRequest } from './normalize-request.js';
 import { assertKnownKeys, DESCRIBE_KEYS, SESSION_CALL_KEYS, SESSION_OPTION_KEYS } from './option-keys.js';
 import { resolveFunction } from './resolve-function.js';
@@ -35,6 +36,8 @@ export interface CheckedCall {
   limits: CallLimits;
   /** The filesystem options, checked; undefined when the request has none. */
   files: FilePlan | undefined;
+  /** Longest wait for the program to be ready (`compileTimeoutMs`), checked. */
+  compileTimeoutMs: number;
 }
 
 /** What the request stage needs from its executor. */
@@ -93,6 +96,7 @@ export function checkCall(request: ExecutionRequest, context: CallContext, mode:
     callNumber,
     limits,
     files,
+    compileTimeoutMs: compileTimeout(request.compileTimeoutMs, settings),
   };
 }
 
@@ -106,7 +110,7 @@ export function checkCall(request: ExecutionRequest, context: CallContext, mode:
 export function checkSessionCall(request: SessionCallRequest, session: CheckedSession, context: CallContext, mode: SipMode): CheckedCall {
   if (request === null || typeof request !== 'object') throw new InvalidRequestError('request', 'A session call must be an object.');
   assertKnownKeys(request, SESSION_CALL_KEYS, 'the session call');
-  return checkCall(session.callDefaults(request), context, mode);
+  return checkCall(session.callDefaults(request, mode === 'A'), context, mode);
 }
 
 /** The options of a session, checked. */
@@ -119,7 +123,16 @@ export interface CheckedSession {
   /** What the session's program sees of its process. */
   environment: ProgramEnvironment;
   /** What each call of the session adds to its own options: the language, the code, the limits. */
-  callDefaults(request: SessionCallRequest): ExecutionRequest;
+  /** Whether the session starts its interpreter again after it stopped (`restart: 'on-demand'`). */
+  restartOnDemand: boolean;
+  compileTimeoutMs: number;
+  /** The session's filesystem options, checked; undefined when it has none. */
+  files: FilePlan | undefined;
+  /**
+   * What each call of the session adds to its own options: the language, the code, the limits (and,
+   * `withFiles`, for a session that runs each call the one-shot way, its filesystem options).
+   */
+  callDefaults(request: SessionCallRequest, withFiles?: boolean): ExecutionRequest;
 }
 
 /**
@@ -127,13 +140,20 @@ export interface CheckedSession {
  *
  * @throws the request errors of a call for a bad language or code; InvalidRequestError for a bad limit
  */
-export function checkSessionOptions(options: SessionOptions, settings: ExecutorSettings): CheckedSession {
+export function checkSessionOptions(options: SessionOptions, settings: ExecutorSettings, idleTimeoutDefault = DEFAULT_IDLE_TIMEOUT_MS): CheckedSession {
   if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'Session options must be an object.');
   assertKnownKeys(options, SESSION_OPTION_KEYS, 'the session options');
   const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: settings.timeoutMs });
-  const idleTimeoutMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0);
+  const idleTimeoutMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, idleTimeoutDefault, 0);
   const limits = callLimits(options, probe.language, settings);
   const environment = checkEnvironment(options);
+  const restart = options.restart ?? 'never';
+  if (restart !== 'never' && restart !== 'on-demand')
+    throw new InvalidRequestError('restart', `restart must be 'never' or 'on-demand', got ${JSON.stringify(restart)}.`);
+  const compileTimeoutMs = compileTimeout(options.compileTimeoutMs, settings);
+  const files = planFiles(options, { maxBytes: settings.maxFsBytes, maxFiles: settings.maxFiles });
+  const { files: extraFiles, mounts, permissions, sync, returnFileContents, beforeSync, afterSync } = options;
+  const fileOptions: FileOptions = { files: extraFiles, mounts, permissions, sync, returnFileContents, beforeSync, afterSync };
   return {
     language: probe.language,
     code: probe.code,
@@ -141,8 +161,13 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
     idleTimeoutMs,
     limits,
     environment,
-    callDefaults: (request) => ({
+    restartOnDemand: restart === 'on-demand',
+    compileTimeoutMs,
+    files,
+    callDefaults: (request, withFiles = false) => ({
       ...request,
+      ...(withFiles && files ? fileOptions : {}),
+      compileTimeoutMs,
       language: probe.language.id,
       code: probe.code,
       timeoutMs: request.timeoutMs ?? probe.timeoutMs,

@@ -13,7 +13,7 @@ import { newCallNumber, newExecutionId, type CallContext } from './check-call.js
 import { encodeCall, encodeRun } from './encode-call.js';
 import { checkEnvironment, type ProgramEnvironment } from './environment.js';
 import { planFiles } from './file-plan.js';
-import { callLimits, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
+import { callLimits, compileTimeout, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
 import { checkCallbacks, checkTimeoutMs, normalizeRequest, type NormalizedRequest } from './normalize-request.js';
 import { assertKnownKeys, CONTEXT_OPTION_KEYS, CONTEXT_RUN_KEYS, SCRIPT_REQUEST_KEYS, SESSION_CALL_KEYS } from './option-keys.js';
 
@@ -30,6 +30,8 @@ export interface CheckedScript {
   limits: CallLimits;
   /** The filesystem options, checked; undefined when the request has none. */
   files: FilePlan | undefined;
+  /** Longest wait for the program to be ready (`compileTimeoutMs`), checked. */
+  compileTimeoutMs: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export function checkScript(request: ScriptRequest, context: CallContext, id?: s
     callNumber,
     limits,
     files,
+    compileTimeoutMs: compileTimeout(request.compileTimeoutMs, settings),
   };
 }
 

@@ -15,6 +15,7 @@ const MIB = 1024 * 1024;
 /** The defaults of the executor's options. */
 const DEFAULTS = {
   timeoutMs: 30_000,
+  compileTimeoutMs: 120_000,
   maxQueue: 1000,
   maxSessions: 64,
   prestart: 1,
@@ -28,6 +29,24 @@ const DEFAULTS = {
 
 /** A session closes after this long without a call, unless its options say otherwise. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** Longest time a Node timer can wait (24 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The compile timeout of a call or session: its own, else the executor's, which is also its ceiling
+ * (tool runs are bounded by the executor's).
+ *
+ * @throws InvalidRequestError naming `compileTimeoutMs`
+ */
+export function compileTimeout(value: number | undefined, settings: ExecutorSettings): number {
+  return atMost(
+    'compileTimeoutMs',
+    numberOption('compileTimeoutMs', value, settings.compileTimeoutMs, 1),
+    settings.compileTimeoutMs,
+    "the executor's compileTimeoutMs",
+  );
+}
 
 /** The executor's options, checked and with their defaults. */
 export interface ExecutorSettings extends Required<Omit<SandboxExecutorOptions, 'prestart' | 'cacheDir'>> {
@@ -56,6 +75,12 @@ export function checkExecutorOptions(options: SandboxExecutorOptions): ExecutorS
     maxQueue: numberOption('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, true),
     maxSessions: numberOption('maxSessions', options.maxSessions, DEFAULTS.maxSessions, 0, true),
     timeoutMs: numberOption('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1),
+    compileTimeoutMs: atMost(
+      'compileTimeoutMs',
+      numberOption('compileTimeoutMs', options.compileTimeoutMs, DEFAULTS.compileTimeoutMs, 1),
+      MAX_TIMER_MS,
+      'the longest a Node timer can wait',
+    ),
     memoryLimitMb: atMost(
       'memoryLimitMb',
       numberOption('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb, 1),

@@ -26,6 +26,7 @@ export interface NormalizedRequest {
   validateArgs: boolean;
   /** What the program sees of its process: `env` over the base, and `argv`. */
   environment: ProgramEnvironment;
+  onPhase: ExecutionRequest['onPhase'];
 }
 
 /** Start of the clock of deterministic runs that do not set `now`. */
@@ -106,6 +107,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     onStderr: request.onStderr,
     validateArgs: request.validateArgs === true,
     environment: checkEnvironment(request),
+    onPhase: request.onPhase,
   };
 }
 
@@ -127,10 +129,11 @@ export function checkTimeoutMs(value: unknown, fallback: number): number {
  *
  * @throws InvalidRequestError naming the option
  */
-export function checkCallbacks(request: Pick<ExecutionRequest, 'onStdout' | 'onStderr' | 'signal'>): void {
+export function checkCallbacks(request: Pick<ExecutionRequest, 'onStdout' | 'onStderr' | 'signal' | 'onPhase'>): void {
   if (request.onStdout !== undefined && typeof request.onStdout !== 'function') throw new InvalidRequestError('onStdout', 'onStdout must be a function.');
   if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
   if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
+  if (request.onPhase !== undefined && typeof request.onPhase !== 'function') throw new InvalidRequestError('onPhase', 'onPhase must be a function.');
 }
 
 function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {

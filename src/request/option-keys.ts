@@ -14,6 +14,7 @@ import type {
   ScriptRequest,
   SessionCallRequest,
   SessionOptions,
+  WarmupOptions,
 } from '../types.js';
 import { closestName } from '../closest-name.js';
 
@@ -32,6 +33,7 @@ export const EXECUTOR_OPTION_KEYS = {
   maxMemoryLimitMb: true,
   maxFsBytes: true,
   maxFiles: true,
+  compileTimeoutMs: true,
 } as const satisfies Record<keyof SandboxExecutorOptions, true>;
 
 /** Keys of a request to `invoke()`, `call()` and `stream()`. */
@@ -61,6 +63,8 @@ export const REQUEST_KEYS = {
   env: true,
   argv: true,
   kind: true,
+  compileTimeoutMs: true,
+  onPhase: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
 
 /** Keys of a script (`run()`, and `start()` or `stream()` with `kind: 'script'`). */
@@ -86,6 +90,8 @@ export const SCRIPT_REQUEST_KEYS = {
   env: true,
   argv: true,
   kind: true,
+  compileTimeoutMs: true,
+  onPhase: true,
 } as const satisfies Record<keyof ScriptRequest, true>;
 
 /** Keys of `createContext()`. */
@@ -116,6 +122,15 @@ export const SESSION_OPTION_KEYS = {
   maxResultBytes: true,
   env: true,
   argv: true,
+  restart: true,
+  compileTimeoutMs: true,
+  files: true,
+  mounts: true,
+  permissions: true,
+  sync: true,
+  returnFileContents: true,
+  beforeSync: true,
+  afterSync: true,
 } as const satisfies Record<keyof SessionOptions, true>;
 
 /** Keys of a call on a session (`session.invoke()`). */
@@ -128,6 +143,9 @@ export const SESSION_CALL_KEYS = {
   onStdout: true,
   onStderr: true,
 } as const satisfies Record<keyof SessionCallRequest, true>;
+
+/** Keys of `warmup(options)`. */
+export const WARMUP_OPTION_KEYS = { languages: true, onProgress: true } as const satisfies Record<keyof WarmupOptions, true>;
 
 /** Keys of `describe()`. */
 export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;

@@ -66,6 +66,13 @@ export class Execution implements AsyncIterableIterator<StreamEvent> {
             request.onStderr?.(data);
             this.push({ type: 'stderr', data });
           },
+          onPhase: (event) => {
+            try {
+              request.onPhase?.(event);
+            } finally {
+              this.push({ type: 'phase', ...event });
+            }
+          },
         } as StartRequest,
         this.feed,
       );

@@ -15,6 +15,7 @@ import { OutputCollector, type OutputListener } from './output-collector.js';
 import { OutputChannel, type OutputChannelId } from './output-ring.js';
 import { planToClaim, planToJob, type JobOptions, type ProgramPlan } from './program.js';
 import { loadRuntimeAssets } from './runtime-assets.js';
+import type { FsChange } from './vfs/virtual-fs.js';
 import type { JobOutcome, RunningJob, WorkerHandle } from './worker-handle.js';
 import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
 
@@ -22,6 +23,11 @@ import { AcquireAborted, type Lease, type WorkerPool } from './worker-pool.js';
 export interface RunFaults {
   /** Terminate the worker this many ms after a one-shot job starts, as if the thread died. */
   killWorkerAfterMs?: number;
+  /**
+   * Tool runs (compilers, linkers) never finish by themselves: each ends only when its signal aborts it or
+   * its time limit passes, like a build that hangs.
+   */
+  stallTools?: boolean;
 }
 
 /** A job to start: a planned program and what the job adds to it. */
@@ -297,6 +303,26 @@ export class Job {
   /** Ends the program's standard input (nothing once it has ended). */
   endInput(): void {
     if (this.ended === undefined && this.released === undefined) this.worker.endStdin();
+  }
+
+  /**
+   * The files the program changed since the changes it last had accepted (or since it started), asked
+   * while it waits for its next request; the changes of its end when it has ended (undefined if unknown).
+   * Only between turns.
+   */
+  fileChanges(): Promise<FsChange[] | undefined> {
+    if (this.ended) return Promise.resolve(this.ended.type === 'done' ? this.ended.changes : undefined);
+    // An idle dedicated worker does not hold the process open: the pending answer must.
+    if (!this.options.dedicated) return this.worker.requestChanges();
+    this.worker.ref();
+    return this.worker.requestChanges().finally(() => {
+      if (!this.active) this.worker.unref();
+    });
+  }
+
+  /** The changes last given by {@link fileChanges} were dealt with: the next ones count from now. */
+  acceptFileChanges(): void {
+    if (!this.ended) this.worker.acceptChanges();
   }
 
   /** Stops the program at once (terminates its worker); nothing once the worker has been given back. */

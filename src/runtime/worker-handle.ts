@@ -7,6 +7,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createOutputRing, DEFAULT_RING_BYTES, OutputRingReader, type OutputChannelId } from './output-ring.js';
 import { workerScriptPath } from './package-paths.js';
 import { isProgramRuntime, type RuntimeAssets } from './runtime-assets.js';
+import type { FsChange } from './vfs/virtual-fs.js';
 import {
   SIGNAL_CONTROL,
   type ClaimSpec,
@@ -64,6 +65,8 @@ export class WorkerHandle {
   onAwaitingFrame: (() => void) | undefined;
   /** Called once when the worker dies for any reason. */
   onExit: ((handle: WorkerHandle) => void) | undefined;
+  /** Answers to {@link requestChanges} not yet received, oldest first. */
+  private changeRequests: ((changes: FsChange[] | undefined) => void)[] = [];
 
   constructor(options: { resourceLimits?: { maxOldGenerationSizeMb?: number } } = {}) {
     const { port1, port2 } = new MessageChannel();
@@ -183,6 +186,24 @@ export class WorkerHandle {
     this.currentJobId = claim.jobId;
   }
 
+  /**
+   * The running program's filesystem changes since the last accepted ones, once it next waits for input
+   * (a session between calls). Resolves with the changes of its end if it ends first (undefined if they
+   * are unknown).
+   */
+  requestChanges(): Promise<FsChange[] | undefined> {
+    if (!this.alive || !this.current) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.changeRequests.push(resolve);
+      this.sendControl({ type: 'changes', jobId: this.currentJobId });
+    });
+  }
+
+  /** The changes last received were dealt with: later requests count from them. */
+  acceptChanges(): void {
+    this.sendControl({ type: 'changes-accepted', jobId: this.currentJobId });
+  }
+
   /** Makes a prestarted instance exit without running a call. */
   dismissPrestarted(): void {
     this.sendControl({ type: 'release', jobId: this.currentJobId });
@@ -219,6 +240,9 @@ export class WorkerHandle {
         this.drain();
         this.onAwaitingFrame?.();
         return;
+      case 'changes':
+        this.changeRequests.shift()?.(message.changes);
+        return;
       case 'done':
         this.drain();
         this.finish(message);
@@ -232,6 +256,7 @@ export class WorkerHandle {
     this.sink = undefined;
     current?.resolvePrestarted();
     current?.resolveDone(outcome);
+    for (const answer of this.changeRequests.splice(0)) answer(outcome.type === 'done' ? outcome.changes : undefined);
   }
 
   /** Delivers what the ring holds; returns the bytes delivered. */

@@ -108,7 +108,14 @@ export type ControlMessage =
   | { type: 'stdin-end'; jobId: number }
   /** Addressed to the prestarted job; from then on the job answers to `claim.jobId`. */
   | { type: 'claim'; jobId: number; claim: ClaimSpec }
-  | { type: 'release'; jobId: number };
+  | { type: 'release'; jobId: number }
+  /**
+   * Asks a program waiting for input for its filesystem changes since the last accepted ones (a
+   * session's `sync()`); answered with a `changes` message. Only read while the program reads stdin.
+   */
+  | { type: 'changes'; jobId: number }
+  /** The changes last sent were dealt with: the next `changes` counts from then. */
+  | { type: 'changes-accepted'; jobId: number };
 
 /** How a program ended, as seen from inside the worker. */
 export type RunEnd =
@@ -132,6 +139,8 @@ export type WorkerMessage =
    * the call's own code cannot let that code read the next call's request.
    */
   | { type: 'awaiting-frame'; jobId: number }
+  /** The answer to a `changes` request: what the files changed since the last accepted changes. */
+  | { type: 'changes'; jobId: number; changes: FsChange[] }
   | {
       type: 'done';
       jobId: number;

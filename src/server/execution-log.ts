@@ -2,9 +2,13 @@
  * The executions a server has started, with their events, so that a client can follow one by id while it
  * runs (and shortly after it ended) over Server-Sent Events.
  */
+import type { ExecutionPhaseEvent } from '../types.js';
+
 /** An event of one execution, as sent to followers. */
 export type ExecutionEvent =
   | { type: 'execution-output'; id: string; stream: 'stdout' | 'stderr'; data: string }
+  /** A phase of the call starts or ends (the library's `ExecutionPhaseEvent`, with the server's id). */
+  | ({ type: 'execution-phase'; id: string } & Omit<ExecutionPhaseEvent, 'id'>)
   | { type: 'execution-complete'; id: string; result: Record<string, unknown> }
   | { type: 'execution-failed'; id: string; error: Record<string, unknown> };
 
@@ -52,6 +56,9 @@ export class ExecutionLog {
       entry.bytes += Buffer.byteLength(event.data);
       if (entry.bytes <= this.maxReplayBytes) entry.events.push(event);
       else entry.truncated = true;
+    } else if (event.type === 'execution-phase') {
+      // A handful per call: always kept for replay.
+      entry.events.push(event);
     } else {
       entry.events.push(event);
       entry.done = true;

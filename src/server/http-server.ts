@@ -4,8 +4,8 @@
  *
  * - `POST {base}/exec`: runs a request; answers with the result (`?wait=false`: answers 202 with the id
  *   at once and runs in the background).
- * - `GET {base}/exec/{id}/events`: `execution-output` events while the call runs, then
- *   `execution-complete` (or `execution-failed`); a late follower gets what happened so far first.
+ * - `GET {base}/exec/{id}/events`: `execution-phase` and `execution-output` events while the call runs,
+ *   then `execution-complete` (or `execution-failed`); a late follower gets what happened so far first.
  * - `POST {base}/describe`, `GET {base}/languages`, `GET {base}/health`.
  *
  * Safe to expose (see docs/server.md): HTTP clients are not trusted. Every request is checked for its
@@ -199,6 +199,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
             signal: controller.signal,
             onStdout: (data) => log.record({ type: 'execution-output', id, stream: 'stdout', data }),
             onStderr: (data) => log.record({ type: 'execution-output', id, stream: 'stderr', data }),
+            onPhase: ({ id: _executionId, ...phase }) => log.record({ ...phase, type: 'execution-phase', id }),
           }),
         )
         .finally(() => ticket.release())
@@ -262,7 +263,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     const send = (event: ExecutionEvent): void => {
       const { type, ...data } = event;
       res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (type !== 'execution-output') {
+      if (type !== 'execution-output' && type !== 'execution-phase') {
         finish();
         res.end();
       }

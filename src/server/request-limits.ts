@@ -35,6 +35,8 @@ const ACCEPTED_FIELDS = new Set([
   'returnFileContents',
   'deterministic',
   'validateArgs',
+  // At most the executor's compileTimeoutMs (the executor refuses more): a client can only lower it.
+  'compileTimeoutMs',
 ]);
 
 /**

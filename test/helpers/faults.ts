@@ -9,4 +9,5 @@ export const faults: ExecutorFaults = {
   killWorkerAfterMs: undefined,
   templatesDir: undefined,
   afterDiskWrite: undefined,
+  stallTools: undefined,
 };

@@ -184,8 +184,16 @@ describe('stream()', () => {
   it('runs scripts too, and returns the same handle, with the request stdin as its whole input', async () => {
     const events: string[] = [];
     const execution = executor.stream({ kind: 'script', language: 'python', code: UPPER, stdin: 'abc' });
-    for await (const event of execution) events.push(event.type === 'result' ? `result ${event.result.status}` : `${event.type} ${event.data}`);
-    expect(events).toEqual(['stdout ABC', 'result success']);
+    for await (const event of execution) {
+      if (event.type === 'result') events.push(`result ${event.result.status}`);
+      else if (event.type === 'phase') events.push(`phase ${event.phase} ${event.state}`);
+      else events.push(`${event.type} ${event.data}`);
+    }
+    expect(events.filter((event) => !event.startsWith('phase '))).toEqual(['stdout ABC', 'result success']);
+    // The running phase starts before the output and ends before the result.
+    expect(events.filter((event) => event.startsWith('phase running'))).toEqual(['phase running start', 'phase running end']);
+    expect(events.indexOf('phase running start')).toBeLessThan(events.indexOf('stdout ABC'));
+    expect(events.indexOf('phase running end')).toBeLessThan(events.indexOf('result success'));
     expect(() => execution.write('x')).toThrow(InvalidRequestError);
   });
 

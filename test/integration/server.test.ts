@@ -122,8 +122,23 @@ describe('GET /exec/{id}/events', () => {
     const { id } = (await started.json()) as any;
     await ended;
     const received = await readEvents(await fetch(`${base}/exec/${id}/events`));
-    expect(received.map((e) => e.event)).toEqual(['execution-output', 'execution-complete']);
+    expect(received.map((e) => e.event).filter((event) => event !== 'execution-phase')).toEqual(['execution-output', 'execution-complete']);
     expect((await fetch(`${base}/exec/nope/events`)).status).toBe(404);
+  });
+
+  it('streams the phases of a call (execution-phase), with the server id, before its completion', async () => {
+    const ended = new Promise((resolve) => executor.once('execution:end', resolve));
+    const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("phases")\n    return 2\n' });
+    const { id } = (await started.json()) as any;
+    await ended;
+    const received = await readEvents(await fetch(`${base}/exec/${id}/events`));
+    const phases = received.filter((e) => e.event === 'execution-phase');
+    expect(phases.slice(-2).map((e) => [e.data.phase, e.data.state])).toEqual([
+      ['running', 'start'],
+      ['running', 'end'],
+    ]);
+    for (const phase of phases) expect(phase.data).toMatchObject({ id, language: 'python', elapsedMs: expect.any(Number), phaseMs: expect.any(Number) });
+    expect(received.map((e) => e.event).slice(-3)).toEqual(['execution-output', 'execution-phase', 'execution-complete']);
   });
 });
 

@@ -3,7 +3,8 @@
  * them: in memory, per executor, and optionally on disk in the executor's `cacheDir`, so that a repeated
  * call never starts clang.
  *
- * Concurrent requests for the same key share one build (the promise is cached). Disk entries are
+ * Concurrent requests for the same key share one build, each caller waiting within its own deadline; the
+ * build is stopped when no caller waits for it any more, and is then not cached. Disk entries are
  * written atomically (a temporary file in the same directory, then a rename) and carry a digest of their
  * content: a corrupt or unreadable entry is ignored and rebuilt. Failed builds that are the user's fault
  * (compile errors) are remembered in memory only; other failures are not remembered.
@@ -11,6 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SharedWork } from '../../runtime/shared-work.js';
 import { ProgramBuildError } from '../language.js';
 
 /** A build that failed for a reason that may not recur (a tool timed out): reported, never cached. */
@@ -32,49 +34,111 @@ export interface BuildCacheStats {
 const FILE_MAGIC = Buffer.from('SBXNATIVE1\n');
 const DIGEST_BYTES = 32;
 
+/** One caller of {@link BuildCache.get}: how long it waits, and who to tell when a real build starts. */
+export interface BuildWaiter {
+  /**
+   * Stops this caller's wait (its `compileTimeoutMs`, its cancellation): `get` rejects with the signal's
+   * reason. The build itself is stopped once every caller that waits for it has stopped waiting; a caller
+   * without a signal waits for as long as the build takes.
+   */
+  signal?: AbortSignal;
+  /** Called when the output is really being built (not found in memory or on disk), or when joining such a build. */
+  onBuild?: () => void;
+}
+
+/** What the cache holds for one key: the shared work, and whether it has come to building. */
+interface Entry {
+  work: SharedWork<BuildOutput>;
+  building: boolean;
+  /** Waiters to tell when the build starts. */
+  onBuild: (() => void)[];
+}
+
 /** A build cache: memory (bounded, most recently used kept) in front of an optional directory. */
 export class BuildCache {
-  private readonly entries = new Map<string, Promise<BuildOutput>>();
+  private readonly entries = new Map<string, Entry>();
   readonly stats: BuildCacheStats = { builds: 0, memoryHits: 0, diskHits: 0 };
 
   constructor(private readonly maxEntries = 64) {}
 
   /**
    * The output for `key`: from memory, else from `cacheDir`, else from `build()` (then stored in both).
+   * Concurrent callers of the same key share one build, each waiting within its own `waiter.signal`.
    *
    * @param key a hex digest of every input of the build
    * @param name prefix of the disk entry's file name (what kind of output it is)
+   * @param build builds the output; its signal aborts when no caller waits any more (stop the tools)
    */
-  get(key: string, name: string, cacheDir: string | undefined, build: () => Promise<BuildOutput>): Promise<BuildOutput> {
-    const known = this.entries.get(key);
-    if (known) {
+  get(
+    key: string,
+    name: string,
+    cacheDir: string | undefined,
+    build: (signal: AbortSignal) => Promise<BuildOutput>,
+    waiter: BuildWaiter = {},
+  ): Promise<BuildOutput> {
+    let entry = this.entries.get(key);
+    if (entry && !entry.work.abandoned) {
       this.stats.memoryHits++;
       this.entries.delete(key);
-      this.entries.set(key, known);
-      return known;
+      this.entries.set(key, entry);
+    } else {
+      const created: Entry = {
+        building: false,
+        onBuild: [],
+        // A build nobody waits for any more is dropped at once: the next caller starts afresh.
+        work: new SharedWork(
+          (signal) => this.load(key, name, cacheDir, build, signal, created),
+          () => {
+            if (this.entries.get(key) === created) this.entries.delete(key);
+          },
+        ),
+      };
+      entry = created;
+      this.entries.set(key, entry);
+      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      entry.work.done.catch((error: unknown) => {
+        // A compile error is deterministic: keep it. Anything else (a tool that timed out, a build that
+        // was stopped) may pass next time.
+        const deterministic = error instanceof ProgramBuildError && !(error instanceof TransientBuildError);
+        if (!deterministic && this.entries.get(key) === created) this.entries.delete(key);
+      });
     }
-    const pending = this.load(key, name, cacheDir, build);
-    this.entries.set(key, pending);
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    pending.catch((error: unknown) => {
-      // A compile error is deterministic: keep it. Anything else (a tool that timed out) may pass next time.
-      const deterministic = error instanceof ProgramBuildError && !(error instanceof TransientBuildError);
-      if (!deterministic && this.entries.get(key) === pending) this.entries.delete(key);
-    });
-    return pending;
+    if (waiter.onBuild) {
+      if (entry.building) waiter.onBuild();
+      else if (!entry.work.isSettled) entry.onBuild.push(waiter.onBuild);
+    }
+    return entry.work.join(waiter.signal);
   }
 
-  private async load(key: string, name: string, cacheDir: string | undefined, build: () => Promise<BuildOutput>): Promise<BuildOutput> {
+  private async load(
+    key: string,
+    name: string,
+    cacheDir: string | undefined,
+    build: (signal: AbortSignal) => Promise<BuildOutput>,
+    signal: AbortSignal,
+    entry: Entry,
+  ): Promise<BuildOutput> {
     const path = cacheDir === undefined ? undefined : join(cacheDir, `${name}-${key}.bin`);
     if (path) {
       const stored = await readEntry(path);
       if (stored) {
         this.stats.diskHits++;
+        entry.onBuild = [];
         return stored;
       }
     }
+    signal.throwIfAborted();
     this.stats.builds++;
-    const output = await build();
+    entry.building = true;
+    for (const notify of entry.onBuild.splice(0)) notify();
+    let output: BuildOutput;
+    try {
+      output = await build(signal);
+    } finally {
+      entry.building = false;
+    }
+    // A build that was stopped may still have produced something: never store it.
+    signal.throwIfAborted();
     if (path && cacheDir) await writeEntry(cacheDir, path, output);
     return output;
   }

@@ -14,7 +14,7 @@ import type { RuntimeBinary } from '../../runtime/runtime-binary.js';
 import type { ToolResult } from '../../runtime/tool-runner.js';
 import { ProgramBuildError, type LanguageToolbox } from '../language.js';
 import type { TemplateSource } from '../templates.js';
-import { BuildCache, cacheKey, TransientBuildError } from './compile-cache.js';
+import { BuildCache, cacheKey, TransientBuildError, type BuildWaiter } from './compile-cache.js';
 import type { NativeDialect } from './inference.js';
 import { userFileName } from './dispatcher.js';
 
@@ -122,8 +122,9 @@ export function runtimeObject(toolbox: LanguageToolbox): Promise<Uint8Array> {
   const source = RUNTIME_PARTS.map((part) => toolbox.template(`c/${part}`)).join('\n');
   const flags = compilerFlags('c');
   const key = cacheKey([BUILD_FORMAT, 'runtime', flags.join('\0'), source, toolbox.template('c/sandbox_runtime.h')]);
-  return runtimeCache.get(key, 'sandbox-runtime', toolbox.cacheDir, async () => {
+  return runtimeCache.get(key, 'sandbox-runtime', toolbox.cacheDir, async (signal) => {
     const run = await toolbox.runTool({
+      signal,
       runtime: 'clang',
       argv: ['clang', ...flags, '-o', `${BUILD_DIR}/sandbox_runtime.o`, `${BUILD_DIR}/sandbox_runtime.c`],
       cwd: BUILD_DIR,
@@ -187,15 +188,28 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array, templat
  *
  * @throws ProgramBuildError when the user's code does not compile or link
  */
-export function buildProgram(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, key: string): Promise<Uint8Array> {
-  return programCache(toolbox).get(key, `sandbox-${sources.dialect}-program`, toolbox.cacheDir, () => compileAndLink(toolbox, sources, runtime));
+export function buildProgram(
+  toolbox: LanguageToolbox,
+  sources: ProgramSources,
+  runtime: Uint8Array,
+  key: string,
+  waiter: BuildWaiter = {},
+): Promise<Uint8Array> {
+  return programCache(toolbox).get(
+    key,
+    `sandbox-${sources.dialect}-program`,
+    toolbox.cacheDir,
+    (signal) => compileAndLink(toolbox, sources, runtime, signal),
+    waiter,
+  );
 }
 
-async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array): Promise<Uint8Array> {
+async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources, runtime: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
   const { dialect } = sources;
   const userFile = userFileName(dialect);
   const programFile = dialect === 'c' ? 'program.c' : 'program.cpp';
   const compile = await toolbox.runTool({
+    signal,
     runtime: 'clang',
     argv: ['clang', ...compilerFlags(dialect), '-o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/${programFile}`],
     cwd: BUILD_DIR,
@@ -205,12 +219,21 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
       { path: `${BUILD_DIR}/${programFile}`, data: encoder.encode(sources.dispatcher) },
     ],
   });
+  // A build stopped because no call waits for it any more is no verdict on the code.
+  signal.throwIfAborted();
   const object = compile.files.get(`${BUILD_DIR}/program.o`);
   if (compile.exitCode !== 0 || !object) throw buildError(compile, userFile, sources.userCode, 'compiler');
 
   const objects = [{ path: `${BUILD_DIR}/program.o`, data: object }];
   if (!sources.script) objects.push({ path: `${BUILD_DIR}/sandbox_runtime.o`, data: runtime });
-  const link = await toolbox.runTool({ runtime: 'wasm-ld', argv: ['wasm-ld', ...linkerFlags(dialect, sources.script)], cwd: BUILD_DIR, files: objects });
+  const link = await toolbox.runTool({
+    signal,
+    runtime: 'wasm-ld',
+    argv: ['wasm-ld', ...linkerFlags(dialect, sources.script)],
+    cwd: BUILD_DIR,
+    files: objects,
+  });
+  signal.throwIfAborted();
   const wasm = link.files.get(`${BUILD_DIR}/program.wasm`);
   if (link.exitCode !== 0 || !wasm) throw buildError(link, userFile, sources.userCode, 'linker');
   return wasm;

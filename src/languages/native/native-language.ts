@@ -60,10 +60,15 @@ export class NativeAnalysis implements CodeAnalysis {
 }
 
 /** Builds a script's program; a program without `main` gets a message that says what run() needs. */
-async function buildScript(toolbox: Parameters<typeof buildProgram>[0], analysis: NativeAnalysis, runtimeObject: Uint8Array): Promise<Uint8Array> {
+async function buildScript(
+  toolbox: Parameters<typeof buildProgram>[0],
+  analysis: NativeAnalysis,
+  runtimeObject: Uint8Array,
+  waiter: Parameters<typeof buildProgram>[4],
+): Promise<Uint8Array> {
   const { sources, key } = analysis.scriptSources(runtimeObject, toolbox);
   try {
-    return await buildProgram(toolbox, sources, runtimeObject, key);
+    return await buildProgram(toolbox, sources, runtimeObject, key, waiter);
   } catch (error) {
     if (error instanceof ProgramBuildError && /undefined symbol: (?:__original_)?main\b/.test(error.info.message)) {
       throw new ProgramBuildError(
@@ -106,14 +111,15 @@ export function nativeLanguage<const Id extends NativeDialect, const Alias exten
     // The program serves every function of the code (the dispatcher leaves out the ones it cannot call;
     // calls were checked by checkArguments), so one build serves every call and a session. A script is
     // the user's own program, started at its main() with the request's arguments and standard input.
-    async planProgram({ analysis, prepared, toolbox, input, env, argv }) {
+    async planProgram({ analysis, prepared, toolbox, input, env, argv, signal, onPhase }) {
       if (input.kind === 'context') throw new Error(`${declaration.displayName} has no contexts`);
+      const waiter = { signal, onBuild: () => onPhase?.('compiling') };
       const script = input.kind === 'script';
       const wasm = script
-        ? await buildScript(toolbox, analysis, prepared.runtimeObject)
+        ? await buildScript(toolbox, analysis, prepared.runtimeObject, waiter)
         : await (async () => {
             const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
-            return buildProgram(toolbox, sources, prepared.runtimeObject, key);
+            return buildProgram(toolbox, sources, prepared.runtimeObject, key, waiter);
           })();
       return {
         runtime: await toolbox.loadProgram(wasm),

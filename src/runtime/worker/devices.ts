@@ -80,6 +80,10 @@ export class StdinStream implements Device {
       onAwaitingFrame?: () => void;
       /** Applies a claim; returns nothing. Until it arrives, a prestarted instance waits. */
       onClaim?: (claim: ClaimSpec) => void;
+      /** The host asks for the filesystem changes so far (a session's sync). */
+      onChangesRequest?: () => void;
+      /** The host dealt with the changes it was last sent. */
+      onChangesAccepted?: () => void;
     },
     framed: boolean,
     private awaitingClaim: boolean,
@@ -141,6 +145,12 @@ export class StdinStream implements Device {
         return;
       case 'release':
         throw new InstanceReleased();
+      case 'changes':
+        this.hooks.onChangesRequest?.();
+        return;
+      case 'changes-accepted':
+        this.hooks.onChangesAccepted?.();
+        return;
     }
   }
 }

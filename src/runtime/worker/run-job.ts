@@ -63,6 +63,8 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   const fs = runtime.template.clone(limits.fsBytes, limits.maxFiles);
   const budget = new OutputBudget(limits.outputBytes);
   let snapshot: Map<string, SnapshotEntry> | undefined;
+  /** The tree as of the changes last sent to the host, which becomes `snapshot` once it accepts them. */
+  let sentSnapshot: Map<string, SnapshotEntry> | undefined;
 
   const addFiles = (files: JobFile[], dirs: string[] = []): void => {
     for (const dir of dirs) fs.mkdirp(dir);
@@ -92,6 +94,18 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
         addFiles(claim.files, claim.dirs);
         fs.resetUsage();
         takeSnapshot();
+      },
+      onChangesRequest: () => {
+        let changes: FsChange[] = [];
+        if (collectChanges && snapshot) {
+          changes = fs.diff(snapshot, isHidden).filter((change) => !runtime.templatePaths.has(change.path));
+          sentSnapshot = fs.snapshot((path) => isHidden(path));
+        }
+        parentPort!.postMessage({ type: 'changes', jobId, changes } satisfies WorkerMessage);
+      },
+      onChangesAccepted: () => {
+        if (sentSnapshot) snapshot = sentSnapshot;
+        sentSnapshot = undefined;
       },
     },
     job.stdin === 'sip',
