@@ -155,14 +155,39 @@ def _failure(statement, function, exc):
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
     message = str(exc)
     sql = statement["sql"]
-    offset = 0
-    # A syntax error names the token SQLite stopped at: point at the line holding it.
-    if message.startswith('near "') and '": ' in message:
-        found = sql.find(message[6 : message.index('": ')])
-        if found > 0:
-            offset = sql.count("\n", 0, found)
+    offset = sql.count("\n", 0, _error_position(sql, message))
     lines = sql.splitlines() or [""]
     return ScriptError(message, statement["line"] + offset, lines[min(offset, len(lines) - 1)].strip(), function, name)
+
+
+# The messages of syntax errors that name the token SQLite stopped at.
+_TOKEN_MESSAGES = (('near "', '": syntax error'), ('unrecognized token: "', '"'))
+
+
+def _error_position(sql, message):
+    """Where the token a syntax error names stands in `sql` (0 when unknown).
+
+    SQLite gives no offset to Python 3.11, and the token's text may stand earlier too (`x` in `SELECT x, y
+    FROM t ORDER x`): the token is the first place where the statement, cut just after it, fails to
+    compile with the same message. EXPLAIN compiles a statement without running it.
+    """
+    token = None
+    for before, after in _TOKEN_MESSAGES:
+        if message.startswith(before) and message.endswith(after) and len(message) > len(before) + len(after):
+            token = message[len(before) : len(message) - len(after)]
+    if token is None:
+        return 0
+    found = sql.find(token)
+    for _ in range(200):
+        if found < 0:
+            return 0
+        try:
+            _connection.execute("EXPLAIN " + sql[: found + len(token)]).close()
+        except sqlite3.Error as exc:
+            if str(exc) == message:
+                return found
+        found = sql.find(token, found + 1)
+    return 0
 
 
 def _error_frame(exc):
