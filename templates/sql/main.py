@@ -9,6 +9,8 @@
 # SQL itself. The program file:
 #   {"database": {"path", "line"} | null, "setup": [statement], "script": query,
 #    "queries": {name: query}}
+#   setup: what runs when the code loads; queries: the functions a call names by functionName;
+#   script: what a request without functionName runs (the code run as a script, executor.run())
 #   query: {"result": "rows" | "row" | "value", "statements": [statement]}
 #   statement: {"sql", "line", "bind": [["arg", index] | ["kw", name] | null, ...]}
 #   (bind: one entry per SQLite parameter number, from 1; null binds NULL)
@@ -151,9 +153,11 @@ class ScriptError(Exception):
 
 
 def _failure(statement, function, exc):
-    """The ScriptError of a statement that SQLite (or the sqlite3 module) refused."""
+    """The ScriptError of a statement that failed: SQLite refused it, or the sqlite3 module could not convert what it gave."""
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
     message = str(exc)
+    if isinstance(exc, MemoryError) and not message:
+        message = "out of memory: the statement needs more memory than the sandbox has (memoryLimitMb)"
     sql = statement["sql"]
     offset = sql.count("\n", 0, _error_position(sql, message))
     lines = sql.splitlines() or [""]
@@ -270,7 +274,7 @@ def _run(query, function, args, kwargs):
                         pass
                     continue
                 return _answer(cursor, query["result"])
-            except sqlite3.Error as exc:
+            except Exception as exc:
                 raise _failure(statement, function, exc) from None
         return None
     finally:
@@ -313,11 +317,12 @@ def _serve_one(body):
             _send(_error_frame(exc))
             return False
     name = payload.get("functionName")
+    # The one place a script runs: a request that names no function.
     query = _program["script"] if name is None else _program["queries"].get(name)
     try:
         if query is None:
             raise ScriptError("the code has no query named %s" % name, 0, error_type="NameError")
-        value = _run(query, name or "script", payload.get("args") or [], payload.get("kwargs") or {})
+        value = _run(query, "<script>" if name is None else name, payload.get("args") or [], payload.get("kwargs") or {})
     except BaseException as exc:
         _send(_error_frame(exc))
         return True

@@ -10,6 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmbiguousFunctionError, InvalidRequestError, ResultTooLargeError, SandboxExecutor, type ExecutionRequest } from '../../src/index.js';
+import { sql as sqlLanguage } from '../../src/languages/sql/index.js';
+import { ExecutorToolbox } from '../../src/languages/toolbox.js';
+import { encodeSipFrame } from '../../src/protocol/sip.js';
+import { JobRunner } from '../../src/runtime/job-runner.js';
+import { ToolRunner } from '../../src/runtime/tool-runner.js';
+import { WorkerPool } from '../../src/runtime/worker-pool.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
@@ -260,6 +266,38 @@ describe('what a call returns', () => {
   });
 });
 
+describe('a SIP frame without functionName (how executor.run() can reach the script)', () => {
+  const MIB = 1024 * 1024;
+  const pool = new WorkerPool({ size: 1, maxQueue: 8 });
+  const runner = new JobRunner(pool);
+  afterAll(() => pool.close());
+
+  /** The result frames of one atomic SIP frame that names no function, sent to the language's program for `code`. */
+  async function runWithoutFunction(code: string, args: unknown[] = []) {
+    const runtime = sqlLanguage.runtimes[0];
+    const toolbox = new ExecutorToolbox(new ToolRunner(runner), undefined).forRuntime(runtime);
+    const prepared = await sqlLanguage.prepare!({ toolbox, runtime });
+    const analysis = sqlLanguage.analyze(code);
+    const plan = await sqlLanguage.planProgram({ code, analysis, input: { kind: 'module' }, runtime, prepared, toolbox, memoryBytes: 256 * MIB });
+    const report = await runner.run({
+      program: plan,
+      stdin: 'sip',
+      input: [encodeSipFrame('A', { args, kwargs: {} } as never)],
+      limits: { memoryBytes: 256 * MIB, fsBytes: 256 * MIB, outputBytes: MIB },
+      timeoutMs: 60_000,
+      collectChanges: false,
+    });
+    return report.frames;
+  }
+
+  it('runs the whole script, or for a module of named queries only what it runs when it loads', async () => {
+    expect(await runWithoutFunction('CREATE TABLE t (x);\nINSERT INTO t VALUES (1), (2);\nSELECT sum(x) + ? AS s FROM t;', [10])).toEqual([
+      { ok: true, value: [{ s: 13 }] },
+    ]);
+    expect(await runWithoutFunction('CREATE TABLE t (x);\n-- name: q\nSELECT * FROM t;')).toEqual([{ ok: true, value: null }]);
+  });
+});
+
 describe('statements and errors', () => {
   it('splits where SQLite ends statements: strings, quoted names, comments and trigger bodies keep their semicolons', async () => {
     const code = [
@@ -284,6 +322,13 @@ describe('statements and errors', () => {
     expect(unclosed.error).toMatchObject({ type: 'SQLITE_ERROR', message: 'unrecognized token: "\'no end"', line: 2 });
     const missing = await sql('SELECT 1;\nSELECT *\n  FROM nowhere;');
     expect(missing.error).toMatchObject({ type: 'SQLITE_ERROR', message: 'no such table: nowhere', line: 2 });
+  });
+
+  it('a statement that needs more memory than the sandbox has ends with MemoryError at its line', async () => {
+    const r = await sql('SELECT 1;\nSELECT length(randomblob(300000000)) AS n;', { memoryLimitMb: 128 });
+    expect(r.error).toMatchObject({ type: 'MemoryError', line: 2 });
+    expect(r.error?.message).toContain('memoryLimitMb');
+    expect((await sql('SELECT 1 AS ok;', { memoryLimitMb: 128 })).result).toEqual([{ ok: 1 }]);
   });
 
   it('a problem in how the code uses parameters or names is reported before anything runs', async () => {

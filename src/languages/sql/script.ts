@@ -63,7 +63,10 @@ export interface SqlScript {
   setup: SqlStatement[];
   /** The functions: the named queries, or one query named {@link SCRIPT_FUNCTION} for code without names. */
   queries: SqlQuery[];
-  /** Every statement of the code, in order, as one query: the code run as a script. */
+  /**
+   * The code run as a script (a request without a function): every statement of code without names; none
+   * for a module of named queries, whose setup runs when it loads.
+   */
   script: SqlQuery;
   problems: ScriptProblem[];
 }
@@ -141,8 +144,9 @@ export function readSqlScript(code: string): SqlScript {
     if (query.statements.length === 0) problems.push({ message: `The query ${query.name} has no statement.`, line: query.line });
     else refusePositional(query.statements.slice(0, -1), problems);
   }
-  // Code without names is one script; a module's script is its setup (what running the module runs).
-  const script: SqlQuery = { name: SCRIPT_FUNCTION, result: 'rows', statements: named ? setup : all, line: (named ? setup : all)[0]?.line ?? 1 };
+  // Code without names is one script. Run as a script, a module of named queries runs only what it runs
+  // when it loads (its setup), as a module that defines functions calls none of them.
+  const script: SqlQuery = { name: SCRIPT_FUNCTION, result: 'rows', statements: named ? [] : all, line: all[0]?.line ?? 1 };
   // The setup of a module runs with no arguments.
   if (named) refusePositional(setup, problems);
   else {
