@@ -9,8 +9,9 @@ import { javascript } from './javascript/index.js';
 import { php } from './php/index.js';
 import { python } from './python/index.js';
 import { ruby } from './ruby/index.js';
+import { sql } from './sql/index.js';
 
-const LANGUAGES = [python, ruby, javascript, php, c, cpp] as const;
+const LANGUAGES = [python, ruby, javascript, php, c, cpp, sql] as const;
 
 /** Languages the executor can run (the `id` of each language of the registry). */
 export type Language = (typeof LANGUAGES)[number]['id'];

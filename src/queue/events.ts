@@ -3,7 +3,8 @@
  * errors rebuilt as the library's classes).
  */
 import * as library from '../index.js';
-import type { ExecutionResult, Language, LanguageAlias, LanguageInput } from '../index.js';
+import type { ExecutionResult, Language, LanguageInput } from '../index.js';
+import { languageFor } from '../languages/registry.js';
 import * as queueErrors from './errors.js';
 import { decodeQueueValue, encodeQueueValue, type QueueJson } from './wire-json.js';
 
@@ -178,12 +179,14 @@ export function publicEvent(stored: StoredEvent): QueuedCallEvent {
   }
 }
 
-const ALIASES: Record<LanguageAlias, Language> = { py: 'python', python3: 'python', rb: 'ruby', js: 'javascript', 'c++': 'cpp', cxx: 'cpp' };
-
 /** The language a request names, for results of calls that never ran (aliases resolved, any letter case). */
 export function languageOf(input: LanguageInput | unknown): Language {
-  const name = typeof input === 'string' ? input.trim().toLowerCase() : '';
-  return (ALIASES as Record<string, Language>)[name] ?? (name as Language);
+  try {
+    return languageFor(input).id;
+  } catch {
+    // Not a language: the result says what the request said.
+    return (typeof input === 'string' ? input.trim().toLowerCase() : '') as Language;
+  }
 }
 
 /** A result for a call that ended without running (or whose run was lost): no output, no usage. */

@@ -263,6 +263,12 @@ describe('the packed tarball', () => {
     }
   });
 
+  it('runs SQL on the runtime of runtimes/python, which the tarball ships', async () => {
+    await writeFile(join(esmProject, 'add.sql'), '-- name: add$\nSELECT ? + ?;\n');
+    const cli = join(esmProject, 'node_modules', 'sandbox-executor', 'dist', 'cli.js');
+    expect((await command(process.execPath, [cli, 'run', 'add.sql', '--args', '[2, 3]'], { cwd: esmProject })).trim()).toBe('5');
+  });
+
   it('its command runs a function', async () => {
     await writeFile(join(esmProject, 'math.py'), 'def add(a, b):\n    return a + b\n');
     const stdout = await command(

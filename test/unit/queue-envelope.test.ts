@@ -7,7 +7,8 @@ import { InvalidRequestError, UnserializableValueError, UserCodeError, FunctionN
 import * as queueApi from '../../src/queue/index.js';
 import { loadQueueDependencies } from '../../src/queue/dependencies.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/queue/envelope.js';
-import { publicEvent, storedFailure } from '../../src/queue/events.js';
+import { languageOf, publicEvent, storedFailure } from '../../src/queue/events.js';
+import { registeredLanguages } from '../../src/languages/registry.js';
 import { decodeQueueValue, encodeQueueValue } from '../../src/queue/wire-json.js';
 import { errorNamesOf, QUEUE_ERROR_CONSTRUCTOR_ARGUMENTS } from '../helpers/error-classes.js';
 
@@ -77,6 +78,14 @@ describe('queue request envelope', () => {
     const { envelope } = encodeEnvelope({ language: 'python', code: 'def f():\n    return 1\n' }, OPTIONS);
     expect(() => decodeEnvelope({ ...envelope, kind: 'run' })).toThrow(expect.objectContaining({ field: 'kind', message: expect.stringContaining('"run"') }));
     expect(() => decodeEnvelope({ ...envelope, v: 2 })).toThrow(expect.objectContaining({ field: 'v' }));
+  });
+
+  it('a result of a call that never ran names its language by the registry: every alias, any letter case', () => {
+    for (const language of registeredLanguages()) {
+      for (const name of [language.id, ...language.aliases]) expect(languageOf(` ${name.toUpperCase()} `)).toBe(language.id);
+    }
+    expect(languageOf('Cobol')).toBe('cobol');
+    expect(languageOf(42)).toBe('');
   });
 
   it('values: tags round-trip, and an object that looks like a tag stays an object', () => {
