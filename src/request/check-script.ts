@@ -93,7 +93,7 @@ export function checkContextOptions(options: ContextOptions, settings: ExecutorS
   if (language.contexts === false) {
     throw new InvalidRequestError(
       'language',
-      `${language.displayName} has no interpreter that could keep state between snippets, so it has no contexts. Run whole programs with run(), or call functions with createSession().`,
+      `${language.displayName} has no contexts (snippets that keep state between them). Run whole programs with run(), or call functions with createSession().`,
     );
   }
   const files = planFiles({ files: options.files, mounts: options.mounts }, { maxBytes: settings.maxFsBytes, maxFiles: settings.maxFiles });

@@ -298,9 +298,12 @@ def _answer(cursor, result):
     return value if value is None or type(value) is str else _cell(value)
 
 
+_exit_code = 0
+
+
 def _serve_one(body):
     """Serves one call; returns False when the code could not be loaded (the proxy then stops)."""
-    global _call_number
+    global _call_number, _exit_code
     _call_number = None
     try:
         payload = json.loads(body.decode("utf-8"), object_hook=_untag)
@@ -325,6 +328,9 @@ def _serve_one(body):
         value = _run(query, "<script>" if name is None else name, payload.get("args") or [], payload.get("kwargs") or {})
     except BaseException as exc:
         _send(_error_frame(exc))
+        if name is None:
+            # A script that fails ends with exit code 1, as a shell running it would.
+            _exit_code = 1
         return True
     _send({"ok": True, "value": value})
     return True
@@ -348,4 +354,4 @@ _main()
 # journal; interpreter finalization is skipped, as it costs more than the call.
 if _connection is not None:
     _connection.close()
-posix._exit(0)
+posix._exit(_exit_code)

@@ -5,6 +5,8 @@ import type { ConformanceColumn } from './column.js';
 const NO_BOOLEANS = 'SQLite has no boolean type: `? IS NULL` gives 1 or 0';
 const SCALARS_ONLY = 'SQL values are scalars: a list or an object binds as its JSON text and comes back as that text';
 const NO_OUTPUT = 'SQL writes nothing to stdout or stderr';
+const NO_PROCESS = 'SQL has no environment variables, arguments or standard input';
+const NO_CONTEXTS = 'SQL has no contexts (createContext refuses it): a session over a -- database: file keeps state between calls';
 
 // Each scenario is a named query (`-- name: add$`): `$` makes the call return the first column of the
 // first row, the value a function of the other languages returns.
@@ -23,6 +25,17 @@ export const column: ConformanceColumn = {
   // SQLite's INTEGER is 64-bit.
   bigIntegers: false,
   skip: {
+    'script: last expression value':
+      "a SQL script's value is the rows of its last statement (a list of objects), not a scalar: test/integration/sql.test.ts checks it",
+    'script: prints apart from the value': NO_OUTPUT,
+    'script: exit(3) gives exit code 3': 'SQL has no exit statement',
+    'script: env and argv visible': NO_PROCESS,
+    'script: nothing of the host environment leaks in': NO_PROCESS,
+    'env in calls and sessions': NO_PROCESS,
+    'script: stdin read': NO_PROCESS,
+    'script: interactive input answered while running': NO_PROCESS,
+    'context: keeps a variable across three snippets': NO_CONTEXTS,
+    'context: a timeout ends it cleanly': NO_CONTEXTS,
     variadics: 'SQL has no variadic parameters: a list binds as JSON text (json_each(?) reads it)',
     'nested data': SCALARS_ONLY,
     null: NO_BOOLEANS,
@@ -33,6 +46,18 @@ export const column: ConformanceColumn = {
       'a SQL value is a scalar, not the [random, time] list the scenario wants: test/integration/sql.test.ts checks random() and the clock',
   },
   sessionMode: 'persistent',
+  // A SQL script is its statements, run in order; it has no output, exit, environment or input.
+  script: {
+    chatty: '',
+    syntaxError: { code: "CREATE TABLE t (x);\nSELEC 'broken';\n", type: 'SQLITE_ERROR', line: 2 },
+    runtimeError: { code: '-- line 1\n\nCREATE TABLE t (x);\nSELECT * FROM boom;\n', type: 'SQLITE_ERROR', line: 4 },
+    exit: '',
+    envAndArgv: '',
+    envNames: '',
+    readEnv: '',
+    stdin: '',
+    interactive: '',
+  },
   // What a parameter holds and a column gives back as it was: NULL, 64-bit integers, doubles, text, blobs.
   // Not booleans (1 and 0), NaN (NULL in SQLite), lists and objects (their JSON text); -0 comes back as -0.
   roundTrip: {

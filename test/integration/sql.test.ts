@@ -10,12 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmbiguousFunctionError, InvalidRequestError, ResultTooLargeError, SandboxExecutor, type ExecutionRequest } from '../../src/index.js';
-import { sql as sqlLanguage } from '../../src/languages/sql/index.js';
-import { ExecutorToolbox } from '../../src/languages/toolbox.js';
-import { encodeSipFrame } from '../../src/protocol/sip.js';
-import { JobRunner } from '../../src/runtime/job-runner.js';
-import { ToolRunner } from '../../src/runtime/tool-runner.js';
-import { WorkerPool } from '../../src/runtime/worker-pool.js';
 import { rejection } from '../helpers/rejection.js';
 
 const executor = new SandboxExecutor({ poolSize: 2 });
@@ -266,35 +260,21 @@ describe('what a call returns', () => {
   });
 });
 
-describe('a SIP frame without functionName (how executor.run() can reach the script)', () => {
-  const MIB = 1024 * 1024;
-  const pool = new WorkerPool({ size: 1, maxQueue: 8 });
-  const runner = new JobRunner(pool);
-  afterAll(() => pool.close());
-
-  /** The result frames of one atomic SIP frame that names no function, sent to the language's program for `code`. */
-  async function runWithoutFunction(code: string, args: unknown[] = []) {
-    const runtime = sqlLanguage.runtimes[0];
-    const toolbox = new ExecutorToolbox(new ToolRunner(runner), undefined).forRuntime(runtime);
-    const prepared = await sqlLanguage.prepare!({ toolbox, runtime });
-    const analysis = sqlLanguage.analyze(code);
-    const plan = await sqlLanguage.planProgram({ code, analysis, input: { kind: 'module' }, runtime, prepared, toolbox, memoryBytes: 256 * MIB });
-    const report = await runner.run({
-      program: plan,
-      stdin: 'sip',
-      input: [encodeSipFrame('A', { args, kwargs: {} } as never)],
-      limits: { memoryBytes: 256 * MIB, fsBytes: 256 * MIB, outputBytes: MIB },
-      timeoutMs: 60_000,
-      collectChanges: false,
-    });
-    return report.frames;
-  }
-
+describe('executor.run(): the code as a script', () => {
   it('runs the whole script, or for a module of named queries only what it runs when it loads', async () => {
-    expect(await runWithoutFunction('CREATE TABLE t (x);\nINSERT INTO t VALUES (1), (2);\nSELECT sum(x) + ? AS s FROM t;', [10])).toEqual([
-      { ok: true, value: [{ s: 13 }] },
-    ]);
-    expect(await runWithoutFunction('CREATE TABLE t (x);\n-- name: q\nSELECT * FROM t;')).toEqual([{ ok: true, value: null }]);
+    const whole = await executor.run({ language: 'sql', code: 'CREATE TABLE t (x);\nINSERT INTO t VALUES (1), (2);\nSELECT sum(x) AS s FROM t;' });
+    expect(whole).toMatchObject({ status: 'success', exitCode: 0, result: [{ s: 3 }] });
+    const module = await executor.run({ language: 'sql', code: 'CREATE TABLE t (x);\n-- name: q\nSELECT * FROM t;' });
+    expect(module).toMatchObject({ status: 'success', exitCode: 0 });
+    expect(module.result).toBeUndefined();
+    const failed = await executor.run({ language: 'sql', code: 'SELECT 1;\nSELECT * FROM nowhere;' });
+    expect(failed).toMatchObject({ status: 'error', exitCode: 1, error: { type: 'SQLITE_ERROR', line: 2 } });
+  });
+
+  it('has no contexts: createContext() says what to use instead', async () => {
+    const error = await rejection(executor.createContext({ language: 'sql' }));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(/SQL has no contexts.*createSession/);
   });
 });
 

@@ -38,6 +38,9 @@ export const sql = defineLanguage({
   // The proxy is compiled with the Python language's compile script.
   templates: ['sql', 'python'],
   docs: 'docs/languages/sql.md',
+  // The host reads each program's SQL before it runs (script.ts); a snippet would need the same reading,
+  // which the proxy cannot do. A session over a `-- database:` file keeps state between calls instead.
+  contexts: false,
   conformance: 'test/conformance/sql.ts',
   analyze: (code): SqlAnalysis => {
     const script = readSqlScript(code);
