@@ -1,6 +1,6 @@
 /**
- * `npm run demo`: calls a few functions in every supported language and prints each call, its result and
- * how long it took. Runs on embedded examples; needs nothing but the installed package.
+ * `npm run demo`: calls a few functions in every supported language (and runs a script) and prints each
+ * call, its result and how long it took. Runs on embedded examples; needs nothing but the installed package.
  */
 import { inspect } from 'node:util';
 import { SandboxExecutor } from './index.js';
@@ -9,7 +9,8 @@ import type { ExecutionResult, LanguageInput } from './index.js';
 interface DemoCall {
   language: LanguageInput;
   code: string;
-  functionName: string;
+  /** The function to call; without one, the code runs as a script (`run()`). */
+  functionName?: string;
   args?: unknown[];
   kwargs?: Record<string, unknown>;
 }
@@ -96,6 +97,20 @@ std::map<std::string, int> histogram(const std::vector<std::string>& words, int 
 }
 `;
 
+const SQL = `
+CREATE TABLE scores (player TEXT, points INTEGER);
+INSERT INTO scores VALUES ('ada', 12), ('grace', 15), ('ada', 3);
+
+-- name: total$
+SELECT sum(points) FROM scores WHERE player = :player;
+`;
+
+const PYTHON_SCRIPT = `
+import sys
+print("hello from a script, argv:", sys.argv[1:])
+sum(n * n for n in range(10))
+`;
+
 const CALLS: DemoCall[] = [
   { language: 'python', code: PYTHON, functionName: 'add', args: [1, 2] },
   { language: 'python', code: PYTHON, functionName: 'greet', args: ['Ada'], kwargs: { punctuation: '!' } },
@@ -111,6 +126,8 @@ const CALLS: DemoCall[] = [
   { language: 'c', code: C, functionName: 'longest_run', args: ['aabbbbcccdd'] },
   { language: 'c', code: C, functionName: 'longest_run', args: ['abc'] },
   { language: 'cpp', code: CPP, functionName: 'histogram', args: [['a', 'b', 'a', 'c', 'a', 'b']], kwargs: { min_count: 2 } },
+  { language: 'sql', code: SQL, functionName: 'total', kwargs: { player: 'ada' } },
+  { language: 'python', code: PYTHON_SCRIPT, args: ['--fast'] },
 ];
 
 function show(value: unknown): string {
@@ -118,6 +135,7 @@ function show(value: unknown): string {
 }
 
 function describeCall(call: DemoCall): string {
+  if (call.functionName === undefined) return `script, argv ${show(call.args ?? [])}`;
   const args = (call.args ?? []).map(show);
   const kwargs = Object.entries(call.kwargs ?? {}).map(([k, v]) => `${k}=${show(v)}`);
   return `${call.functionName}(${[...args, ...kwargs].join(', ')})`;
@@ -137,7 +155,11 @@ async function main(): Promise<void> {
   try {
     for (const call of CALLS) {
       const started = performance.now();
-      const result = await executor.invoke(call);
+      const { language, code, functionName, args, kwargs } = call;
+      const result =
+        functionName === undefined
+          ? await executor.run({ language, code, argv: (args ?? []).map(String) })
+          : await executor.invoke({ language, code, functionName, args, kwargs });
       const ms = performance.now() - started;
       const first = !seen.has(result.language);
       seen.add(result.language);

@@ -82,7 +82,8 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
       expect(['one', 'two']).toContain(result.queue.worker);
       expect(result.queue.attempts.map((a) => a.worker)).toEqual([result.queue.worker]);
     }
-  });
+    // Two fresh worker processes load every runtime, clang and the linker included: minutes on 2 busy cores.
+  }, 240_000);
 
   it('carries values JSON cannot hold both ways, and files inline', async () => {
     const big = 2n ** 70n;
