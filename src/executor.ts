@@ -192,13 +192,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   async createContext(options: ContextOptions): Promise<Context> {
     if (this.closed) throw new ExecutorClosedError();
     const checked = checkContextOptions(options, this.settings);
-    if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
-    this.startingSessions++;
-    try {
-      return await this.startContext(checked);
-    } finally {
-      this.startingSessions--;
-    }
+    return this.withSessionSlot(() => this.startContext(checked));
   }
 
   /**
@@ -262,10 +256,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private async openSession(options: SessionOptions, idleTimeoutDefault: number): Promise<Session> {
     if (this.closed) throw new ExecutorClosedError();
     const checked = checkSessionOptions(options, this.settings, idleTimeoutDefault);
+    return this.withSessionSlot(() => this.startSession(checked));
+  }
+
+  /** Starts a session or a context within `maxSessions`, counting the ones still starting. */
+  private async withSessionSlot<T>(start: () => Promise<T>): Promise<T> {
     if (this.sessions.size + this.startingSessions >= this.settings.maxSessions) throw new SessionLimitError(this.settings.maxSessions);
     this.startingSessions++;
     try {
-      return await this.startSession(checked);
+      return await start();
     } finally {
       this.startingSessions--;
     }

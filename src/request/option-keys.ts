@@ -67,32 +67,11 @@ export const REQUEST_KEYS = {
   onPhase: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
 
+// A script takes the options of a call, without a function to call.
+const { functionName: _functionName, args: _args, kwargs: _kwargs, validateArgs: _validateArgs, ...scriptKeys } = REQUEST_KEYS;
+
 /** Keys of a script (`run()`, and `start()` or `stream()` with `kind: 'script'`). */
-export const SCRIPT_REQUEST_KEYS = {
-  language: true,
-  code: true,
-  timeoutMs: true,
-  stdin: true,
-  memoryLimitMb: true,
-  maxOutputBytes: true,
-  maxResultBytes: true,
-  signal: true,
-  onStdout: true,
-  onStderr: true,
-  files: true,
-  mounts: true,
-  permissions: true,
-  sync: true,
-  returnFileContents: true,
-  beforeSync: true,
-  afterSync: true,
-  deterministic: true,
-  env: true,
-  argv: true,
-  kind: true,
-  compileTimeoutMs: true,
-  onPhase: true,
-} as const satisfies Record<keyof ScriptRequest, true>;
+export const SCRIPT_REQUEST_KEYS = scriptKeys satisfies Record<keyof ScriptRequest, true>;
 
 /** Keys of `createContext()`. */
 export const CONTEXT_OPTION_KEYS = {
