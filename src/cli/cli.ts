@@ -38,6 +38,7 @@ Options:
   --args <json>         positional arguments, a JSON array (default [])
   --kwargs <json>       keyword arguments, a JSON object (default {})
   --language <name>     language of the file (default: from its extension)
+  --runtime <name>      runtime of the language to run on (default: its first; Python: cpython or runno)
   --timeout <ms>        time limit in milliseconds (default 30000)
   --memory <mb>         memory limit in MiB (default 512)
   --stdin <text>        text given to the program's standard input after the call
@@ -161,6 +162,7 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
     args: { type: 'string' },
     kwargs: { type: 'string' },
     language: { type: 'string' },
+    runtime: { type: 'string' },
     timeout: { type: 'string' },
     memory: { type: 'string' },
     stdin: { type: 'string' },
@@ -184,6 +186,7 @@ async function runCommand(args: readonly string[], io: { stdout: NodeJS.Writable
   const request: ExecutionRequest = {
     language: source.language,
     code: source.code,
+    runtime: values.runtime,
     functionName: values.fn,
     args: callArgs,
     kwargs: kwargs as Record<string, unknown>,

@@ -30,6 +30,7 @@ export const EXECUTOR_OPTION_KEYS = {
 export const REQUEST_KEYS = {
   language: true,
   code: true,
+  runtime: true,
   functionName: true,
   args: true,
   kwargs: true,
@@ -56,6 +57,7 @@ export const REQUEST_KEYS = {
 export const SESSION_OPTION_KEYS = {
   language: true,
   code: true,
+  runtime: true,
   idleTimeoutMs: true,
   timeoutMs: true,
   memoryLimitMb: true,
@@ -75,7 +77,7 @@ export const SESSION_CALL_KEYS = {
 } as const satisfies Record<keyof SessionCallRequest, true>;
 
 /** Keys of `describe()`. */
-export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;
+export const DESCRIBE_KEYS = { language: true, code: true, runtime: true } as const satisfies Record<'language' | 'code' | 'runtime', true>;
 
 /** Options that were renamed: the old name, refused with a message naming the new one. */
 const RENAMED: Readonly<Record<string, string>> = { prewarm: 'prestart' };

@@ -22,6 +22,7 @@ export interface RequestCeilings {
 const ACCEPTED_FIELDS = new Set([
   'language',
   'code',
+  'runtime',
   'functionName',
   'args',
   'kwargs',
