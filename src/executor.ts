@@ -293,6 +293,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       maxOutputBytes: call.limits.maxOutputBytes,
       queueMs: report.queueMs,
       wallMs: performance.now() - started,
+      prestarted: report.prestarted,
     });
     if (files) {
       const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;

@@ -106,6 +106,11 @@ export interface ExecutionUsage {
   filesWritten: number;
   /** Bytes the program wrote to files in the sandbox. */
   bytesWritten: number;
+  /**
+   * The call ran on a prestarted instance: an interpreter started before the call got its worker, so the
+   * call paid none of its start-up. False for a fresh start, a session's calls and deterministic calls.
+   */
+  prestarted: boolean;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -229,8 +234,9 @@ export interface SandboxExecutorOptions {
   maxSessions?: number;
   /**
    * Prestarted instances kept ready per language: interpreters started with the language's proxy before
-   * any call, each used for exactly one call (default 1 for every language once it has been used or
-   * warmed up). A number applies to every language; an object sets it per language. 0 disables them.
+   * any call, each used for exactly one call (default: one per worker, `poolSize`, for every language
+   * once it has been used or warmed up; a worker holds one instance at a time). A number applies to every
+   * language; an object sets it per language. 0 disables them.
    * This option was called `prewarm` before; that name is refused with a message naming this one.
    */
   prestart?: number | Partial<Record<Language, number>>;

@@ -213,10 +213,8 @@ def _tagless_default(value):
     raise TypeError("needs the walk")
 
 
-_tagless_markers = {}
-_tagless_encoder = _json.make_encoder(
-    _tagless_markers, _tagless_default, _json.encode_basestring_ascii, None, ":", ",", False, False, False
-)
+# Without markers: a circular value is stopped by the recursion limit, like one nested too deep.
+_tagless_encoder = _json.make_encoder(None, _tagless_default, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
 # Where the C encoder's text would need a tag: an object whose first key starts with the tag prefix
 # (maybe its only key), or an integer beyond MAX_SAFE_INTEGER (16 digits or more right after a bracket,
 # a comma or a colon). Neither can be inside a string, whose quotes are escaped. A long float can look
@@ -232,7 +230,7 @@ def _tagless_json(value):
     """The JSON of a list or dict that needs no wire tag, from the C encoder; None when the walk must decide."""
     # The C encoder counts the levels of a value against the recursion limit: a limit set WIRE_MAX_DEPTH
     # above the frames now running lets it write a little less deep than WIRE_MAX_DEPTH, and sends
-    # anything deeper to the walk, which reports it.
+    # anything deeper, or circular, to the walk, which reports it.
     depth = 0
     frame = sys._getframe()
     while frame is not None:
@@ -241,14 +239,13 @@ def _tagless_json(value):
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(depth + WIRE_MAX_DEPTH)
-        # Circular references, NaN and infinities, bytes and other objects, integers too long for str(),
-        # keys of other types: all refused by this encoder, all handled by the walk.
+        # NaN and infinities, bytes and other objects, integers too long for str(), keys of other types:
+        # all refused by this encoder, all handled by the walk.
         text = "".join(_tagless_encoder(value, 0))
     except Exception:
         return None
     finally:
         sys.setrecursionlimit(limit)
-        _tagless_markers.clear()
     if _TAG_LIKE_OBJECT in text:
         return None
     digits = text.translate(_DIGITS_TO_ZERO)

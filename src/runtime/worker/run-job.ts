@@ -10,6 +10,7 @@ import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
 import type { ClaimSpec, JobFile, JobLimits, JobSpec, RunEnd, WorkerMessage } from '../worker-protocol.js';
 import type { ControlLink } from './control-link.js';
+import type { MemoryRecycler } from './memory-recycler.js';
 import { createDeterministicClock } from './deterministic-clock.js';
 import { createSystemClock } from './system-clock.js';
 import {
@@ -55,7 +56,13 @@ export function buildRuntime(module: WebAssembly.Module, minPages: number, baseF
   return { module, minPages, template, templatePaths };
 }
 
-export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, ring: OutputRingWriter): WorkerMessage {
+export function runJob(
+  job: JobSpec,
+  runtime: LoadedRuntime,
+  link: ControlLink,
+  ring: OutputRingWriter,
+  memories: MemoryRecycler,
+): Extract<WorkerMessage, { type: 'done' }> {
   const clock = job.deterministic ? createDeterministicClock(job.deterministic) : createSystemClock();
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
@@ -117,7 +124,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   if (!job.prestart) takeSnapshot();
 
   const maxPages = Math.max(runtime.minPages, Math.floor(limits.memoryBytes / WASM_PAGE_BYTES));
-  const memory = new WebAssembly.Memory({ initial: runtime.minPages, maximum: maxPages });
+  const memory = memories.take(runtime.minPages, maxPages);
   const wasi = new SandboxWASI({ args: job.argv, env: job.env, fs, stdio: [stdinNode, stdout, stderr], clock });
 
   let end: RunEnd;
@@ -129,6 +136,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   }
 
   const memoryBytes = memory.buffer.byteLength;
+  memories.give(memory, runtime.minPages, maxPages);
   let changes: FsChange[] | undefined;
   if (collectChanges && snapshot && end.kind !== 'released') {
     changes = fs.diff(snapshot, isHidden).filter((change) => !runtime.templatePaths.has(change.path));
