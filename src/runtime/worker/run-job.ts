@@ -67,7 +67,10 @@ export function runJob(
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
   let jobId = job.jobId;
-  const fs = runtime.template.clone(limits.fsBytes, limits.maxFiles);
+  // The runtime's own files (Python's standard library zip: 21 MB) are not the call's: its limit counts
+  // from them.
+  const runtimeBytes = runtime.template.totalBytes;
+  const fs = runtime.template.clone(runtimeBytes + limits.fsBytes, limits.maxFiles);
   const budget = new OutputBudget(limits.outputBytes);
   let snapshot: Map<string, SnapshotEntry> | undefined;
 
@@ -93,7 +96,7 @@ export function runJob(
         jobId = claim.jobId;
         limits = claim.limits;
         collectChanges = claim.collectChanges;
-        fs.maxBytes = limits.fsBytes;
+        fs.maxBytes = runtimeBytes + limits.fsBytes;
         if (limits.maxFiles !== undefined) fs.maxNodes = limits.maxFiles;
         budget.limit = limits.outputBytes;
         addFiles(claim.files, claim.dirs);
