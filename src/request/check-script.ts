@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { FilePlan } from '../fs/file-sync.js';
+import type { LanguageRuntime } from '../languages/language.js';
 import type { RegisteredLanguage } from '../languages/registry.js';
 import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import { encodeSipCallFrame } from '../protocol/sip.js';
@@ -14,7 +15,7 @@ import { encodeCall, encodeRun } from './encode-call.js';
 import { checkEnvironment, type ProgramEnvironment } from './environment.js';
 import { planFiles } from './file-plan.js';
 import { callLimits, compileTimeout, DEFAULT_IDLE_TIMEOUT_MS, numberOption, type CallLimits, type ExecutorSettings } from './limits.js';
-import { checkCallbacks, checkTimeoutMs, normalizeRequest, type NormalizedRequest } from './normalize-request.js';
+import { checkCallbacks, checkTimeoutMs, normalizeRequest, runtimeFor, type NormalizedRequest } from './normalize-request.js';
 import { assertKnownKeys, CONTEXT_OPTION_KEYS, CONTEXT_RUN_KEYS, SCRIPT_REQUEST_KEYS, SESSION_CALL_KEYS } from './option-keys.js';
 
 /** A script checked and encoded, ready to run. */
@@ -68,6 +69,7 @@ export function checkScript(request: ScriptRequest, context: CallContext, id?: s
 /** The options of a context, checked. */
 export interface CheckedContext {
   language: RegisteredLanguage;
+  runtime: LanguageRuntime;
   timeoutMs: number;
   idleTimeoutMs: number;
   limits: CallLimits;
@@ -99,6 +101,7 @@ export function checkContextOptions(options: ContextOptions, settings: ExecutorS
   const files = planFiles({ files: options.files, mounts: options.mounts }, { maxBytes: settings.maxFsBytes, maxFiles: settings.maxFiles });
   return {
     language,
+    runtime: runtimeFor(language, options.runtime),
     timeoutMs: checkTimeoutMs(options.timeoutMs, settings.timeoutMs),
     idleTimeoutMs: numberOption('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0),
     limits: callLimits(options, language, settings),

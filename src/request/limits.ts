@@ -18,7 +18,6 @@ const DEFAULTS = {
   compileTimeoutMs: 120_000,
   maxQueue: 1000,
   maxSessions: 64,
-  prestart: 1,
   memoryLimitMb: 512,
   maxOutputBytes: 16 * MIB,
   maxPayloadBytes: 64 * MIB,
@@ -103,18 +102,20 @@ export function checkExecutorOptions(options: SandboxExecutorOptions): ExecutorS
       LONGEST_STRING,
     ),
     maxMemoryLimitMb,
-    prestart: checkPrestart(options.prestart),
+    // One prestarted instance per worker by default: a worker holds one at a time.
+    prestart: 0,
     cacheDir: options.cacheDir,
   };
   if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
     throw new InvalidRequestError('cacheDir', 'cacheDir must be a non-empty directory path.');
   }
+  settings.prestart = checkPrestart(options.prestart, settings.poolSize);
   return settings;
 }
 
-function checkPrestart(value: SandboxExecutorOptions['prestart']): NonNullable<SandboxExecutorOptions['prestart']> {
-  if (value === undefined) return DEFAULTS.prestart;
-  if (typeof value === 'number') return numberOption('prestart', value, DEFAULTS.prestart, 0, true);
+function checkPrestart(value: SandboxExecutorOptions['prestart'], perWorker: number): NonNullable<SandboxExecutorOptions['prestart']> {
+  if (value === undefined) return perWorker;
+  if (typeof value === 'number') return numberOption('prestart', value, perWorker, 0, true);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError('prestart', 'prestart must be a number of prestarted instances per language, or an object of numbers by language.');
   }

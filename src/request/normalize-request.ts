@@ -2,7 +2,9 @@
  * Checks a request before anything runs and fills in defaults. Everything wrong here is reported with a
  * typed error and nothing is started.
  */
+import { closestName } from '../closest-name.js';
 import { InvalidRequestError } from '../errors.js';
+import type { LanguageRuntime } from '../languages/language.js';
 import { languageFor, SUPPORTED_LANGUAGES } from '../languages/registry.js';
 import type { RegisteredLanguage } from '../languages/registry.js';
 import type { DeterministicSpec } from '../runtime/worker-protocol.js';
@@ -13,6 +15,8 @@ import { assertKnownKeys, REQUEST_KEYS } from './option-keys.js';
 /** A request whose fields have been checked. */
 export interface NormalizedRequest {
   language: RegisteredLanguage;
+  /** The runtime the request picked, or the language's default. */
+  runtime: LanguageRuntime;
   code: string;
   functionName: string | undefined;
   args: readonly unknown[];
@@ -49,6 +53,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
     throw new InvalidRequestError('language', `language is missing: say which language code is written in (${SUPPORTED_LANGUAGES.join(', ')}).`);
   }
   const language = languageFor(request.language);
+  const runtime = runtimeFor(language, request.runtime);
 
   if (request.code === undefined) {
     throw new InvalidRequestError('code', 'code is missing: pass the source code that defines the function to call.');
@@ -95,6 +100,7 @@ export function normalizeRequest(request: ExecutionRequest, defaults: RequestDef
 
   return {
     language,
+    runtime,
     code: request.code,
     functionName,
     args,
@@ -134,6 +140,33 @@ export function checkCallbacks(request: Pick<ExecutionRequest, 'onStdout' | 'onS
   if (request.onStderr !== undefined && typeof request.onStderr !== 'function') throw new InvalidRequestError('onStderr', 'onStderr must be a function.');
   if (request.signal !== undefined && !(request.signal instanceof AbortSignal)) throw new InvalidRequestError('signal', 'signal must be an AbortSignal.');
   if (request.onPhase !== undefined && typeof request.onPhase !== 'function') throw new InvalidRequestError('onPhase', 'onPhase must be a function.');
+}
+
+/**
+ * The runtime a request names among those its language declares; the first one when it names none.
+ *
+ * @throws InvalidRequestError listing the language's runtimes
+ */
+export function runtimeFor(language: RegisteredLanguage, name: unknown): LanguageRuntime {
+  const runtimes = language.runtimes;
+  if (name === undefined) return runtimes[0];
+  // Matched in any letter case, like language names.
+  const found = typeof name === 'string' ? runtimes.find((runtime) => runtime.name.toLowerCase() === name.trim().toLowerCase()) : undefined;
+  if (found) return found;
+  const names = runtimes.map((runtime, index) => (index === 0 ? `${runtime.name} (the default)` : runtime.name));
+  const listed = names.length === 1 ? `only on ${names[0]}` : `on ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  const suggestion =
+    typeof name === 'string'
+      ? closestName(
+          name,
+          runtimes.map((runtime) => runtime.name),
+        )
+      : undefined;
+  const shown = typeof name === 'string' ? JSON.stringify(name) : describe(name);
+  throw new InvalidRequestError(
+    'runtime',
+    `Unknown runtime ${shown} for ${language.displayName}: it runs ${listed}.${suggestion ? ` Did you mean ${suggestion}?` : ''}`,
+  );
 }
 
 function deterministicSpec(value: ExecutionRequest['deterministic']): DeterministicSpec | undefined {

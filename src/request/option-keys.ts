@@ -40,6 +40,7 @@ export const EXECUTOR_OPTION_KEYS = {
 export const REQUEST_KEYS = {
   language: true,
   code: true,
+  runtime: true,
   functionName: true,
   args: true,
   kwargs: true,
@@ -76,6 +77,7 @@ export const SCRIPT_REQUEST_KEYS = scriptKeys satisfies Record<keyof ScriptReque
 /** Keys of `createContext()`. */
 export const CONTEXT_OPTION_KEYS = {
   language: true,
+  runtime: true,
   env: true,
   argv: true,
   files: true,
@@ -94,6 +96,7 @@ export const CONTEXT_RUN_KEYS = { timeoutMs: true, signal: true, onStdout: true,
 export const SESSION_OPTION_KEYS = {
   language: true,
   code: true,
+  runtime: true,
   idleTimeoutMs: true,
   timeoutMs: true,
   memoryLimitMb: true,
@@ -127,7 +130,7 @@ export const SESSION_CALL_KEYS = {
 export const WARMUP_OPTION_KEYS = { languages: true, onProgress: true } as const satisfies Record<keyof WarmupOptions, true>;
 
 /** Keys of `describe()`. */
-export const DESCRIBE_KEYS = { language: true, code: true } as const satisfies Record<'language' | 'code', true>;
+export const DESCRIBE_KEYS = { language: true, code: true, runtime: true } as const satisfies Record<'language' | 'code' | 'runtime', true>;
 
 /** Options that were renamed: the old name, refused with a message naming the new one. */
 const RENAMED: Readonly<Record<string, string>> = { prewarm: 'prestart' };

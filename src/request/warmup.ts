@@ -3,8 +3,10 @@
  * loading.
  */
 import { InvalidRequestError } from '../errors.js';
-import { SUPPORTED_LANGUAGES, type RegisteredLanguage } from '../languages/registry.js';
-import type { LanguageInput, WarmupOptions, WarmupProgressEvent } from '../types.js';
+import type { LanguageRuntime } from '../languages/language.js';
+import { languageFor, SUPPORTED_LANGUAGES, type RegisteredLanguage } from '../languages/registry.js';
+import type { WarmupOptions, WarmupProgressEvent, WarmupTarget } from '../types.js';
+import { runtimeFor } from './normalize-request.js';
 import { assertKnownKeys, WARMUP_OPTION_KEYS } from './option-keys.js';
 
 /**
@@ -12,8 +14,8 @@ import { assertKnownKeys, WARMUP_OPTION_KEYS } from './option-keys.js';
  *
  * @throws InvalidRequestError for an unknown key or a wrong type
  */
-export function checkWarmupOptions(options: readonly LanguageInput[] | WarmupOptions): {
-  languages: readonly LanguageInput[];
+export function checkWarmupOptions(options: readonly WarmupTarget[] | WarmupOptions): {
+  languages: readonly WarmupTarget[];
   onProgress: WarmupOptions['onProgress'];
 } {
   if (isLanguageList(options)) return { languages: options, onProgress: undefined };
@@ -27,14 +29,27 @@ export function checkWarmupOptions(options: readonly LanguageInput[] | WarmupOpt
   return { languages, onProgress };
 }
 
-function isLanguageList(options: readonly LanguageInput[] | WarmupOptions): options is readonly LanguageInput[] {
+function isLanguageList(options: readonly WarmupTarget[] | WarmupOptions): options is readonly WarmupTarget[] {
   return Array.isArray(options);
+}
+
+/**
+ * The language and runtime of each target of `warmup()`.
+ *
+ * @throws UnsupportedLanguageError; InvalidRequestError for a runtime the language does not declare
+ */
+export function warmupTargets(targets: readonly WarmupTarget[]): { language: RegisteredLanguage; runtime: LanguageRuntime }[] {
+  return targets.map((entry) => {
+    const named = typeof entry === 'object' && entry !== null;
+    const language = languageFor(named ? entry.language : entry);
+    return { language, runtime: runtimeFor(language, named ? entry.runtime : undefined) };
+  });
 }
 
 /** Makes each language ready (in parallel), reporting each one's start and end to `onProgress`. */
 export async function warmupLanguages(
-  languages: readonly RegisteredLanguage[],
-  ready: (language: RegisteredLanguage) => Promise<unknown>,
+  languages: readonly { language: RegisteredLanguage; runtime: LanguageRuntime }[],
+  ready: (language: RegisteredLanguage, runtime: LanguageRuntime) => Promise<unknown>,
   onProgress: WarmupOptions['onProgress'],
 ): Promise<void> {
   const started = performance.now();
@@ -49,10 +64,10 @@ export async function warmupLanguages(
   };
   const elapsed = (since: number): number => Math.round((performance.now() - since) * 1000) / 1000;
   await Promise.all(
-    languages.map(async (language) => {
+    languages.map(async ({ language, runtime }) => {
       const began = performance.now();
       report({ language: language.id, phase: 'loading-runtime', state: 'start', elapsedMs: elapsed(started), phaseMs: 0, ready: readyCount, total });
-      await ready(language);
+      await ready(language, runtime);
       readyCount++;
       report({ language: language.id, phase: 'loading-runtime', state: 'end', elapsedMs: elapsed(started), phaseMs: elapsed(began), ready: readyCount, total });
     }),

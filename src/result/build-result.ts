@@ -48,6 +48,8 @@ export interface CallEnd {
   queueMs?: number;
   /** Milliseconds from the call to now; defaults to `durationMs` + `queueMs`. */
   wallMs?: number;
+  /** The call ran on a prestarted instance. */
+  prestarted?: boolean;
 }
 
 export function buildResult(end: CallEnd): ExecutionResult {
@@ -88,6 +90,7 @@ export function buildResult(end: CallEnd): ExecutionResult {
       stderrBytes: end.collector.stderrBytes,
       filesWritten: outcome?.type === 'done' ? outcome.fsFilesWritten : 0,
       bytesWritten: outcome?.type === 'done' ? outcome.fsBytesWritten : 0,
+      prestarted: end.prestarted === true,
     },
   };
   // A script or snippet without a value has no `result` (a call's value is at least null).
@@ -121,7 +124,7 @@ export function buildFailureResult(failure: {
 
 /** Usage of an execution that never ran a program. */
 export function emptyUsage(wallMs: number): ExecutionUsage {
-  return { wallMs: round(wallMs), queueMs: 0, peakMemoryBytes: 0, stdoutBytes: 0, stderrBytes: 0, filesWritten: 0, bytesWritten: 0 };
+  return { wallMs: round(wallMs), queueMs: 0, peakMemoryBytes: 0, stdoutBytes: 0, stderrBytes: 0, filesWritten: 0, bytesWritten: 0, prestarted: false };
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

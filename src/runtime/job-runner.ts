@@ -81,6 +81,8 @@ export interface TurnReport {
   durationMs: number;
   /** Milliseconds the job waited for a worker (its first turn only). */
   queueMs: number;
+  /** The job runs on a prestarted instance, started before the job got its worker (its first turn only). */
+  prestarted: boolean;
 }
 
 /** What a one-shot job is: a start, its input, and its limits in time. */
@@ -121,6 +123,7 @@ export class JobRunner {
         framesRead: 0,
         durationMs: 0,
         queueMs,
+        prestarted: false,
       };
     }
     try {
@@ -158,7 +161,13 @@ export class JobRunner {
     const started = performance.now();
     spec.onStart?.();
     const giveBack = lease ? async () => this.pool.release(lease) : () => worker.terminate();
-    const job = new Job(worker, giveBack, { dedicated: spec.dedicated === true, maxResultBytes: spec.limits.resultBytes, started, queueMs: started - queued });
+    const job = new Job(worker, giveBack, {
+      dedicated: spec.dedicated === true,
+      maxResultBytes: spec.limits.resultBytes,
+      started,
+      queueMs: started - queued,
+      prestarted: lease?.prestarted !== undefined && lease.startedForCall !== true,
+    });
     const jobId = nextJobId();
     let running: RunningJob | undefined;
     if (lease?.prestarted) {
@@ -214,7 +223,7 @@ export class Job {
   constructor(
     private readonly worker: WorkerHandle,
     private readonly giveBack: () => Promise<void>,
-    private readonly options: { dedicated: boolean; maxResultBytes: number | undefined; started: number; queueMs: number },
+    private readonly options: { dedicated: boolean; maxResultBytes: number | undefined; started: number; queueMs: number; prestarted: boolean },
   ) {}
 
   /** Receives the program's output and routes it to the running turn. */
@@ -249,6 +258,7 @@ export class Job {
     const worker = this.worker;
     const started = this.firstTurn ? this.options.started : performance.now();
     const queueMs = this.firstTurn ? this.options.queueMs : 0;
+    const prestarted = this.firstTurn && this.options.prestarted;
     this.firstTurn = false;
     return new Promise<TurnReport>((resolve) => {
       const frames: ResultFrame[] = [];
@@ -275,6 +285,7 @@ export class Job {
             framesRead: this.framesRead,
             durationMs: performance.now() - started,
             queueMs,
+            prestarted,
           });
         },
       };

@@ -67,6 +67,12 @@ export class WorkerHandle {
   onExit: ((handle: WorkerHandle) => void) | undefined;
   /** Answers to {@link requestChanges} not yet received, oldest first. */
   private changeRequests: ((changes: FsChange[] | undefined) => void)[] = [];
+  /**
+   * Called when the worker has started a prestarted instance on its own, right after the one that served
+   * a call ended (see `JobSpec.prestart`), before that call's end is reported: returns where the new
+   * instance's output goes. Without it, the instance is released at once.
+   */
+  onStandby: ((standby: RunningJob) => OutputSink) | undefined;
 
   constructor(options: { resourceLimits?: { maxOldGenerationSizeMb?: number } } = {}) {
     const { port1, port2 } = new MessageChannel();
@@ -150,18 +156,24 @@ export class WorkerHandle {
   /** Starts a job. The worker must be idle and have the job's runtime. */
   run(job: JobSpec, sink: OutputSink): RunningJob {
     if (this.current) throw new Error('The sandbox worker is busy');
+    const running = this.track(job.jobId, sink);
+    if (!this.alive) {
+      this.finish({ type: 'lost', reason: 'The sandbox worker is not running' });
+    } else {
+      this.post({ type: 'run', job });
+    }
+    return running;
+  }
+
+  /** Makes `jobId` the job the worker runs, and its output go to `sink`. */
+  private track(jobId: number, sink: OutputSink | undefined): RunningJob {
     let resolveDone!: (o: JobOutcome) => void;
     let resolvePrestarted!: () => void;
     const done = new Promise<JobOutcome>((resolve) => (resolveDone = resolve));
     const prestarted = new Promise<void>((resolve) => (resolvePrestarted = resolve));
     this.sink = sink;
     this.current = { resolveDone, resolvePrestarted };
-    this.currentJobId = job.jobId;
-    if (!this.alive) {
-      this.finish({ type: 'lost', reason: 'The sandbox worker is not running' });
-    } else {
-      this.post({ type: 'run', job });
-    }
+    this.currentJobId = jobId;
     return { prestarted, done };
   }
 
@@ -254,9 +266,19 @@ export class WorkerHandle {
     const current = this.current;
     this.current = undefined;
     this.sink = undefined;
+    // The worker already runs the next prestarted instance: known before the job's end is, so that whoever
+    // gets this worker next finds it there.
+    if (outcome.type === 'done' && outcome.standby !== undefined) this.adoptStandby(outcome.standby);
     current?.resolvePrestarted();
     current?.resolveDone(outcome);
     for (const answer of this.changeRequests.splice(0)) answer(outcome.type === 'done' ? outcome.changes : undefined);
+  }
+
+  private adoptStandby(jobId: number): void {
+    const standby = this.track(jobId, undefined);
+    const sink = this.onStandby?.(standby);
+    if (sink) this.sink = sink;
+    else this.dismissPrestarted();
   }
 
   /** Delivers what the ring holds; returns the bytes delivered. */

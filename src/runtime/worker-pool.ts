@@ -5,7 +5,9 @@
  * - An idle worker may hold a **prestarted instance**: an interpreter already started with a
  *   language's proxy and blocked on its first read of standard input. A call of that language claims it,
  *   hands it the user's code and request, and skips the interpreter's start-up. Each instance serves
- *   exactly one call (full isolation); idle workers start new ones in the background.
+ *   exactly one call (full isolation). The worker starts the next one by itself as soon as that call
+ *   ends, so a worker keeps one ready however busy the host is; idle workers start new ones in the
+ *   background, and a call that waited for a worker starts one there and claims it at once.
  * - A worker that dies (crash, timeout, cancellation) is replaced.
  * - A worker that cannot start is tried again with a growing delay; after a few attempts, the calls
  *   waiting for it fail with {@link RuntimeUnavailableError} naming the cause. The next call starts a new
@@ -66,6 +68,8 @@ export interface Lease {
   readonly worker: WorkerHandle;
   /** Set when the call got a prestarted instance of its key: claim it instead of starting a job. */
   readonly prestarted?: PrestartedInstance;
+  /** The instance was started for this call, when it got its worker (it saves the call nothing). */
+  readonly startedForCall?: boolean;
 }
 
 export interface WorkerPoolOptions {
@@ -79,6 +83,8 @@ export interface WorkerPoolOptions {
 
 interface PrestartedRecord extends PrestartedInstance {
   cancelled: boolean;
+  /** It has reached its first read: a claim is served at once. */
+  ready: boolean;
   running?: RunningJob;
   buffered: [OutputChannelId, Uint8Array][];
   sink?: OutputSink;
@@ -89,6 +95,8 @@ interface Slot {
   worker: WorkerHandle;
   leased: boolean;
   prestarted?: PrestartedRecord;
+  /** While a call runs on a prestarted instance of this key: the worker starts the next one when it ends. */
+  restarting?: string;
 }
 
 interface Waiter {
@@ -221,6 +229,8 @@ export class WorkerPool {
     const slot = this.slotOf(lease.worker);
     if (!slot) return;
     slot.leased = false;
+    // The call has ended: the worker's next instance, if it started one, is the slot's by now.
+    slot.restarting = undefined;
     if (!slot.worker.isAlive) {
       this.slots.delete(slot);
       this.ensureWorkers();
@@ -245,20 +255,28 @@ export class WorkerPool {
 
   // --- choosing and lending -------------------------------------------------------------------
 
-  /** The best free slot for a call: its own prestarted instance, then a plain worker, then one whose instance can go. */
+  /**
+   * The best free slot for a call: its own prestarted instance (one that is ready before one still
+   * starting), then a plain worker, then one whose instance can go.
+   */
   private pick(prestartKey: string | undefined): Slot | undefined {
+    let starting: Slot | undefined;
     let plain: Slot | undefined;
     let evictable: Slot | undefined;
     for (const slot of this.slots) {
       if (slot.leased || !slot.worker.isAlive) continue;
       if (slot.prestarted) {
-        if (prestartKey !== undefined && slot.prestarted.key === prestartKey && !slot.prestarted.cancelled) return slot;
-        evictable ??= slot;
+        if (prestartKey !== undefined && slot.prestarted.key === prestartKey && !slot.prestarted.cancelled) {
+          if (slot.prestarted.ready) return slot;
+          starting ??= slot;
+        } else {
+          evictable ??= slot;
+        }
       } else {
         plain ??= slot;
       }
     }
-    return plain ?? evictable;
+    return starting ?? plain ?? evictable;
   }
 
   private async lease(slot: Slot, prestartKey: string | undefined): Promise<Lease> {
@@ -266,9 +284,42 @@ export class WorkerPool {
     slot.worker.ref();
     const instance = slot.prestarted;
     slot.prestarted = undefined;
-    if (instance && instance.key === prestartKey && !instance.cancelled) return { worker: slot.worker, prestarted: instance };
+    if (instance && instance.key === prestartKey && !instance.cancelled) return this.handOver(slot, instance);
     if (instance) await this.evict(instance, slot.worker);
+    // No instance to claim: start one and claim it at once (the claim waits for its first read). It costs
+    // what a plain start does, and from then on the worker keeps one ready by itself.
+    const target = prestartKey === undefined ? undefined : this.wanting(prestartKey);
+    if (target && slot.worker.isAlive && !slot.worker.isBusy && !this.closed) {
+      const started = this.startPrestarted(slot, target.profile);
+      slot.prestarted = undefined;
+      return { ...this.handOver(slot, started), startedForCall: true };
+    }
     return { worker: slot.worker };
+  }
+
+  /** Lends a slot with its prestarted instance, which its worker replaces once the call ends. */
+  private handOver(slot: Slot, instance: PrestartedRecord): Lease {
+    slot.restarting = instance.key;
+    return { worker: slot.worker, prestarted: instance };
+  }
+
+  /**
+   * The target of `key` if it wants one more prestarted instance than it has, counting those that
+   * workers will start after the calls they serve.
+   */
+  private wanting(key: string): { profile: PrestartProfile; count: number } | undefined {
+    const target = this.targets.get(key);
+    if (!target || target.failures >= MAX_PRESTART_FAILURES) return undefined;
+    return this.prestartedOf(key) < target.count ? target : undefined;
+  }
+
+  /** Prestarted instances of `key`: held by slots, or to be started by workers after their calls. */
+  private prestartedOf(key: string): number {
+    let have = 0;
+    for (const slot of this.slots) {
+      if ((slot.prestarted?.key === key && !slot.prestarted.cancelled) || slot.restarting === key) have++;
+    }
+    return have;
   }
 
   private async evict(instance: PrestartedRecord, worker: WorkerHandle): Promise<void> {
@@ -338,47 +389,77 @@ export class WorkerPool {
     let best: { profile: PrestartProfile; deficit: number } | undefined;
     for (const { profile, count, failures } of this.targets.values()) {
       if (failures >= MAX_PRESTART_FAILURES) continue;
-      let have = 0;
-      for (const slot of this.slots) if (slot.prestarted?.key === profile.key && !slot.prestarted.cancelled) have++;
-      const deficit = count - have;
+      const deficit = count - this.prestartedOf(profile.key);
       if (deficit > 0 && (!best || deficit > best.deficit)) best = { profile, deficit };
     }
     return best;
   }
 
-  private startPrestarted(slot: Slot, profile: PrestartProfile): void {
+  private startPrestarted(slot: Slot, profile: PrestartProfile): PrestartedRecord {
     const worker = slot.worker;
-    const record: PrestartedRecord = {
-      key: profile.key,
-      cancelled: false,
-      buffered: [],
-      started: undefined as unknown as Promise<RunningJob | undefined>,
-      attach(sink: OutputSink): void {
-        record.sink = sink;
-        for (const [channel, bytes] of record.buffered.splice(0)) sink(channel, bytes);
-      },
-    };
-    const sink: OutputSink = (channel, bytes) => {
-      if (record.sink) record.sink(channel, bytes);
-      else record.buffered.push([channel, bytes]);
-    };
+    const record = this.prestartedRecord(profile.key);
     (record as { started: Promise<RunningJob | undefined> }).started = profile.assets().then(
       (assets) => {
         if (record.cancelled || !worker.isAlive || worker.isBusy) return undefined;
         worker.loadRuntime(assets);
         // Booting is work in progress (someone may be awaiting it, like warmup); waiting for a claim is not.
         worker.ref();
-        const running = worker.run({ ...profile.job, jobId: nextJobId(), prestart: true }, sink);
-        record.running = running;
-        void running.prestarted.then(() => {
-          if (slot.prestarted === record && !slot.leased) worker.unref();
-        });
-        void running.done.then((outcome) => this.prestartedEnded(slot, record, outcome.type === 'done' && outcome.end.kind === 'released'));
-        return running;
+        return this.follow(slot, record, worker.run({ ...profile.job, jobId: nextJobId(), prestart: true }, record.output));
       },
       () => undefined,
     );
     slot.prestarted = record;
+    return record;
+  }
+
+  /**
+   * A prestarted instance its worker started by itself, after the call on `slot` ended: the slot's. If
+   * its kind no longer wants it, it is dismissed at once, but stays the slot's until it has ended, so that
+   * a call lent this worker meanwhile waits for it (see `lease`) instead of finding the worker busy.
+   */
+  private adoptStandby(slot: Slot, running: RunningJob): OutputSink {
+    const key = slot.restarting ?? '';
+    slot.restarting = undefined;
+    const wanted = !this.closed && slot.worker.isAlive && this.wanting(key) !== undefined;
+    const record = this.prestartedRecord(key);
+    (record as { started: Promise<RunningJob | undefined> }).started = Promise.resolve(this.follow(slot, record, running));
+    slot.prestarted = record;
+    if (!wanted) {
+      record.cancelled = true;
+      slot.worker.dismissPrestarted();
+    }
+    return record.output;
+  }
+
+  /** A record for a prestarted instance of `key`; its output is kept until a call attaches to it. */
+  private prestartedRecord(key: string): PrestartedRecord & { output: OutputSink } {
+    const record: PrestartedRecord & { output: OutputSink } = {
+      key,
+      cancelled: false,
+      ready: false,
+      buffered: [],
+      started: undefined as unknown as Promise<RunningJob | undefined>,
+      attach(sink: OutputSink): void {
+        record.sink = sink;
+        for (const [channel, bytes] of record.buffered.splice(0)) sink(channel, bytes);
+      },
+      output(channel, bytes) {
+        if (record.sink) record.sink(channel, bytes);
+        else record.buffered.push([channel, bytes]);
+      },
+    };
+    return record;
+  }
+
+  /** Follows a prestarted instance that runs: ready at its first read, and its end. */
+  private follow(slot: Slot, record: PrestartedRecord, running: RunningJob): RunningJob {
+    record.running = running;
+    void running.prestarted.then(() => {
+      record.ready = true;
+      if (slot.prestarted === record && !slot.leased) slot.worker.unref();
+    });
+    void running.done.then((outcome) => this.prestartedEnded(slot, record, outcome.type === 'done' && outcome.end.kind === 'released'));
+    return running;
   }
 
   /** A prestarted instance ended: claimed and finished (nothing to do), released, or died before any claim. */
@@ -426,6 +507,7 @@ export class WorkerPool {
     }
     const slot: Slot = { worker, leased: false };
     this.slots.add(slot);
+    worker.onStandby = (running) => this.adoptStandby(slot, running);
     worker.onExit = () => {
       if (!slot.leased) {
         this.slots.delete(slot);

@@ -47,7 +47,8 @@ export interface JobSpec {
   limits: JobLimits;
   /**
    * Start a prestarted instance: run up to the first read of standard input, post `prestarted`, and wait
-   * for a `claim` on the control port before going on.
+   * for a `claim` on the control port before going on. Once a claimed instance has ended, the worker
+   * starts another of the same job at once (see `standby` in the `done` message).
    */
   prestart: boolean;
   /**
@@ -153,6 +154,11 @@ export type WorkerMessage =
       fsBytesWritten: number;
       /** Distinct files written during the run. */
       fsFilesWritten: number;
+      /**
+       * After a claimed prestarted instance: the id of the instance of the same job that the worker
+       * started right after it (a negative id, chosen by the worker), which now waits for its claim.
+       */
+      standby?: number;
     };
 
 /** Index of the control counter in the signal array. */

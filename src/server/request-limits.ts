@@ -21,6 +21,7 @@ export interface RequestCeilings {
 const ACCEPTED_FIELDS = new Set([
   'language',
   'code',
+  'runtime',
   'functionName',
   'args',
   'kwargs',

@@ -18,6 +18,7 @@ import time
 import math
 import builtins
 import _ast
+import gc
 
 USER_CODE_PATH = "{{USER_CODE_PATH}}"
 USER_FILENAME = "{{USER_FILENAME}}"
@@ -166,16 +167,30 @@ class _ScannerContext:
     memo = {}
 
 
+class _PlainScannerContext(_ScannerContext):
+    object_hook = None
+
+
 _scan = _json.make_scanner(_ScannerContext())
+# Every wire tag is a key starting with TAG_PREFIX, which JSON writes as '"' + TAG_PREFIX: a payload
+# without that holds no tag, and is read without looking at every object for one.
+_scan_plain = _json.make_scanner(_PlainScannerContext())
+_TAG_MARK = '"' + TAG_PREFIX
 
 
 def _decode_payload(body):
     text = body.decode("utf-8")
     previous = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
+    # What JSON builds holds no cycle: the collector has nothing to find in it, and going through every
+    # new container while a large value is read would take as long as reading it.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        value, end = _scan(text, 0)
+        value, end = (_scan if _TAG_MARK in text else _scan_plain)(text, 0)
     finally:
+        if collecting:
+            gc.enable()
         sys.set_int_max_str_digits(previous)
     return value
 
@@ -185,8 +200,111 @@ def _decode_payload(body):
 _encode_json = _json.make_encoder(None, None, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
 
 
-def _wire(value, path, active):
-    """Converts a return value into wire JSON (see src/protocol/wire-value.ts)."""
+class _WireJson:
+    """A value already written as wire JSON (ASCII text), which _send writes into its frame as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _wire_json(value):
+    """The wire JSON of a return value, as _wire gives it.
+
+    A list or dict is first written by the C encoder, which is right for any value that needs no wire
+    tag; the text then says whether it might have needed one, and only then does the (slower) walk of
+    _wire write it instead. Either raises SerializationError for what cannot be sent.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        kind = type(value)
+        text = _tagless_json(value) if kind is list or kind is dict or kind is tuple else None
+        if text is None:
+            text = "".join(_encode_json(_wire(value), 0))
+        return _WireJson(text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _tagless_default(value):
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError("needs the walk")
+
+
+# Without markers: a circular value is stopped by the recursion limit, like one nested too deep.
+_tagless_encoder = _json.make_encoder(None, _tagless_default, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
+# Where the C encoder's text would need a tag: an object whose first key starts with the tag prefix
+# (maybe its only key), or an integer beyond MAX_SAFE_INTEGER (16 digits or more right after a bracket,
+# a comma or a colon). Neither can be inside a string, whose quotes are escaped. A long float can look
+# like such an integer (1234567890123456.0): a false alarm, which the walk settles. (A negative zero is
+# written -0.0, which JSON readers read as a negative zero.)
+_TAG_LIKE_OBJECT = "{" + _TAG_MARK
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_SIXTEEN_DIGITS = "0" * 16
+_BIG_INTEGERS = tuple(before + sign + _SIXTEEN_DIGITS for before in "[,:" for sign in ("", "-"))
+
+
+def _tagless_json(value):
+    """The JSON of a list or dict that needs no wire tag, from the C encoder; None when the walk must decide."""
+    # The C encoder counts the levels of a value against the recursion limit: a limit set WIRE_MAX_DEPTH
+    # above the frames now running lets it write a little less deep than WIRE_MAX_DEPTH, and sends
+    # anything deeper, or circular, to the walk, which reports it.
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(depth + WIRE_MAX_DEPTH)
+        # NaN and infinities, bytes and other objects, integers too long for str(), keys of other types:
+        # all refused by this encoder, all handled by the walk.
+        text = "".join(_tagless_encoder(value, 0))
+    except Exception:
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+    if _TAG_LIKE_OBJECT in text:
+        return None
+    digits = text.translate(_DIGITS_TO_ZERO)
+    for mark in _BIG_INTEGERS:
+        if mark in digits:
+            return None
+    return text
+
+
+class _Unwritable(Exception):
+    """Raised inside the walk of _wire; each container it unwinds through adds its step to the path."""
+
+    def __init__(self, what, where="always"):
+        self.what = what
+        self.where = where  # "always", "unless-root" or "never": when the message names the path
+        self.steps = []
+
+    def message(self, path):
+        for step in reversed(self.steps):
+            path += step
+        if self.where == "never" or (self.where == "unless-root" and not self.steps):
+            return self.what[0] + self.what[1]
+        return self.what[0] + " at " + path + self.what[1]
+
+
+def _wire(value, path="result", active=None):
+    """Converts a return value into wire JSON (see src/protocol/wire-value.ts).
+
+    Raises SerializationError naming where in the value (from `path`) what cannot be sent is.
+    """
+    try:
+        return _walk(value, set() if active is None else active)
+    except _Unwritable as problem:
+        raise SerializationError(problem.message(path)) from None
+
+
+def _walk(value, active):
     kind = type(value)
     if value is None or kind is bool or kind is str:
         return value
@@ -207,37 +325,46 @@ def _wire(value, path, active):
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return _wire(int(value), path, active)
+        return _walk(int(value), active)
     if isinstance(value, float):
-        return _wire(float(value), path, active)
+        return _walk(float(value), active)
     if isinstance(value, str):
-        return str(value)
+        # The string itself, as the C encoder writes it (str() could run a subclass's __str__).
+        return str.__str__(value)
     if isinstance(value, (list, tuple, set, frozenset, dict)):
         marker = id(value)
         if marker in active:
-            raise SerializationError("circular reference at " + path)
+            raise _Unwritable(("circular reference", ""))
         if len(active) >= WIRE_MAX_DEPTH:
-            raise SerializationError("return value is nested deeper than %d levels" % WIRE_MAX_DEPTH)
+            raise _Unwritable(("return value is nested deeper than %d levels" % WIRE_MAX_DEPTH, ""), "never")
         active.add(marker)
         try:
             if isinstance(value, dict):
                 out = {}
                 for key, item in value.items():
-                    name = _key_text(key, path)
-                    out[name] = _wire(item, path + "[" + repr(name) + "]", active)
+                    name = key if type(key) is str else _key_text(key)
+                    try:
+                        out[name] = _walk(item, active)
+                    except _Unwritable as problem:
+                        problem.steps.append("[" + repr(name) + "]")
+                        raise
                 if len(out) == 1:
                     for name in out:
                         if name[:1] == TAG_PREFIX:
                             return {TAG_OBJECT: [[name, out[name]]]}
                 return out
-            if isinstance(value, (set, frozenset)):
-                value = list(value)
-            return [_wire(item, path + "[" + str(index) + "]", active) for index, item in enumerate(value)]
+            out = []
+            append = out.append
+            try:
+                for item in value:
+                    append(_walk(item, active))
+            except _Unwritable as problem:
+                problem.steps.append("[%d]" % len(out))
+                raise
+            return out
         finally:
             active.discard(marker)
-    raise SerializationError(
-        "return value of type '" + _type_name(value) + "'" + ("" if path == "result" else " at " + path) + " is not serializable"
-    )
+    raise _Unwritable(("return value of type '" + _type_name(value) + "'", " is not serializable"), "unless-root")
 
 
 def _int_text(value):
@@ -249,16 +376,16 @@ def _int_text(value):
         sys.set_int_max_str_digits(previous)
 
 
-def _key_text(key, path):
+def _key_text(key):
     if isinstance(key, str):
-        return str(key)
+        return str.__str__(key)
     if key is None:
         return "null"
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, (int, float)):
         return repr(key) if isinstance(key, float) else _int_text(key)
-    raise SerializationError("dict key of type '" + _type_name(key) + "' at " + path + " is not serializable")
+    raise _Unwritable(("dict key of type '" + _type_name(key) + "'", " is not serializable"))
 
 
 def _type_name(value):
@@ -283,9 +410,20 @@ _call_number = None
 
 def _send(frame):
     frame["call"] = _call_number
-    body = "".join(_encode_json(frame, 0)).encode("ascii")
+    value = frame.get("value")
+    if type(value) is _WireJson:
+        # Written already: the frame is written around it, in pieces, so that a large value is not copied.
+        del frame["value"]
+        pieces = ("".join(_encode_json(frame, 0))[:-1].encode("ascii"), b',"value":', value.text.encode("ascii"), b"}")
+    else:
+        pieces = ("".join(_encode_json(frame, 0)).encode("ascii"),)
     _flush_user_streams()
-    _write_all(_result_fd, RESULT_MARK + len(body).to_bytes(FRAME_HEADER_BYTES - 1, "big") + body)
+    length = 0
+    for piece in pieces:
+        length += len(piece)
+    _write_all(_result_fd, RESULT_MARK + length.to_bytes(FRAME_HEADER_BYTES - 1, "big"))
+    for piece in pieces:
+        _write_all(_result_fd, piece)
 
 
 def _flush_user_streams():
@@ -518,7 +656,7 @@ def _serve_one(body):
         _send(_error_frame(exc))
         return True
     try:
-        value = _wire(result, "result", set())
+        value = _wire_json(result)
     except SerializationError as exc:
         _send({"ok": False, "error": {"type": "SerializationError", "message": str(exc), "traceback": "", "line": 0}})
         return True

@@ -4,7 +4,7 @@
  */
 /// <reference types="vite/client" />
 import { basename } from 'node:path';
-import { registeredLanguages } from '../../src/languages/registry.js';
+import { languageFor, registeredLanguages } from '../../src/languages/registry.js';
 import type { ConformanceColumn } from './column.js';
 
 const modules = import.meta.glob<{ column?: ConformanceColumn }>('./*.ts', { eager: true });
@@ -16,3 +16,21 @@ export const CONFORMANCE_COLUMNS: readonly ConformanceColumn[] = registeredLangu
   }
   return column;
 });
+
+/** A column run on one of its language's runtimes. */
+export interface ConformanceRun {
+  column: ConformanceColumn;
+  /** The runtime's name, as a request gives it. */
+  runtime: string;
+  /** `python`, or `python on runno` for a runtime other than the language's default. */
+  label: string;
+}
+
+/** Every column on every runtime its language declares, the default first: each runtime meets the whole column. */
+export const CONFORMANCE_RUNS: readonly ConformanceRun[] = CONFORMANCE_COLUMNS.flatMap((column) =>
+  languageFor(column.language).runtimes.map((runtime, index) => ({
+    column,
+    runtime: runtime.name,
+    label: index === 0 ? column.language : `${column.language} on ${runtime.name}`,
+  })),
+);

@@ -83,7 +83,7 @@ describe('unknown option keys are refused with the closest valid key', () => {
       'language',
     );
     const unrelated = thrown(() => executor.describe({ language: 'python', code: ADD, functionName: 'add' } as never)) as InvalidRequestError;
-    expect(unrelated.message).toContain('Valid keys: language, code.');
+    expect(unrelated.message).toContain('Valid keys: language, code, runtime.');
   });
 });
 

