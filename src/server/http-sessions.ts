@@ -73,7 +73,9 @@ export class HttpSessions {
     const options = this.checkCreate(body);
     this.prune();
     if (this.entries.size + this.startingTotal >= this.limits.maxSessions) {
-      throw new HttpError(503, 'SESSION_LIMIT', `This server has ${this.limits.maxSessions} sessions open (maxSessions); try again later.`, { 'retry-after': '5' });
+      throw new HttpError(503, 'SESSION_LIMIT', `This server has ${this.limits.maxSessions} sessions open (maxSessions); try again later.`, {
+        'retry-after': '5',
+      });
     }
     const mine = [...this.entries.values()].filter((entry) => entry.owner === owner).length + (this.starting.get(owner) ?? 0);
     if (mine >= this.limits.maxSessionsPerToken) {
@@ -101,7 +103,8 @@ export class HttpSessions {
       owner,
       kind: options.code === undefined ? 'context' : 'session',
       handle,
-      functions: options.code === undefined ? undefined : this.executor.describe({ language: handle.language, code: options.code }).functions.map((f) => f.name),
+      functions:
+        options.code === undefined ? undefined : this.executor.describe({ language: handle.language, code: options.code }).functions.map((f) => f.name),
       createdAt: now,
       expiresAt: now + options.maxLifetimeMs,
       idleTimeoutMs: options.idleTimeoutMs,
@@ -136,7 +139,10 @@ export class HttpSessions {
     if (fields.code !== undefined) {
       if (fields.functionName !== undefined) throw new InvalidRequestError('code', 'Send a snippet (code) or a call (functionName), not both.');
       if (entry.kind === 'session') {
-        throw new InvalidRequestError('code', 'This session calls the functions of its code: send functionName. Snippets run in a context (a session created without code).');
+        throw new InvalidRequestError(
+          'code',
+          'This session calls the functions of its code: send functionName. Snippets run in a context (a session created without code).',
+        );
       }
       const context = entry.handle as Context;
       return ({ signal, onStdout, onStderr }) => ({ result: context.run(fields.code as string, { timeoutMs, signal, onStdout, onStderr }) });
@@ -207,8 +213,15 @@ export class HttpSessions {
       if (!CREATE_FIELDS.has(key)) throw new InvalidRequestError(key, `Unknown field ${JSON.stringify(key)}.`);
       if (value !== undefined) fields[key] = value;
     }
-    if (fields.code !== undefined && typeof fields.code !== 'string') throw new InvalidRequestError('code', 'code must be a string (or left out, for a context).');
-    const idleTimeoutMs = duration(fields, 'idleTimeoutMs', Math.min(DEFAULT_IDLE_MS, this.limits.maxSessionIdleMs), this.limits.maxSessionIdleMs, 'maxSessionIdleMs');
+    if (fields.code !== undefined && typeof fields.code !== 'string')
+      throw new InvalidRequestError('code', 'code must be a string (or left out, for a context).');
+    const idleTimeoutMs = duration(
+      fields,
+      'idleTimeoutMs',
+      Math.min(DEFAULT_IDLE_MS, this.limits.maxSessionIdleMs),
+      this.limits.maxSessionIdleMs,
+      'maxSessionIdleMs',
+    );
     const maxLifetimeMs = duration(fields, 'maxLifetimeMs', this.limits.maxSessionLifetimeMs, this.limits.maxSessionLifetimeMs, 'maxSessionLifetimeMs');
     const timeoutMs = typeof fields.timeoutMs === 'number' ? Math.min(fields.timeoutMs, this.ceilings.maxTimeoutMs) : this.ceilings.maxTimeoutMs;
     atMost('memoryLimitMb', fields.memoryLimitMb, this.ceilings.maxMemoryLimitMb, 'maxMemoryLimitMb');

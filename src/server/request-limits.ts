@@ -115,7 +115,8 @@ const DEFAULT_MOUNT_TOTAL_BYTES = 128 * 1024 * 1024;
 export function filesBytes(files: unknown): number {
   if (files === null || typeof files !== 'object' || Array.isArray(files)) return 0;
   let bytes = 0;
-  for (const content of Object.values(files)) bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+  for (const content of Object.values(files))
+    bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
   return bytes;
 }
 

@@ -133,7 +133,11 @@ describe('oversize bodies and limits', () => {
 
   it('a page on another site cannot create a session (text/plain, foreign Origin)', async () => {
     await withServer({}, async (base) => {
-      const plain = await fetch(`${base}/sessions`, { method: 'POST', headers: { ...as('token-alice'), 'content-type': 'text/plain' }, body: '{"language":"python"}' });
+      const plain = await fetch(`${base}/sessions`, {
+        method: 'POST',
+        headers: { ...as('token-alice'), 'content-type': 'text/plain' },
+        body: '{"language":"python"}',
+      });
       expect(plain.status).toBe(415);
       const foreign = await post(base, '/sessions', { language: 'python' }, { ...as('token-alice'), origin: 'https://evil.example' });
       expect(foreign.status).toBe(403);
