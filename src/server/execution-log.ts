@@ -4,15 +4,18 @@
  */
 import type { ExecutionPhaseEvent } from '../types.js';
 
-/** An event of one execution, as sent to followers. */
-export type ExecutionEvent =
+/** An event of one execution, as sent to followers, with the time the server recorded it (ms since 1970). */
+export type ExecutionEvent = { timestamp?: number } & (
   | { type: 'execution-output'; id: string; stream: 'stdout' | 'stderr'; data: string }
   /** A phase of the call starts or ends (the library's `ExecutionPhaseEvent`, with the server's id). */
   | ({ type: 'execution-phase'; id: string } & Omit<ExecutionPhaseEvent, 'id'>)
   | { type: 'execution-complete'; id: string; result: Record<string, unknown> }
-  | { type: 'execution-failed'; id: string; error: Record<string, unknown> };
+  | { type: 'execution-failed'; id: string; error: Record<string, unknown> }
+);
 
 interface Entry {
+  /** The identity of the client that started it: only the same identity may follow it. */
+  owner: string;
   events: ExecutionEvent[];
   /** Bytes of output events kept, to bound memory. */
   bytes: number;
@@ -41,17 +44,19 @@ export class ExecutionLog {
     private readonly maxRetainedBytes = 64 * 1024 * 1024,
   ) {}
 
-  open(id: string): void {
-    this.entries.set(id, { events: [], bytes: 0, truncated: false, done: false, finalBytes: 0, followers: new Set() });
+  open(id: string, owner: string): void {
+    this.entries.set(id, { owner, events: [], bytes: 0, truncated: false, done: false, finalBytes: 0, followers: new Set() });
   }
 
-  has(id: string): boolean {
-    return this.entries.has(id);
+  /** Whether `owner` may follow the execution `id` (false for an unknown id, or one another client started). */
+  has(id: string, owner: string): boolean {
+    return this.entries.get(id)?.owner === owner;
   }
 
   record(event: ExecutionEvent): void {
     const entry = this.entries.get(event.id);
     if (!entry || entry.done) return;
+    event.timestamp ??= Date.now();
     if (event.type === 'execution-output') {
       entry.bytes += Buffer.byteLength(event.data);
       if (entry.bytes <= this.maxReplayBytes) entry.events.push(event);

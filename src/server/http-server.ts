@@ -13,11 +13,18 @@
  * and mounts by the server's policy per folder (request-limits.ts); calls are admitted up to a bound
  * (job-slots.ts); connections are capped and timed out.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { ExecutorClosedError, InvalidRequestError, PayloadTooLargeError, QueueFullError, SandboxError } from '../errors.js';
+import {
+  ExecutorClosedError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  QueueFullError,
+  SandboxError,
+  SessionClosedError,
+  SessionLimitError,
+} from '../errors.js';
 import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
@@ -25,13 +32,17 @@ import { decodeWireJson } from '../protocol/wire-value.js';
 import { ExecutionLog, type ExecutionEvent } from './execution-log.js';
 import { HttpError } from './http-error.js';
 import { JobSlots } from './job-slots.js';
-import { errorToJson, resultToJson } from './json-result.js';
+import { errorToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import type { MountRoot } from '../fs/fs-types.js';
 import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
+import { ServerRuns, type RunHooks, type RunStart, type ServerRun } from './server-runs.js';
+import { HttpSessions } from './http-sessions.js';
+import { WsEndpoint } from './ws-endpoint.js';
 import type { ExecutionQueue } from '../queue/index.js';
+import type { StartRequest } from '../types.js';
 
 export type { MountRoot } from '../fs/fs-types.js';
 
@@ -51,10 +62,12 @@ export interface SandboxServerOptions {
   /** Path prefix of every route (default `/api/sandbox`). */
   basePath?: string;
   /**
-   * A secret every request must send as `Authorization: Bearer <token>` (401 otherwise). Required to
-   * listen on an address other than loopback, unless `insecure` is set.
+   * A secret every request must send as `Authorization: Bearer <token>` (401 otherwise), or a list of
+   * them, one per client: each token is an identity, and the sessions and runs a client starts belong to
+   * its token (others get 404). Required to listen on an address other than loopback, unless `insecure`
+   * is set.
    */
-  token?: string;
+  token?: string | readonly string[];
   /** Let `listen()` use an address other than loopback without a token. */
   insecure?: boolean;
   /**
@@ -98,8 +111,23 @@ export interface SandboxServerOptions {
   headersTimeoutMs?: number;
   /** Most time a client may take to send its whole request, in ms (default 30 000). */
   requestTimeoutMs?: number;
-  /** Most open connections; more are closed at once (default 256). */
+  /** Most open connections, WebSockets included; more are closed at once (default 256). */
   maxConnections?: number;
+  /**
+   * Largest WebSocket message in bytes (default: `maxBodyBytes`). A larger one gets an `error` message
+   * (`MESSAGE_TOO_LARGE`); one over twice this closes the socket (code 1009).
+   */
+  maxMessageBytes?: number;
+  /** Runs one WebSocket may have at once (default 4); each also takes one of the server's job slots. */
+  maxRunsPerSocket?: number;
+  /** Sessions (and contexts) open at once through `POST /sessions` (default 16); one more gets 503. */
+  maxSessions?: number;
+  /** Sessions one token may have open at once (default 4); one more gets 429. */
+  maxSessionsPerToken?: number;
+  /** Longest `maxLifetimeMs` of a session, also its default, in ms (default 3 600 000); more is refused with 400. */
+  maxSessionLifetimeMs?: number;
+  /** Longest `idleTimeoutMs` of a session, in ms (default 600 000; the default idle timeout is 60 000 or this); more is refused with 400. */
+  maxSessionIdleMs?: number;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -142,6 +170,27 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     positive('maxPendingJobs', options.maxPendingJobs, 32, 0),
   );
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
+  const runs = new ServerRuns(slots, log);
+  const sessions = new HttpSessions(executor, ceilings, {
+    maxSessions: positive('maxSessions', options.maxSessions, 16),
+    maxSessionsPerToken: positive('maxSessionsPerToken', options.maxSessionsPerToken, 4),
+    maxSessionLifetimeMs: positive('maxSessionLifetimeMs', options.maxSessionLifetimeMs, 3_600_000),
+    maxSessionIdleMs: positive('maxSessionIdleMs', options.maxSessionIdleMs, 600_000),
+  });
+  const sockets = new WsEndpoint({
+    path: `${base}/ws`,
+    guard,
+    runs,
+    log,
+    checkRequest: (body) => checkRequest(body, ceilings, mountRoots),
+    begin: (request) => (hooks) => startExecution(executor, request, hooks),
+    beginInSession: (sessionId, identity, { language: _language, ...body }) => sessions.beginExec(sessionId, identity, body),
+    unavailable: queue ? 'This server runs calls on a queue: use POST /exec and its /events stream.' : undefined,
+    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes, maxBodyBytes),
+    maxRunsPerSocket: positive('maxRunsPerSocket', options.maxRunsPerSocket, 4),
+    // A client may fall behind by a few runs' worth of output before it is cut.
+    maxBufferedBytes: 4 * ceilings.maxOutputBytes,
+  });
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -159,7 +208,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     if (req.method === 'OPTIONS') {
       // A browser's preflight, for an origin allowed above.
       res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-methods': 'GET, POST, DELETE',
         'access-control-allow-headers': 'content-type, authorization',
         'access-control-max-age': '600',
       });
@@ -184,66 +233,71 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       const request = await checkRequest(await readJson(req, maxBodyBytes), ceilings, mountRoots, queue !== undefined);
       const background = url.searchParams.get('wait') === 'false';
       if (queue) {
-        const answer = await execThroughQueue(queue, request, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
+        if (request.kind === 'script') {
+          throw new InvalidRequestError(
+            'functionName',
+            "This server runs calls on a queue, whose workers call functions: name the function (functionName), or send kind 'call'.",
+          );
+        }
+        const { kind: _kind, ...call } = request;
+        const answer = await execThroughQueue(queue, call, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
         return sendJson(res, answer.status, answer.body);
       }
-      const controller = new AbortController();
-      // Refused now, while the client is still waiting for an answer, rather than accepted and failed later.
-      const ticket = slots.admit(controller.signal);
-      const id = randomUUID();
-      log.open(id);
-      const running = ticket.ready
-        .then(() =>
-          executor.invoke({
-            ...request,
-            signal: controller.signal,
-            onStdout: (data) => log.record({ type: 'execution-output', id, stream: 'stdout', data }),
-            onStderr: (data) => log.record({ type: 'execution-output', id, stream: 'stderr', data }),
-            onPhase: ({ id: _executionId, ...phase }) => log.record({ ...phase, type: 'execution-phase', id }),
-          }),
-        )
-        .finally(() => ticket.release())
-        .then(
-          (result) => {
-            const json = resultToJson(result);
-            log.record({ type: 'execution-complete', id, result: json });
-            return json;
-          },
-          (error: unknown) => {
-            log.record({ type: 'execution-failed', id, error: errorToJson(error).error });
-            throw error;
-          },
-        );
-      if (background) {
-        running.catch(() => undefined);
-        return sendJson(res, 202, { id, events: `${base}/exec/${id}/events` });
+      // Refused now (503), while the client is still waiting for an answer, rather than accepted and failed later.
+      return respondWithRun(
+        runs.start(verdict.identity, (hooks) => startExecution(executor, request, hooks), false),
+        url,
+        res,
+      );
+    }
+    if (route === '/sessions') {
+      requireMethod(req, 'POST');
+      requireJsonBody(req);
+      if (queue) throw new HttpError(501, 'NOT_IMPLEMENTED', 'This server runs calls on a queue, whose workers keep no sessions.');
+      return sendJson(res, 201, await sessions.create(verdict.identity, await readJson(req, maxBodyBytes)));
+    }
+    const session = /^\/sessions\/([^/]+)(\/exec)?$/.exec(route);
+    if (session) {
+      const id = decodePathPart(session[1]);
+      if (session[2] === undefined) {
+        if (req.method === 'DELETE') {
+          await sessions.delete(id, verdict.identity);
+          res.writeHead(204, { 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
+        requireMethod(req, 'GET');
+        return sendJson(res, 200, sessions.get(id, verdict.identity));
       }
-      // A client that goes away while waiting does not need its call any more.
-      const onClose = (): void => {
-        if (!res.writableFinished) controller.abort(new Error('the HTTP client disconnected'));
-      };
-      res.on('close', onClose);
-      try {
-        const result = await running;
-        return sendJson(res, 200, { id, ...result });
-      } finally {
-        res.off('close', onClose);
-      }
+      requireMethod(req, 'POST');
+      requireJsonBody(req);
+      const begin = sessions.beginExec(id, verdict.identity, await readJson(req, maxBodyBytes));
+      return respondWithRun(runs.start(verdict.identity, begin, false), url, res);
     }
     const events = /^\/exec\/([^/]+)\/events$/.exec(route);
     if (events) {
       requireMethod(req, 'GET');
-      let id: string;
-      try {
-        id = decodeURIComponent(events[1]);
-      } catch {
-        throw new HttpError(400, 'BAD_REQUEST', 'The execution id in the path is not validly escaped.');
-      }
+      const id = decodePathPart(events[1]);
       if (queue) return followQueuedCall(queue, id, res, streams);
-      if (!log.has(id)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
+      if (!log.has(id, verdict.identity)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
       return followEvents(res, id);
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${path}.`);
+  };
+
+  /** Answers with a run's result, or at once with its id (`?wait=false`); a client that leaves cancels it. */
+  const respondWithRun = async (run: ServerRun, url: URL, res: ServerResponse): Promise<void> => {
+    if (url.searchParams.get('wait') === 'false') return sendJson(res, 202, { id: run.id, events: `${base}/exec/${run.id}/events` });
+    // A client that goes away while waiting does not need its run any more.
+    const onClose = (): void => {
+      if (!res.writableFinished) run.cancel('the HTTP client disconnected');
+    };
+    res.on('close', onClose);
+    try {
+      return sendJson(res, 200, { id: run.id, ...(await run.done) });
+    } finally {
+      res.off('close', onClose);
+    }
   };
 
   const followEvents = (res: ServerResponse, id: string): void => {
@@ -288,6 +342,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       });
     },
   );
+  server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
   server.maxConnections = positive('maxConnections', options.maxConnections, 256);
 
   return {
@@ -310,6 +365,9 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       });
     },
     async close(): Promise<void> {
+      runs.cancelAll('the server is closing');
+      sockets.close();
+      await sessions.closeAll();
       for (const res of streams) res.end();
       streams.clear();
       log.clear();
@@ -320,6 +378,31 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       if (ownsExecutor) await executor.close();
     },
   };
+}
+
+/**
+ * Starts a call or a script with the executor's `start()`, whose standard input stays open for writes
+ * (the run ends it at once unless it is interactive).
+ */
+function startExecution(executor: SandboxExecutor, request: StartRequest, hooks: RunHooks): RunStart {
+  const execution = executor.start({ ...request, ...hooks });
+  // Nobody iterates the handle: draining its events keeps them from piling up while the program runs.
+  void (async () => {
+    try {
+      for await (const _event of execution);
+    } catch {
+      // The result carries the failure.
+    }
+  })();
+  return { result: execution.result, write: (data) => execution.write(data), end: () => execution.end() };
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'The id in the path is not validly escaped.');
+  }
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {
@@ -353,7 +436,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, method = '
 function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
   if (error instanceof PayloadTooLargeError) return 413;
-  if (error instanceof QueueFullError || error instanceof ExecutorClosedError) return 503;
+  if (error instanceof QueueFullError || error instanceof ExecutorClosedError || error instanceof SessionLimitError) return 503;
+  if (error instanceof SessionClosedError) return 410;
   // The queue adapter's errors, known by code (the server does not load the queue's module).
   if (error instanceof SandboxError && error.code === 'QUEUE_REQUEST_TOO_LARGE') return 413;
   if (error instanceof SandboxError && error.code === 'QUEUE_CLOSED') return 503;

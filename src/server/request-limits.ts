@@ -6,7 +6,7 @@
 import { InvalidRequestError } from '../errors.js';
 import type { FileOperation } from '../fs/fs-types.js';
 import type { MountRootMatcher } from '../fs/mount-roots.js';
-import type { ExecutionRequest } from '../types.js';
+import type { StartRequest } from '../types.js';
 import { HttpError } from './http-error.js';
 
 /** The server's ceilings, resolved. */
@@ -38,11 +38,19 @@ const ACCEPTED_FIELDS = new Set([
   'validateArgs',
   // At most the executor's compileTimeoutMs (the executor refuses more): a client can only lower it.
   'compileTimeoutMs',
+  'env',
+  'argv',
+  // 'call' or 'script'; without it, a request that names no function and gives no arguments is a script.
+  'kind',
 ]);
 
+/** Fields that only a call has: a request with one of them and no `kind` is a call. */
+const CALL_FIELDS = ['functionName', 'args', 'kwargs', 'validateArgs'] as const;
+
 /**
- * Takes the accepted fields of a JSON body and applies the server's limits: the time limit is lowered to
- * the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
+ * Takes the accepted fields of a JSON body and applies the server's limits. The request is a script
+ * (`kind: 'script'`, run as `executor.run()` runs it) when it says so, or when it has no `kind` and names
+ * no function and gives no arguments; otherwise a call. The time limit is lowered to the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
  * mounts must lie in an allowed root and get that root's operations at most (unless `mountsCheckedElsewhere`:
  * a queue's workers check them against their own roots).
  */
@@ -51,7 +59,7 @@ export async function checkRequest(
   ceilings: RequestCeilings,
   mountRoots: MountRootMatcher,
   mountsCheckedElsewhere = false,
-): Promise<ExecutionRequest> {
+): Promise<StartRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -62,19 +70,25 @@ export async function checkRequest(
   if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs > ceilings.maxTimeoutMs)) request.timeoutMs = ceilings.maxTimeoutMs;
   atMost('memoryLimitMb', request.memoryLimitMb, ceilings.maxMemoryLimitMb, 'maxMemoryLimitMb');
   atMost('maxOutputBytes', request.maxOutputBytes, ceilings.maxOutputBytes, 'maxOutputBytes');
-  if (request.files !== null && typeof request.files === 'object' && !Array.isArray(request.files)) {
-    let bytes = 0;
-    for (const content of Object.values(request.files))
-      bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
-    atMost('files', bytes, ceilings.maxFsBytes, 'maxFsBytes');
-  }
+  atMost('files', filesBytes(request.files), ceilings.maxFsBytes, 'maxFsBytes');
   const sync = request.sync as { mode?: string } | undefined;
   if (sync && typeof sync === 'object' && sync.mode === 'manual') {
     throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the same process; use 'auto', 'none' or dryRun over HTTP.");
   }
   // With a queue, mounts name the workers' folders: the queue and the workers check them.
   if (request.mounts !== undefined && !mountsCheckedElsewhere) await checkMounts(request.mounts, ceilings, mountRoots);
-  return request as unknown as ExecutionRequest;
+  request.kind = kindOf(request);
+  return request as unknown as StartRequest;
+}
+
+/** Whether the request is a call or a script. @throws InvalidRequestError for a bad or contradicting `kind` */
+function kindOf(request: Record<string, unknown>): 'call' | 'script' {
+  const given = CALL_FIELDS.filter((field) => request[field] !== undefined);
+  if (request.kind === undefined) return given.length > 0 ? 'call' : 'script';
+  if (request.kind === 'call') return 'call';
+  if (request.kind !== 'script') throw new InvalidRequestError('kind', `kind is 'call' or 'script', got ${JSON.stringify(request.kind)}.`);
+  if (given.length > 0) throw new InvalidRequestError(given[0]!, `A script calls no function: leave out ${given.join(', ')}, or send kind 'call'.`);
+  return 'script';
 }
 
 async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoots: MountRootMatcher): Promise<void> {
@@ -98,8 +112,17 @@ async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoot
 /** The library's default `maxTotalBytes` of a mount. */
 const DEFAULT_MOUNT_TOTAL_BYTES = 128 * 1024 * 1024;
 
+/** The total size of a request's `files` (0 when it has none or they are malformed: the library refuses those). */
+export function filesBytes(files: unknown): number {
+  if (files === null || typeof files !== 'object' || Array.isArray(files)) return 0;
+  let bytes = 0;
+  for (const content of Object.values(files))
+    bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+  return bytes;
+}
+
 /** @throws HttpError 400 when a numeric field is above the server's ceiling */
-function atMost(field: string, value: unknown, limit: number, option: string): void {
+export function atMost(field: string, value: unknown, limit: number, option: string): void {
   if (typeof value === 'number' && value > limit) {
     throw new HttpError(400, 'OVER_SERVER_LIMIT', `${field} is ${value}, over this server's limit of ${limit} (${option}).`, {}, { field, limit });
   }

@@ -248,7 +248,7 @@ describe.skipIf(REDIS_MISSING !== undefined)(`the queue on a real Redis${REDIS_M
       const waited = await fetch(`${b}/exec`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ language: 'javascript', code: 'export function f() { return 2n ** 64n; }' }),
+        body: JSON.stringify({ language: 'javascript', code: 'export function f() { return 2n ** 64n; }', functionName: 'f' }),
       });
       expect(waited.status).toBe(200);
       expect(await waited.json()).toMatchObject({ status: 'success', result: { $bigint: '18446744073709551616' } });
