@@ -32,6 +32,7 @@ import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
 import type { ExecutionQueue } from '../queue/index.js';
+import { PlaygroundSite } from './playground-site.js';
 
 export type { MountRoot } from '../fs/fs-types.js';
 
@@ -100,6 +101,13 @@ export interface SandboxServerOptions {
   requestTimeoutMs?: number;
   /** Most open connections; more are closed at once (default 256). */
   maxConnections?: number;
+  /**
+   * Serve the web playground (a page to edit code and watch it run) at `playgroundPath`. The page is
+   * public; the API calls it makes carry the token and pass every check. Default false (`serve`: true).
+   */
+  playground?: boolean;
+  /** Where the playground is served (default `/`); it must lie outside `basePath`. */
+  playgroundPath?: string;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -142,6 +150,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     positive('maxPendingJobs', options.maxPendingJobs, 32, 0),
   );
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
+  const playground = options.playground ? new PlaygroundSite(options.playgroundPath ?? '/', base) : undefined;
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -151,6 +160,8 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     } catch {
       throw new HttpError(400, 'BAD_REQUEST', 'The request target is not a valid URL.');
     }
+    // The page is public (it holds no secret); the API it calls is not.
+    if (playground && url.pathname !== base && !url.pathname.startsWith(`${base}/`) && playground.serve(req, res, url.pathname)) return;
     const verdict = guard.check(req);
     if (verdict.corsOrigin !== undefined) {
       res.setHeader('access-control-allow-origin', verdict.corsOrigin);
