@@ -13,6 +13,8 @@ export type ExecutionEvent =
   | { type: 'execution-failed'; id: string; error: Record<string, unknown> };
 
 interface Entry {
+  /** The identity of the client that started it: only the same identity may follow it. */
+  owner: string;
   events: ExecutionEvent[];
   /** Bytes of output events kept, to bound memory. */
   bytes: number;
@@ -41,12 +43,13 @@ export class ExecutionLog {
     private readonly maxRetainedBytes = 64 * 1024 * 1024,
   ) {}
 
-  open(id: string): void {
-    this.entries.set(id, { events: [], bytes: 0, truncated: false, done: false, finalBytes: 0, followers: new Set() });
+  open(id: string, owner: string): void {
+    this.entries.set(id, { owner, events: [], bytes: 0, truncated: false, done: false, finalBytes: 0, followers: new Set() });
   }
 
-  has(id: string): boolean {
-    return this.entries.has(id);
+  /** Whether `owner` may follow the execution `id` (false for an unknown id, or one another client started). */
+  has(id: string, owner: string): boolean {
+    return this.entries.get(id)?.owner === owner;
   }
 
   record(event: ExecutionEvent): void {

@@ -13,7 +13,6 @@
  * and mounts by the server's policy per folder (request-limits.ts); calls are admitted up to a bound
  * (job-slots.ts); connections are capped and timed out.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -25,14 +24,16 @@ import { decodeWireJson } from '../protocol/wire-value.js';
 import { ExecutionLog, type ExecutionEvent } from './execution-log.js';
 import { HttpError } from './http-error.js';
 import { JobSlots } from './job-slots.js';
-import { errorToJson, resultToJson } from './json-result.js';
+import { errorToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import type { MountRoot } from '../fs/fs-types.js';
 import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
+import { ServerRuns, type RunHooks, type RunStart } from './server-runs.js';
 import type { ExecutionQueue } from '../queue/index.js';
 import { PlaygroundSite } from './playground-site.js';
+import type { StartRequest } from '../types.js';
 
 export type { MountRoot } from '../fs/fs-types.js';
 
@@ -52,10 +53,12 @@ export interface SandboxServerOptions {
   /** Path prefix of every route (default `/api/sandbox`). */
   basePath?: string;
   /**
-   * A secret every request must send as `Authorization: Bearer <token>` (401 otherwise). Required to
-   * listen on an address other than loopback, unless `insecure` is set.
+   * A secret every request must send as `Authorization: Bearer <token>` (401 otherwise), or a list of
+   * them, one per client: each token is an identity, and the sessions and runs a client starts belong to
+   * its token (others get 404). Required to listen on an address other than loopback, unless `insecure`
+   * is set.
    */
-  token?: string;
+  token?: string | readonly string[];
   /** Let `listen()` use an address other than loopback without a token. */
   insecure?: boolean;
   /**
@@ -151,6 +154,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
   );
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
   const playground = options.playground ? new PlaygroundSite(options.playgroundPath ?? '/', base) : undefined;
+  const runs = new ServerRuns(slots, log);
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -195,48 +199,26 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       const request = await checkRequest(await readJson(req, maxBodyBytes), ceilings, mountRoots, queue !== undefined);
       const background = url.searchParams.get('wait') === 'false';
       if (queue) {
+        if (request.kind === 'script') {
+          throw new InvalidRequestError(
+            'functionName',
+            "This server runs calls on a queue, whose workers call functions: name the function (functionName), or send kind 'call'.",
+          );
+        }
         const answer = await execThroughQueue(queue, request, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
         return sendJson(res, answer.status, answer.body);
       }
-      const controller = new AbortController();
-      // Refused now, while the client is still waiting for an answer, rather than accepted and failed later.
-      const ticket = slots.admit(controller.signal);
-      const id = randomUUID();
-      log.open(id);
-      const running = ticket.ready
-        .then(() =>
-          executor.invoke({
-            ...request,
-            signal: controller.signal,
-            onStdout: (data) => log.record({ type: 'execution-output', id, stream: 'stdout', data }),
-            onStderr: (data) => log.record({ type: 'execution-output', id, stream: 'stderr', data }),
-            onPhase: ({ id: _executionId, ...phase }) => log.record({ ...phase, type: 'execution-phase', id }),
-          }),
-        )
-        .finally(() => ticket.release())
-        .then(
-          (result) => {
-            const json = resultToJson(result);
-            log.record({ type: 'execution-complete', id, result: json });
-            return json;
-          },
-          (error: unknown) => {
-            log.record({ type: 'execution-failed', id, error: errorToJson(error).error });
-            throw error;
-          },
-        );
-      if (background) {
-        running.catch(() => undefined);
-        return sendJson(res, 202, { id, events: `${base}/exec/${id}/events` });
-      }
+      // Refused now (503), while the client is still waiting for an answer, rather than accepted and failed later.
+      const run = runs.start(verdict.identity, (hooks) => startExecution(executor, request, hooks), false);
+      if (background) return sendJson(res, 202, { id: run.id, events: `${base}/exec/${run.id}/events` });
       // A client that goes away while waiting does not need its call any more.
       const onClose = (): void => {
-        if (!res.writableFinished) controller.abort(new Error('the HTTP client disconnected'));
+        if (!res.writableFinished) run.cancel('the HTTP client disconnected');
       };
       res.on('close', onClose);
       try {
-        const result = await running;
-        return sendJson(res, 200, { id, ...result });
+        const result = await run.done;
+        return sendJson(res, 200, { id: run.id, ...result });
       } finally {
         res.off('close', onClose);
       }
@@ -251,7 +233,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
         throw new HttpError(400, 'BAD_REQUEST', 'The execution id in the path is not validly escaped.');
       }
       if (queue) return followQueuedCall(queue, id, res, streams);
-      if (!log.has(id)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
+      if (!log.has(id, verdict.identity)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
       return followEvents(res, id);
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${path}.`);
@@ -321,6 +303,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       });
     },
     async close(): Promise<void> {
+      runs.cancelAll('the server is closing');
       for (const res of streams) res.end();
       streams.clear();
       log.clear();
@@ -331,6 +314,23 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       if (ownsExecutor) await executor.close();
     },
   };
+}
+
+/**
+ * Starts a call or a script with the executor's `start()`: standard input stays open for writes when the
+ * run is interactive (the caller ends it otherwise, right after the request's `stdin`).
+ */
+export function startExecution(executor: SandboxExecutor, request: StartRequest, hooks: RunHooks): RunStart {
+  const execution = executor.start({ ...request, ...hooks });
+  // Nobody iterates the handle: draining its events keeps them from piling up while the program runs.
+  void (async () => {
+    try {
+      for await (const _event of execution);
+    } catch {
+      // The result carries the failure.
+    }
+  })();
+  return { result: execution.result, write: (data) => execution.write(data), end: () => execution.end() };
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {

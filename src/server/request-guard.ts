@@ -20,39 +20,53 @@ import { HttpError } from './http-error.js';
 export interface GuardOptions {
   allowedHosts?: readonly string[];
   allowedOrigins?: readonly string[];
-  token?: string;
+  token?: string | readonly string[];
 }
 
 /** What the guard found out about an accepted request. */
 export interface GuardVerdict {
   /** The request's `Origin` when it is one of `allowedOrigins` (the response then carries CORS headers). */
   corsOrigin?: string;
+  /**
+   * Who is calling: `token-N` for the N-th of the server's tokens, `anonymous` on a server without one.
+   * Sessions and runs belong to the identity that created them.
+   */
+  identity: string;
 }
 
 export class RequestGuard {
   private readonly anyHost: boolean;
   private readonly hosts: Set<string>;
   private readonly origins: Set<string>;
-  private readonly tokenDigest: Buffer | undefined;
+  private readonly tokenDigests: Buffer[];
 
   constructor(options: GuardOptions) {
     const hosts = options.allowedHosts ?? [];
     this.anyHost = hosts.includes('*');
     this.hosts = new Set(hosts.map((host) => hostnameOf(host)));
     this.origins = new Set((options.allowedOrigins ?? []).map(normalizeOrigin));
-    if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) {
-      throw new InvalidRequestError('token', 'token must be a non-empty string.');
+    const tokens = options.token === undefined ? [] : typeof options.token === 'string' ? [options.token] : options.token;
+    if (
+      !Array.isArray(tokens) ||
+      (options.token !== undefined && tokens.length === 0) ||
+      tokens.some((token) => typeof token !== 'string' || token.length === 0)
+    ) {
+      throw new InvalidRequestError('token', 'token must be a non-empty string, or a non-empty list of them (one per client).');
     }
-    this.tokenDigest = options.token === undefined ? undefined : digest(options.token);
+    this.tokenDigests = tokens.map(digest);
   }
 
-  /** Whether requests must carry the token. */
+  /** Whether requests must carry a token. */
   get requiresToken(): boolean {
-    return this.tokenDigest !== undefined;
+    return this.tokenDigests.length > 0;
   }
 
-  /** @throws HttpError 403 for a foreign host or origin, 401 without the token */
-  check(req: IncomingMessage): GuardVerdict {
+  /**
+   * @param presented the token when it came another way than the `Authorization` header (a WebSocket
+   *   upgrade: browsers cannot set headers on one)
+   * @throws HttpError 403 for a foreign host or origin, 401 without a valid token
+   */
+  check(req: IncomingMessage, presented?: string): GuardVerdict {
     if (!this.hostAllowed(req)) {
       throw new HttpError(
         403,
@@ -60,7 +74,7 @@ export class RequestGuard {
         `The Host header ${JSON.stringify(req.headers.host ?? '')} is not one this server answers to; add it to allowedHosts (serve --allow-host) if it is yours.`,
       );
     }
-    const verdict: GuardVerdict = {};
+    const verdict: GuardVerdict = { identity: 'anonymous' };
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (this.origins.has(normalizeOrigin(origin))) verdict.corsOrigin = origin;
@@ -72,10 +86,14 @@ export class RequestGuard {
         );
       }
     }
-    if (this.tokenDigest && !this.tokenMatches(req.headers.authorization)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'This server needs the header Authorization: Bearer <token>.', {
-        'www-authenticate': 'Bearer realm="sandbox-executor"',
-      });
+    if (this.requiresToken) {
+      const index = this.tokenIndex(presented ?? /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]);
+      if (index < 0) {
+        throw new HttpError(401, 'UNAUTHORIZED', 'This server needs the header Authorization: Bearer <token>.', {
+          'www-authenticate': 'Bearer realm="sandbox-executor"',
+        });
+      }
+      verdict.identity = `token-${index}`;
     }
     return verdict;
   }
@@ -91,9 +109,15 @@ export class RequestGuard {
     return isLoopback(local) && (name === 'localhost' || isLoopback(name));
   }
 
-  private tokenMatches(header: string | undefined): boolean {
-    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    return match !== null && timingSafeEqual(digest(match[1].trim()), this.tokenDigest!);
+  /** The index of the server's token that `token` is, or -1. Every token is compared, in constant time. */
+  private tokenIndex(token: string | undefined): number {
+    if (token === undefined) return -1;
+    const presented = digest(token.trim());
+    let found = -1;
+    this.tokenDigests.forEach((expected, index) => {
+      if (timingSafeEqual(presented, expected) && found < 0) found = index;
+    });
+    return found;
   }
 }
 

@@ -6,7 +6,7 @@
 import { InvalidRequestError } from '../errors.js';
 import type { FileOperation } from '../fs/fs-types.js';
 import type { MountRootMatcher } from '../fs/mount-roots.js';
-import type { ExecutionRequest } from '../types.js';
+import type { StartRequest } from '../types.js';
 import { HttpError } from './http-error.js';
 
 /** The server's ceilings, resolved. */
@@ -37,11 +37,19 @@ const ACCEPTED_FIELDS = new Set([
   'validateArgs',
   // At most the executor's compileTimeoutMs (the executor refuses more): a client can only lower it.
   'compileTimeoutMs',
+  'env',
+  'argv',
+  // 'call' or 'script'; without it, a request that names no function and gives no arguments is a script.
+  'kind',
 ]);
 
+/** Fields that only a call has: a request with one of them and no `kind` is a call. */
+const CALL_FIELDS = ['functionName', 'args', 'kwargs', 'validateArgs'] as const;
+
 /**
- * Takes the accepted fields of a JSON body and applies the server's limits: the time limit is lowered to
- * the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
+ * Takes the accepted fields of a JSON body and applies the server's limits. The request is a script
+ * (`kind: 'script'`, run as `executor.run()` runs it) when it says so, or when it has no `kind` and names
+ * no function and gives no arguments; otherwise a call. The time limit is lowered to the ceiling; memory, output and file limits above their ceiling are refused (400, naming the limit);
  * mounts must lie in an allowed root and get that root's operations at most (unless `mountsCheckedElsewhere`:
  * a queue's workers check them against their own roots).
  */
@@ -50,7 +58,7 @@ export async function checkRequest(
   ceilings: RequestCeilings,
   mountRoots: MountRootMatcher,
   mountsCheckedElsewhere = false,
-): Promise<ExecutionRequest> {
+): Promise<StartRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -73,7 +81,18 @@ export async function checkRequest(
   }
   // With a queue, mounts name the workers' folders: the queue and the workers check them.
   if (request.mounts !== undefined && !mountsCheckedElsewhere) await checkMounts(request.mounts, ceilings, mountRoots);
-  return request as unknown as ExecutionRequest;
+  request.kind = kindOf(request);
+  return request as unknown as StartRequest;
+}
+
+/** Whether the request is a call or a script. @throws InvalidRequestError for a bad or contradicting `kind` */
+function kindOf(request: Record<string, unknown>): 'call' | 'script' {
+  const given = CALL_FIELDS.filter((field) => request[field] !== undefined);
+  if (request.kind === undefined) return given.length > 0 ? 'call' : 'script';
+  if (request.kind === 'call') return 'call';
+  if (request.kind !== 'script') throw new InvalidRequestError('kind', `kind is 'call' or 'script', got ${JSON.stringify(request.kind)}.`);
+  if (given.length > 0) throw new InvalidRequestError(given[0]!, `A script calls no function: leave out ${given.join(', ')}, or send kind 'call'.`);
+  return 'script';
 }
 
 async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoots: MountRootMatcher): Promise<void> {

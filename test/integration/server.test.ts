@@ -78,7 +78,12 @@ describe('POST /exec', () => {
 
   it('caps the time limit', async () => {
     const started = performance.now();
-    const response = await post('/exec', { language: 'python', code: 'def spin():\n    while True:\n        pass\n', timeoutMs: 600_000 });
+    const response = await post('/exec', {
+      language: 'python',
+      code: 'def spin():\n    while True:\n        pass\n',
+      functionName: 'spin',
+      timeoutMs: 600_000,
+    });
     const body = (await response.json()) as any;
     expect(body.status).toBe('timeout');
     expect(body.error.message).toContain('2000 ms');
@@ -87,11 +92,11 @@ describe('POST /exec', () => {
 
   it('mounts only inside the allowed roots', async () => {
     const code = 'def w():\n    open("out.txt", "w").write("ok")\n    return 1\n';
-    const outside = await post('/exec', { language: 'python', code, mounts: [{ hostPath: tmpdir() }] });
+    const outside = await post('/exec', { language: 'python', code, functionName: 'w', mounts: [{ hostPath: tmpdir() }] });
     expect(outside.status).toBe(403);
-    const traversal = await post('/exec', { language: 'python', code, mounts: [{ hostPath: join(allowed, '..') }] });
+    const traversal = await post('/exec', { language: 'python', code, functionName: 'w', mounts: [{ hostPath: join(allowed, '..') }] });
     expect(traversal.status).toBe(403);
-    const inside = await post('/exec', { language: 'python', code, mounts: [{ hostPath: allowed }], permissions: { default: 'allow' } });
+    const inside = await post('/exec', { language: 'python', code, functionName: 'w', mounts: [{ hostPath: allowed }], permissions: { default: 'allow' } });
     expect(((await inside.json()) as any).status).toBe('success');
     expect(await readFile(join(allowed, 'out.txt'), 'utf8')).toBe('ok');
   });
@@ -118,7 +123,7 @@ describe('GET /exec/{id}/events', () => {
   it('replays a finished execution to a late follower; unknown ids are 404', async () => {
     // The call is the only one running: its end is the next one the executor reports.
     const ended = new Promise((resolve) => executor.once('execution:end', resolve));
-    const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("early")\n    return 1\n' });
+    const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("early")\n    return 1\n', functionName: 'f' });
     const { id } = (await started.json()) as any;
     await ended;
     const received = await readEvents(await fetch(`${base}/exec/${id}/events`));
@@ -128,7 +133,7 @@ describe('GET /exec/{id}/events', () => {
 
   it('streams the phases of a call (execution-phase), with the server id, before its completion', async () => {
     const ended = new Promise((resolve) => executor.once('execution:end', resolve));
-    const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("phases")\n    return 2\n' });
+    const started = await post('/exec?wait=false', { language: 'python', code: 'def f():\n    print("phases")\n    return 2\n', functionName: 'f' });
     const { id } = (await started.json()) as any;
     await ended;
     const received = await readEvents(await fetch(`${base}/exec/${id}/events`));

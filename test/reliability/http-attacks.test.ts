@@ -68,7 +68,7 @@ const WRITE_MARK = (path: string) => `def f():\n    open(${JSON.stringify(path)}
 describe('cross-site requests and DNS rebinding', () => {
   it('a text/plain POST (what a page on another site can send without asking) gets 415 and runs nothing', async () => {
     await withServer({ allowedMountRoots: [{ path: folder, operations: ['read', 'create', 'modify'] }] }, async (port) => {
-      const body = { language: 'python', code: WRITE_MARK('csrf.txt'), mounts: [{ hostPath: folder }], permissions: { default: 'allow' } };
+      const body = { language: 'python', code: WRITE_MARK('csrf.txt'), functionName: 'f', mounts: [{ hostPath: folder }], permissions: { default: 'allow' } };
       const plain = await exec(port, body, { 'content-type': 'text/plain;charset=UTF-8' });
       expect(plain.status).toBe(415);
       expect(plain.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -82,7 +82,7 @@ describe('cross-site requests and DNS rebinding', () => {
 
   it('a foreign Origin is refused with 403; an allowed one gets CORS headers and its preflight', async () => {
     await withServer({ allowedOrigins: ['https://app.example'] }, async (port) => {
-      const body = { language: 'python', code: 'def f():\n    return 1\n' };
+      const body = { language: 'python', code: 'def f():\n    return 1\n', functionName: 'f' };
       const foreign = await exec(port, body, { ...JSON_TYPE, origin: 'https://evil.example' });
       expect(foreign.status).toBe(403);
       expect(foreign.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
@@ -100,7 +100,7 @@ describe('cross-site requests and DNS rebinding', () => {
 
   it('a foreign Host header (DNS rebinding) is refused with 403; localhost, the address and allowedHosts pass', async () => {
     await withServer({ allowedHosts: ['sandbox.internal'] }, async (port) => {
-      const body = { language: 'python', code: 'def f():\n    return 1\n' };
+      const body = { language: 'python', code: 'def f():\n    return 1\n', functionName: 'f' };
       const rebound = await exec(port, body, { ...JSON_TYPE, host: `evil.example:${port}` });
       expect(rebound.status).toBe(403);
       expect(rebound.body.error.code).toBe('HOST_NOT_ALLOWED');
@@ -117,6 +117,7 @@ describe('cross-site requests and DNS rebinding', () => {
       const answer = await exec(port, {
         language: 'python',
         code: 'import os\ndef f():\n    os.remove("precious.txt")\n    open("new.txt", "w").write("x")\n    return 1\n',
+        functionName: 'f',
         mounts: [{ hostPath: folder, allowedOperations: ['read', 'create', 'modify', 'delete'] }],
         permissions: { default: 'allow' },
         sync: { onDenied: 'skip' },
@@ -135,7 +136,7 @@ describe('cross-site requests and DNS rebinding', () => {
 describe('authentication', () => {
   it('with a token, requests without it (or with another) get 401', async () => {
     await withServer({ token: 's3cret-token' }, async (port) => {
-      const body = { language: 'python', code: 'def f():\n    return 1\n' };
+      const body = { language: 'python', code: 'def f():\n    return 1\n', functionName: 'f' };
       const none = await exec(port, body);
       expect(none.status).toBe(401);
       expect(none.headers['www-authenticate']).toContain('Bearer');
@@ -163,7 +164,9 @@ describe('limits chosen by the client', () => {
     await withServer({}, async (port) => {
       const flood = 'def f():\n    chunk = "x" * (1 << 20)\n    for _ in range(32):\n        print(chunk)\n    return 1\n';
       const before = process.memoryUsage().rss;
-      const answers = await Promise.all(Array.from({ length: 8 }, () => exec(port, { language: 'python', code: flood, maxOutputBytes: 450 * 1024 * 1024 })));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => exec(port, { language: 'python', code: flood, functionName: 'f', maxOutputBytes: 450 * 1024 * 1024 })),
+      );
       const grown = process.memoryUsage().rss - before;
       for (const answer of answers) {
         expect(answer.status).toBe(400);
@@ -177,12 +180,12 @@ describe('limits chosen by the client', () => {
   it('memory and file limits above the ceilings are refused with the limit named', async () => {
     await withServer({ allowedMountRoots: [folder], maxFsBytes: 1024 * 1024 }, async (port) => {
       const code = 'def f():\n    return 1\n';
-      const memory = await exec(port, { language: 'python', code, memoryLimitMb: 4096 });
+      const memory = await exec(port, { language: 'python', code, functionName: 'f', memoryLimitMb: 4096 });
       expect(memory.status).toBe(400);
       expect(memory.body.error).toMatchObject({ field: 'memoryLimitMb', limit: 1024 });
-      const mount = await exec(port, { language: 'python', code, mounts: [{ hostPath: folder, maxTotalBytes: 2 ** 40 }] });
+      const mount = await exec(port, { language: 'python', code, functionName: 'f', mounts: [{ hostPath: folder, maxTotalBytes: 2 ** 40 }] });
       expect(mount.body.error).toMatchObject({ code: 'OVER_SERVER_LIMIT', field: 'mounts[0].maxTotalBytes' });
-      const within = await exec(port, { language: 'python', code, memoryLimitMb: 256 });
+      const within = await exec(port, { language: 'python', code, functionName: 'f', memoryLimitMb: 256 });
       expect(within.body.status).toBe('success');
     });
   });
@@ -192,7 +195,7 @@ describe('limits chosen by the client', () => {
     const server = createSandboxServer({ executor: own, maxConcurrentJobs: 1, maxPendingJobs: 1 });
     const { port } = await server.listen(0);
     try {
-      const spin = { language: 'python', code: 'def spin():\n    while True:\n        pass\n', timeoutMs: 30_000 };
+      const spin = { language: 'python', code: 'def spin():\n    while True:\n        pass\n', functionName: 'spin', timeoutMs: 30_000 };
       expect((await exec(port, spin, JSON_TYPE, '?wait=false')).status).toBe(202); // runs
       expect((await exec(port, spin, JSON_TYPE, '?wait=false')).status).toBe(202); // waits
       const refused = await exec(port, spin, JSON_TYPE, '?wait=false');
