@@ -164,7 +164,10 @@ function describeNow(): Promise<void> {
     },
     (error: unknown) => {
       if (controller.signal.aborted) return;
-      if (error instanceof UnauthorizedError) askForToken();
+      if (error instanceof UnauthorizedError) {
+        accessGranted = false;
+        askForToken();
+      }
       describedCode = undefined;
       functions = [];
       ui.functionSelect.replaceChildren();
@@ -187,21 +190,23 @@ ui.functionSelect.addEventListener('change', () => {
 
 // ------------------------------------------------------------------------------------------ token
 
-let tokenVerified: Promise<boolean> | undefined;
+/** Set once the server has answered the API: a page without the right token asks again at every run. */
+let accessGranted = false;
 
 /** Whether the server answers the API (asks for a token when it needs one it does not have). */
-function checkAccess(): Promise<boolean> {
-  tokenVerified = api('/health').then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof UnauthorizedError) {
-        askForToken();
-        return false;
-      }
-      return true;
-    },
-  );
-  return tokenVerified;
+async function checkAccess(): Promise<boolean> {
+  if (accessGranted) return true;
+  try {
+    await api('/health');
+  } catch (error) {
+    if (error instanceof UnauthorizedError) {
+      askForToken();
+      return false;
+    }
+    // Anything else (the server is down) shows when the run fails.
+  }
+  accessGranted = true;
+  return true;
 }
 
 function askForToken(wrong = false): void {
@@ -216,8 +221,12 @@ ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault();
   storeToken(ui.token.value.trim() || undefined);
   webSocket.reset();
+  accessGranted = false;
+  // A server whose WebSocket refused the old token may take the new one.
+  transport = forced === 'sse' ? eventStream : undefined;
   void api('/health').then(
     () => {
+      accessGranted = true;
       ui.tokenDialog.close();
       ui.token.value = '';
       if (state.mode === 'function') scheduleDescribe(0);
@@ -363,7 +372,7 @@ async function run(): Promise<void> {
   if (running || ui.tokenDialog.open) return;
   ui.run.disabled = true;
   try {
-    if (!(await (tokenVerified ?? checkAccess()))) {
+    if (!(await checkAccess())) {
       ui.run.disabled = false;
       return;
     }
@@ -404,6 +413,7 @@ async function run(): Promise<void> {
         ui.error.textContent = message;
         ui.error.hidden = false;
         if (unauthorized) {
+          accessGranted = false;
           webSocket.reset();
           askForToken();
         }

@@ -59,12 +59,19 @@ export interface Transport {
 
 // ---------------------------------------------------------------------------------------------- WebSocket
 
+/** The server's messages, as the WebSocket endpoint sends them (src/server/ws-protocol.ts). */
 type ServerMessage =
-  | { type: 'execution-started'; requestId: string; executionId: string }
-  | { type: 'execution-output'; executionId: string; type_?: never; stream?: string; data: string; timestamp?: number; [key: string]: unknown }
-  | { type: 'execution-phase'; executionId: string; phase: string; state: string; elapsedMs?: number; phaseMs?: number }
-  | ({ type: 'execution-complete'; executionId: string } & RunResult)
-  | { type: 'error'; message: string; code: string; requestId?: string; executionId?: string };
+  | { event: 'execution-started'; requestId: string; executionId: string }
+  | { event: 'execution-output'; executionId: string; type: 'stdout' | 'stderr'; data: string }
+  | { event: 'execution-phase'; executionId: string; phase: string; state: string; elapsedMs?: number; phaseMs?: number }
+  | ({ event: 'execution-complete'; executionId: string } & RunResult)
+  | { event: 'error'; code: string; message: string; requestId?: string; executionId?: string };
+
+/** The subprotocol the endpoint speaks; a second entry `bearer.<token>` carries the token. */
+const WS_PROTOCOL = 'sandbox-executor';
+
+/** Characters a subprotocol name may hold (an HTTP token); another token goes as a query parameter. */
+const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 interface PendingRun {
   handlers: RunHandlers;
@@ -88,11 +95,15 @@ export class WebSocketTransport implements Transport {
     if (this.opened) return this.opened;
     const url = new URL(`${API_BASE}/ws`, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    // Browsers cannot set headers on a WebSocket: the token travels as a subprotocol entry (kept out of
+    // URLs, which servers and proxies log), or as a query parameter when it has characters a subprotocol
+    // name cannot hold.
     const token = currentToken();
-    // Browsers cannot set headers on a WebSocket: the token travels as a query parameter.
-    if (token) url.searchParams.set('token', token);
+    const protocols = [WS_PROTOCOL];
+    if (token && PROTOCOL_TOKEN.test(token)) protocols.push(`bearer.${token}`);
+    else if (token) url.searchParams.set('token', token);
     this.opened = new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, protocols);
       let open = false;
       socket.addEventListener('open', () => {
         open = true;
@@ -126,7 +137,7 @@ export class WebSocketTransport implements Transport {
     const run: PendingRun = { handlers, queued: [], done: false };
     this.byRequest.set(requestId, run);
     this.connect().then(
-      (socket) => socket.send(JSON.stringify({ type: 'execute', requestId, ...request })),
+      (socket) => socket.send(JSON.stringify({ event: 'execute', requestId, ...request })),
       (error: Error) => this.finish(run, () => handlers.failed(error.message)),
     );
     const send = (message: object): void => {
@@ -136,9 +147,9 @@ export class WebSocketTransport implements Transport {
     };
     return {
       interactive: true,
-      write: (data) => send({ type: 'stdin-data', data }),
-      end: () => send({ type: 'stdin-end' }),
-      cancel: () => send({ type: 'cancel' }),
+      write: (data) => send({ event: 'stdin-data', data }),
+      end: () => send({ event: 'stdin-end' }),
+      cancel: () => send({ event: 'cancel' }),
     };
   }
 
@@ -149,7 +160,7 @@ export class WebSocketTransport implements Transport {
     } catch {
       return;
     }
-    if (message.type === 'execution-started') {
+    if (message.event === 'execution-started') {
       const run = this.byRequest.get(message.requestId);
       if (!run) return;
       this.byRequest.delete(message.requestId);
@@ -158,25 +169,20 @@ export class WebSocketTransport implements Transport {
       for (const queued of run.queued.splice(0)) this.socket?.send(JSON.stringify({ ...queued, executionId: message.executionId }));
       return;
     }
-    if (message.type === 'error') {
+    if (message.event === 'error') {
       const run =
         (message.requestId !== undefined ? this.byRequest.get(message.requestId) : undefined) ??
         (message.executionId !== undefined ? this.byExecution.get(message.executionId) : undefined);
-      if (run) this.finish(run, () => run.handlers.failed(`${message.code}: ${message.message}`, message.code === 'UNAUTHORIZED'));
+      // An error about a message (stdin after the run's input closed) leaves the run going.
+      if (run && (message.requestId !== undefined || message.code !== 'STDIN_CLOSED'))
+        this.finish(run, () => run.handlers.failed(`${message.code}: ${message.message}`, message.code === 'UNAUTHORIZED'));
       return;
     }
     const run = this.byExecution.get(message.executionId);
     if (!run) return;
-    if (message.type === 'execution-output') {
-      const stream = (message as { type: string; stream?: string }).stream ?? (message as unknown as { kind?: string }).kind;
-      // The protocol names the stream in `type`'s sibling field; accept both spellings of it.
-      const name = stream ?? (message as unknown as Record<string, string>)['outputType'];
-      run.handlers.output(name === 'stderr' ? 'stderr' : 'stdout', message.data);
-    } else if (message.type === 'execution-phase') {
-      run.handlers.phase(message.phase, message.state, message.elapsedMs, message.phaseMs);
-    } else if (message.type === 'execution-complete') {
-      this.finish(run, () => run.handlers.complete(message));
-    }
+    if (message.event === 'execution-output') run.handlers.output(message.type === 'stderr' ? 'stderr' : 'stdout', message.data);
+    else if (message.event === 'execution-phase') run.handlers.phase(message.phase, message.state, message.elapsedMs, message.phaseMs);
+    else if (message.event === 'execution-complete') this.finish(run, () => run.handlers.complete(message));
   }
 
   private finish(run: PendingRun, report: () => void): void {
