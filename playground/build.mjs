@@ -33,5 +33,14 @@ const outputs = Object.keys(result.metafile.outputs)
 const script = outputs.find((file) => file.endsWith('.js'));
 const styles = outputs.find((file) => file.endsWith('.css'));
 if (!script || !styles) throw new Error(`The playground build made ${outputs.join(', ')}: expected one .js and one .css file.`);
-const page = (await readFile(join(here, 'index.html'), 'utf8')).replace('{{SCRIPT}}', script).replace('{{STYLES}}', styles);
+// The chunks the script imports statically are fetched at once, not after the script has been read.
+const entry = Object.values(result.metafile.outputs).find((output) => output.entryPoint !== undefined);
+const preloads = entry.imports
+  .filter((imported) => imported.kind === 'import-statement')
+  .map((imported) => `<link rel="modulepreload" href="chunks/${basename(imported.path)}" />`)
+  .join('\n    ');
+const page = (await readFile(join(here, 'index.html'), 'utf8'))
+  .replace('{{SCRIPT}}', script)
+  .replace('{{STYLES}}', styles)
+  .replace('<!-- {{PRELOADS}} -->', preloads);
 await writeFile(join(out, 'index.html'), page);
