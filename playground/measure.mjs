@@ -66,4 +66,6 @@ console.log(`|---|---|---|---|`);
 console.log(`| JavaScript | ${js.length} | ${sum(js, 'encoded')} B | ${sum(js, 'decoded')} B |`);
 console.log(`| CSS | ${css.length} | ${sum(css, 'encoded')} B | ${sum(css, 'decoded')} B |`);
 console.log(`| HTML | 1 | ${weight.html.encoded} B | ${weight.html.decoded} B |`);
-console.log(`first paint: median ${median('firstPaint').toFixed(0)} ms, first contentful paint ${median('firstContentfulPaint').toFixed(0)} ms, DOMContentLoaded ${median('domContentLoaded').toFixed(0)} ms`);
+console.log(
+  `first paint: median ${median('firstPaint').toFixed(0)} ms, first contentful paint ${median('firstContentfulPaint').toFixed(0)} ms, DOMContentLoaded ${median('domContentLoaded').toFixed(0)} ms`,
+);

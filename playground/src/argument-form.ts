@@ -43,7 +43,10 @@ function fieldKind(parameter: ParameterInfo): FieldKind {
 }
 
 /** The arguments of a call, or what is wrong with the form. */
-export type FormValues = { ok: true; args: unknown[]; kwargs: Record<string, unknown> } | { ok: false; errors: Record<string, string> };
+export type FormValues = { ok: true; args: JsonValue[]; kwargs: Record<string, JsonValue> } | { ok: false; errors: Record<string, string> };
+
+/** A value as JSON holds it (what the form's fields give: numbers, strings, booleans, parsed JSON). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export class ArgumentForm {
   private fn: FunctionInfo | undefined;
@@ -132,8 +135,8 @@ export class ArgumentForm {
   /** Checks every field against its parameter and, if all are right, returns the call's arguments. */
   values(): FormValues {
     const errors: Record<string, string> = {};
-    const args: unknown[] = [];
-    const kwargs: Record<string, unknown> = {};
+    const args: JsonValue[] = [];
+    const kwargs: Record<string, JsonValue> = {};
     let positionalGap = false;
     for (const parameter of this.fn?.parameters ?? []) {
       const input = this.form.querySelector<HTMLInputElement>(`#${CSS.escape(`arg-${parameter.name}`)}`);
@@ -153,9 +156,9 @@ export class ArgumentForm {
         if (parameter.kind === 'positional' || parameter.kind === 'positional-only') positionalGap = true;
         continue;
       }
-      const value = parsed.value;
-      if (parameter.kind === 'variadic') args.push(...(value as unknown[]));
-      else if (parameter.kind === 'variadic-keyword') Object.assign(kwargs, value);
+      const value = parsed.value as JsonValue;
+      if (parameter.kind === 'variadic') args.push(...(value as JsonValue[]));
+      else if (parameter.kind === 'variadic-keyword') Object.assign(kwargs, value as Record<string, JsonValue>);
       else if (parameter.kind === 'keyword' || (positionalGap && parameter.kind === 'positional')) kwargs[parameter.name] = value;
       else args.push(value);
     }

@@ -3,6 +3,8 @@
  * interactive standard input, cancel), or, where the WebSocket cannot be opened, `POST /exec?wait=false`
  * followed by its Server-Sent Events (live output; no input while it runs). Both call the same handlers.
  */
+// The endpoint's own message types and subprotocol name: the page cannot drift from what the server speaks.
+import { WS_PROTOCOL, type WsClientMessage, type WsJsonValue, type WsServerMessage } from '../../src/server/ws-protocol.js';
 import { API_BASE, api, authHeaders, currentToken, UnauthorizedError } from './api.js';
 
 /** What the page sends to run code. */
@@ -10,8 +12,8 @@ export interface RunRequest {
   language: string;
   code: string;
   functionName?: string;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
+  args?: WsJsonValue[];
+  kwargs?: Record<string, WsJsonValue>;
   files?: Record<string, string>;
   returnFileContents?: boolean;
 }
@@ -58,17 +60,6 @@ export interface Transport {
 }
 
 // ---------------------------------------------------------------------------------------------- WebSocket
-
-/** The server's messages, as the WebSocket endpoint sends them (src/server/ws-protocol.ts). */
-type ServerMessage =
-  | { event: 'execution-started'; requestId: string; executionId: string }
-  | { event: 'execution-output'; executionId: string; type: 'stdout' | 'stderr'; data: string }
-  | { event: 'execution-phase'; executionId: string; phase: string; state: string; elapsedMs?: number; phaseMs?: number }
-  | ({ event: 'execution-complete'; executionId: string } & RunResult)
-  | { event: 'error'; code: string; message: string; requestId?: string; executionId?: string };
-
-/** The subprotocol the endpoint speaks; a second entry `bearer.<token>` carries the token. */
-const WS_PROTOCOL = 'sandbox-executor';
 
 /** Characters a subprotocol name may hold (an HTTP token); another token goes as a query parameter. */
 const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -137,7 +128,7 @@ export class WebSocketTransport implements Transport {
     const run: PendingRun = { handlers, queued: [], done: false };
     this.byRequest.set(requestId, run);
     this.connect().then(
-      (socket) => socket.send(JSON.stringify({ event: 'execute', requestId, ...request })),
+      (socket) => socket.send(JSON.stringify({ event: 'execute', requestId, ...request } satisfies WsClientMessage)),
       (error: Error) => this.finish(run, () => handlers.failed(error.message)),
     );
     const send = (message: object): void => {
@@ -154,9 +145,9 @@ export class WebSocketTransport implements Transport {
   }
 
   private receive(raw: unknown): void {
-    let message: ServerMessage;
+    let message: WsServerMessage;
     try {
-      message = JSON.parse(String(raw)) as ServerMessage;
+      message = JSON.parse(String(raw)) as WsServerMessage;
     } catch {
       return;
     }
@@ -182,7 +173,7 @@ export class WebSocketTransport implements Transport {
     if (!run) return;
     if (message.event === 'execution-output') run.handlers.output(message.type === 'stderr' ? 'stderr' : 'stdout', message.data);
     else if (message.event === 'execution-phase') run.handlers.phase(message.phase, message.state, message.elapsedMs, message.phaseMs);
-    else if (message.event === 'execution-complete') this.finish(run, () => run.handlers.complete(message));
+    else if (message.event === 'execution-complete') this.finish(run, () => run.handlers.complete(message as RunResult));
   }
 
   private finish(run: PendingRun, report: () => void): void {

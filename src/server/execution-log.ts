@@ -4,13 +4,14 @@
  */
 import type { ExecutionPhaseEvent } from '../types.js';
 
-/** An event of one execution, as sent to followers. */
-export type ExecutionEvent =
+/** An event of one execution, as sent to followers, with the time the server recorded it (ms since 1970). */
+export type ExecutionEvent = { timestamp?: number } & (
   | { type: 'execution-output'; id: string; stream: 'stdout' | 'stderr'; data: string }
   /** A phase of the call starts or ends (the library's `ExecutionPhaseEvent`, with the server's id). */
   | ({ type: 'execution-phase'; id: string } & Omit<ExecutionPhaseEvent, 'id'>)
   | { type: 'execution-complete'; id: string; result: Record<string, unknown> }
-  | { type: 'execution-failed'; id: string; error: Record<string, unknown> };
+  | { type: 'execution-failed'; id: string; error: Record<string, unknown> }
+);
 
 interface Entry {
   /** The identity of the client that started it: only the same identity may follow it. */
@@ -55,6 +56,7 @@ export class ExecutionLog {
   record(event: ExecutionEvent): void {
     const entry = this.entries.get(event.id);
     if (!entry || entry.done) return;
+    event.timestamp ??= Date.now();
     if (event.type === 'execution-output') {
       entry.bytes += Buffer.byteLength(event.data);
       if (entry.bytes <= this.maxReplayBytes) entry.events.push(event);

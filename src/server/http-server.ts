@@ -31,6 +31,7 @@ import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
 import { ServerRuns, type RunHooks, type RunStart } from './server-runs.js';
+import { WsEndpoint } from './ws-endpoint.js';
 import type { ExecutionQueue } from '../queue/index.js';
 import { PlaygroundSite } from './playground-site.js';
 import type { StartRequest } from '../types.js';
@@ -102,7 +103,7 @@ export interface SandboxServerOptions {
   headersTimeoutMs?: number;
   /** Most time a client may take to send its whole request, in ms (default 30 000). */
   requestTimeoutMs?: number;
-  /** Most open connections; more are closed at once (default 256). */
+  /** Most open connections, WebSockets included; more are closed at once (default 256). */
   maxConnections?: number;
   /**
    * Serve the web playground (a page to edit code and watch it run) at `playgroundPath`. The page is
@@ -111,6 +112,13 @@ export interface SandboxServerOptions {
   playground?: boolean;
   /** Where the playground is served (default `/`); it must lie outside `basePath`. */
   playgroundPath?: string;
+  /**
+   * Largest WebSocket message in bytes (default: `maxBodyBytes`). A larger one gets an `error` message
+   * (`MESSAGE_TOO_LARGE`); one over twice this closes the socket (code 1009).
+   */
+  maxMessageBytes?: number;
+  /** Runs one WebSocket may have at once (default 4); each also takes one of the server's job slots. */
+  maxRunsPerSocket?: number;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -155,6 +163,22 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
   const playground = options.playground ? new PlaygroundSite(options.playgroundPath ?? '/', base) : undefined;
   const runs = new ServerRuns(slots, log);
+  const sockets = new WsEndpoint({
+    path: `${base}/ws`,
+    guard,
+    runs,
+    log,
+    checkRequest: (body) => checkRequest(body, ceilings, mountRoots),
+    begin: (request) => (hooks) => startExecution(executor, request, hooks),
+    beginInSession: (sessionId) => {
+      throw new HttpError(404, 'SESSION_NOT_FOUND', `No session ${JSON.stringify(sessionId.slice(0, 80))}.`);
+    },
+    unavailable: queue ? 'This server runs calls on a queue: use POST /exec and its /events stream.' : undefined,
+    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes, maxBodyBytes),
+    maxRunsPerSocket: positive('maxRunsPerSocket', options.maxRunsPerSocket, 4),
+    // A client may fall behind by a few runs' worth of output before it is cut.
+    maxBufferedBytes: 4 * ceilings.maxOutputBytes,
+  });
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -281,6 +305,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       });
     },
   );
+  server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
   server.maxConnections = positive('maxConnections', options.maxConnections, 256);
 
   return {
@@ -304,6 +329,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     },
     async close(): Promise<void> {
       runs.cancelAll('the server is closing');
+      sockets.close();
       for (const res of streams) res.end();
       streams.clear();
       log.clear();
@@ -317,10 +343,10 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
 }
 
 /**
- * Starts a call or a script with the executor's `start()`: standard input stays open for writes when the
- * run is interactive (the caller ends it otherwise, right after the request's `stdin`).
+ * Starts a call or a script with the executor's `start()`, whose standard input stays open for writes
+ * (the run ends it at once unless it is interactive).
  */
-export function startExecution(executor: SandboxExecutor, request: StartRequest, hooks: RunHooks): RunStart {
+function startExecution(executor: SandboxExecutor, request: StartRequest, hooks: RunHooks): RunStart {
   const execution = executor.start({ ...request, ...hooks });
   // Nobody iterates the handle: draining its events keeps them from piling up while the program runs.
   void (async () => {

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
+// Functions handed to page.evaluate run in the page; these tests are compiled without the DOM's types.
+declare const document: any;
+declare const window: any;
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Chromium's executable: `CHROMIUM_PATH`, else Debian's `chromium` (or `chromium-browser`) on the PATH. */
@@ -84,8 +88,8 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   page.on('pageerror', (error) => problems.errors.push(error.message));
   await page.exposeFunction('__reportCspViolation', (text: string) => problems.cspViolations.push(text));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation(`${event.violatedDirective} ${event.blockedURI}`);
+    document.addEventListener('securitypolicyviolation', (event: any) => {
+      window.__reportCspViolation(`${event.violatedDirective} ${event.blockedURI}`);
     });
   });
   await page.goto(url);

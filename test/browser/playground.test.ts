@@ -21,6 +21,14 @@ import {
   type ServeProcess,
 } from './browser.js';
 
+// Functions handed to page.evaluate run in the page; these tests are compiled without the DOM's types.
+declare const document: any;
+declare const window: any;
+declare const MutationObserver: any;
+declare const sessionStorage: any;
+declare const localStorage: any;
+declare const location: any;
+
 describe.skipIf(!CHROMIUM)(CHROMIUM ? 'the playground in Chromium' : `the playground in Chromium (skipped: ${SKIP_REASON})`, () => {
   let browser: Browser;
   let serve: ServeProcess;
@@ -266,7 +274,7 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? 'the playground in Chromium' : `the playgr
       [...document.querySelectorAll('button, select, input, textarea, [contenteditable="true"]')]
         .concat([...document.getElementById('editor')!.shadowRoot!.querySelectorAll('[contenteditable="true"]')])
         .filter((control) => {
-          const element = control as HTMLInputElement;
+          const element = control;
           const labelled =
             element.labels?.length || element.getAttribute('aria-label') || element.getAttribute('aria-labelledby') || element.textContent?.trim();
           return !labelled && element.type !== 'hidden';
