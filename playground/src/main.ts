@@ -419,7 +419,10 @@ async function run(): Promise<void> {
         }
       },
     });
-    if (running?.interactive) {
+    // A call gets no input while it runs: its input ends at once (a C call would otherwise wait for the
+    // end of an input nobody writes). A script's stays open for the input box.
+    if (state.mode === 'function') running.end();
+    else if (running.interactive) {
       ui.stdinForm.hidden = false;
       ui.stdin.value = '';
     }

@@ -74,6 +74,16 @@ export function startServe(args: string[] = [], env: Record<string, string> = {}
   });
 }
 
+/**
+ * How long a step may wait before the test gives up: a safety net, not a measure (loading the C toolchain
+ * takes seconds, more on a loaded machine). Below the tests' own time limit, so that the failure names the
+ * step.
+ */
+export const PAGE_WAIT_MS = 100_000;
+
+/** The time limit of a browser test: a first call in a language loads its runtime. */
+export const BROWSER_TEST_TIMEOUT_MS = 150_000;
+
 /** What went wrong in a page that the test did not ask for. */
 export interface PageProblems {
   errors: string[];
@@ -84,6 +94,7 @@ export interface PageProblems {
 export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: PageProblems }> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
+  page.setDefaultTimeout(PAGE_WAIT_MS);
   const problems: PageProblems = { errors: [], cspViolations: [] };
   page.on('pageerror', (error) => problems.errors.push(error.message));
   await page.exposeFunction('__reportCspViolation', (text: string) => problems.cspViolations.push(text));
