@@ -122,6 +122,23 @@ describe('the playground served by createSandboxServer({ playground: true })', (
   });
 });
 
+describe('the package', () => {
+  it('ships the built page (dist/playground) and no screenshot', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const files = (JSON.parse(listing) as { files: { path: string }[] }[])[0].files.map((file) => file.path);
+    const built = files.filter((file) => file.startsWith('dist/playground/'));
+    expect(built).toContain('dist/playground/index.html');
+    expect(built.filter((file) => file.endsWith('.css'))).toHaveLength(1);
+    expect(built.filter((file) => file.startsWith('dist/playground/chunks/')).length).toBeGreaterThan(0);
+    expect(files.filter((file) => file.startsWith('docs/images/') || file.startsWith('playground/'))).toEqual([]);
+  });
+});
+
 describe('where the playground is served', () => {
   it('at playgroundPath, telling the page where the API is', async () => {
     const server = createSandboxServer({ playground: true, playgroundPath: '/play', basePath: '/v1/sandbox', maxConcurrentJobs: 1 });
