@@ -230,8 +230,8 @@ describe.skipIf(!CHROMIUM)(
         await page.click('#run');
         expect(await waitForEnd(page)).toEqual({ status: 'success', error: '' });
         expect(await page.textContent('#output')).toBe('with the token\n');
-      // The WebSocket took the token too (as a subprotocol entry: browsers cannot set its headers).
-      expect(await page.textContent('#transport')).toContain('WebSocket');
+        // The WebSocket took the token too (as a subprotocol entry: browsers cannot set its headers).
+        expect(await page.textContent('#transport')).toContain('WebSocket');
         // In this tab's session storage; nowhere a link or another tab would carry it.
         expect(
           await page.evaluate(() => [sessionStorage.getItem('sandbox-executor-token'), localStorage.length, location.href.includes('tab-secret')]),
