@@ -16,7 +16,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { ExecutorClosedError, InvalidRequestError, PayloadTooLargeError, QueueFullError, SandboxError } from '../errors.js';
+import {
+  ExecutorClosedError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  QueueFullError,
+  SandboxError,
+  SessionClosedError,
+  SessionLimitError,
+} from '../errors.js';
 import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { SandboxExecutor } from '../executor.js';
 import { SUPPORTED_LANGUAGES } from '../languages/registry.js';
@@ -30,7 +38,8 @@ import type { MountRoot } from '../fs/fs-types.js';
 import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
-import { ServerRuns, type RunHooks, type RunStart } from './server-runs.js';
+import { ServerRuns, type RunHooks, type RunStart, type ServerRun } from './server-runs.js';
+import { HttpSessions } from './http-sessions.js';
 import { WsEndpoint } from './ws-endpoint.js';
 import type { ExecutionQueue } from '../queue/index.js';
 import { PlaygroundSite } from './playground-site.js';
@@ -119,6 +128,14 @@ export interface SandboxServerOptions {
   maxMessageBytes?: number;
   /** Runs one WebSocket may have at once (default 4); each also takes one of the server's job slots. */
   maxRunsPerSocket?: number;
+  /** Sessions (and contexts) open at once through `POST /sessions` (default 16); one more gets 503. */
+  maxSessions?: number;
+  /** Sessions one token may have open at once (default 4); one more gets 429. */
+  maxSessionsPerToken?: number;
+  /** Longest `maxLifetimeMs` of a session, also its default, in ms (default 3 600 000); more is refused with 400. */
+  maxSessionLifetimeMs?: number;
+  /** Longest `idleTimeoutMs` of a session, in ms (default 600 000; the default idle timeout is 60 000 or this); more is refused with 400. */
+  maxSessionIdleMs?: number;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -163,6 +180,12 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
   const playground = options.playground ? new PlaygroundSite(options.playgroundPath ?? '/', base) : undefined;
   const runs = new ServerRuns(slots, log);
+  const sessions = new HttpSessions(executor, ceilings, {
+    maxSessions: positive('maxSessions', options.maxSessions, 16),
+    maxSessionsPerToken: positive('maxSessionsPerToken', options.maxSessionsPerToken, 4),
+    maxSessionLifetimeMs: positive('maxSessionLifetimeMs', options.maxSessionLifetimeMs, 3_600_000),
+    maxSessionIdleMs: positive('maxSessionIdleMs', options.maxSessionIdleMs, 600_000),
+  });
   const sockets = new WsEndpoint({
     path: `${base}/ws`,
     guard,
@@ -170,9 +193,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     log,
     checkRequest: (body) => checkRequest(body, ceilings, mountRoots),
     begin: (request) => (hooks) => startExecution(executor, request, hooks),
-    beginInSession: (sessionId) => {
-      throw new HttpError(404, 'SESSION_NOT_FOUND', `No session ${JSON.stringify(sessionId.slice(0, 80))}.`);
-    },
+    beginInSession: (sessionId, identity, { language: _language, ...body }) => sessions.beginExec(sessionId, identity, body),
     unavailable: queue ? 'This server runs calls on a queue: use POST /exec and its /events stream.' : undefined,
     maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes, maxBodyBytes),
     maxRunsPerSocket: positive('maxRunsPerSocket', options.maxRunsPerSocket, 4),
@@ -198,7 +219,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     if (req.method === 'OPTIONS') {
       // A browser's preflight, for an origin allowed above.
       res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-methods': 'GET, POST, DELETE',
         'access-control-allow-headers': 'content-type, authorization',
         'access-control-max-age': '600',
       });
@@ -229,38 +250,65 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
             "This server runs calls on a queue, whose workers call functions: name the function (functionName), or send kind 'call'.",
           );
         }
-        const answer = await execThroughQueue(queue, request, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
+        const { kind: _kind, ...call } = request;
+        const answer = await execThroughQueue(queue, call, background, res, (id) => `${base}/exec/${encodeURIComponent(id)}/events`);
         return sendJson(res, answer.status, answer.body);
       }
       // Refused now (503), while the client is still waiting for an answer, rather than accepted and failed later.
-      const run = runs.start(verdict.identity, (hooks) => startExecution(executor, request, hooks), false);
-      if (background) return sendJson(res, 202, { id: run.id, events: `${base}/exec/${run.id}/events` });
-      // A client that goes away while waiting does not need its call any more.
-      const onClose = (): void => {
-        if (!res.writableFinished) run.cancel('the HTTP client disconnected');
-      };
-      res.on('close', onClose);
-      try {
-        const result = await run.done;
-        return sendJson(res, 200, { id: run.id, ...result });
-      } finally {
-        res.off('close', onClose);
+      return respondWithRun(
+        runs.start(verdict.identity, (hooks) => startExecution(executor, request, hooks), false),
+        url,
+        res,
+      );
+    }
+    if (route === '/sessions') {
+      requireMethod(req, 'POST');
+      requireJsonBody(req);
+      if (queue) throw new HttpError(501, 'NOT_IMPLEMENTED', 'This server runs calls on a queue, whose workers keep no sessions.');
+      return sendJson(res, 201, await sessions.create(verdict.identity, await readJson(req, maxBodyBytes)));
+    }
+    const session = /^\/sessions\/([^/]+)(\/exec)?$/.exec(route);
+    if (session) {
+      const id = decodePathPart(session[1]);
+      if (session[2] === undefined) {
+        if (req.method === 'DELETE') {
+          await sessions.delete(id, verdict.identity);
+          res.writeHead(204, { 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
+        requireMethod(req, 'GET');
+        return sendJson(res, 200, sessions.get(id, verdict.identity));
       }
+      requireMethod(req, 'POST');
+      requireJsonBody(req);
+      const begin = sessions.beginExec(id, verdict.identity, await readJson(req, maxBodyBytes));
+      return respondWithRun(runs.start(verdict.identity, begin, false), url, res);
     }
     const events = /^\/exec\/([^/]+)\/events$/.exec(route);
     if (events) {
       requireMethod(req, 'GET');
-      let id: string;
-      try {
-        id = decodeURIComponent(events[1]);
-      } catch {
-        throw new HttpError(400, 'BAD_REQUEST', 'The execution id in the path is not validly escaped.');
-      }
+      const id = decodePathPart(events[1]);
       if (queue) return followQueuedCall(queue, id, res, streams);
       if (!log.has(id, verdict.identity)) throw new HttpError(404, 'EXECUTION_NOT_FOUND', `No execution ${id} (it may have ended more than a while ago).`);
       return followEvents(res, id);
     }
     throw new HttpError(404, 'NOT_FOUND', `No route ${path}.`);
+  };
+
+  /** Answers with a run's result, or at once with its id (`?wait=false`); a client that leaves cancels it. */
+  const respondWithRun = async (run: ServerRun, url: URL, res: ServerResponse): Promise<void> => {
+    if (url.searchParams.get('wait') === 'false') return sendJson(res, 202, { id: run.id, events: `${base}/exec/${run.id}/events` });
+    // A client that goes away while waiting does not need its run any more.
+    const onClose = (): void => {
+      if (!res.writableFinished) run.cancel('the HTTP client disconnected');
+    };
+    res.on('close', onClose);
+    try {
+      return sendJson(res, 200, { id: run.id, ...(await run.done) });
+    } finally {
+      res.off('close', onClose);
+    }
   };
 
   const followEvents = (res: ServerResponse, id: string): void => {
@@ -330,6 +378,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     async close(): Promise<void> {
       runs.cancelAll('the server is closing');
       sockets.close();
+      await sessions.closeAll();
       for (const res of streams) res.end();
       streams.clear();
       log.clear();
@@ -357,6 +406,14 @@ function startExecution(executor: SandboxExecutor, request: StartRequest, hooks:
     }
   })();
   return { result: execution.result, write: (data) => execution.write(data), end: () => execution.end() };
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'The id in the path is not validly escaped.');
+  }
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {
@@ -390,7 +447,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, method = '
 function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
   if (error instanceof PayloadTooLargeError) return 413;
-  if (error instanceof QueueFullError || error instanceof ExecutorClosedError) return 503;
+  if (error instanceof QueueFullError || error instanceof ExecutorClosedError || error instanceof SessionLimitError) return 503;
+  if (error instanceof SessionClosedError) return 410;
   // The queue adapter's errors, known by code (the server does not load the queue's module).
   if (error instanceof SandboxError && error.code === 'QUEUE_REQUEST_TOO_LARGE') return 413;
   if (error instanceof SandboxError && error.code === 'QUEUE_CLOSED') return 503;

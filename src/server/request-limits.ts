@@ -69,12 +69,7 @@ export async function checkRequest(
   if (timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs > ceilings.maxTimeoutMs)) request.timeoutMs = ceilings.maxTimeoutMs;
   atMost('memoryLimitMb', request.memoryLimitMb, ceilings.maxMemoryLimitMb, 'maxMemoryLimitMb');
   atMost('maxOutputBytes', request.maxOutputBytes, ceilings.maxOutputBytes, 'maxOutputBytes');
-  if (request.files !== null && typeof request.files === 'object' && !Array.isArray(request.files)) {
-    let bytes = 0;
-    for (const content of Object.values(request.files))
-      bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
-    atMost('files', bytes, ceilings.maxFsBytes, 'maxFsBytes');
-  }
+  atMost('files', filesBytes(request.files), ceilings.maxFsBytes, 'maxFsBytes');
   const sync = request.sync as { mode?: string } | undefined;
   if (sync && typeof sync === 'object' && sync.mode === 'manual') {
     throw new InvalidRequestError('sync.mode', "sync.mode 'manual' needs the result object in the same process; use 'auto', 'none' or dryRun over HTTP.");
@@ -116,8 +111,17 @@ async function checkMounts(mounts: unknown, ceilings: RequestCeilings, mountRoot
 /** The library's default `maxTotalBytes` of a mount. */
 const DEFAULT_MOUNT_TOTAL_BYTES = 128 * 1024 * 1024;
 
+/** The total size of a request's `files` (0 when it has none or they are malformed: the library refuses those). */
+export function filesBytes(files: unknown): number {
+  if (files === null || typeof files !== 'object' || Array.isArray(files)) return 0;
+  let bytes = 0;
+  for (const content of Object.values(files))
+    bytes += typeof content === 'string' ? Buffer.byteLength(content) : content instanceof Uint8Array ? content.byteLength : 0;
+  return bytes;
+}
+
 /** @throws HttpError 400 when a numeric field is above the server's ceiling */
-function atMost(field: string, value: unknown, limit: number, option: string): void {
+export function atMost(field: string, value: unknown, limit: number, option: string): void {
   if (typeof value === 'number' && value > limit) {
     throw new HttpError(400, 'OVER_SERVER_LIMIT', `${field} is ${value}, over this server's limit of ${limit} (${option}).`, {}, { field, limit });
   }

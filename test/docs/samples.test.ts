@@ -60,6 +60,9 @@ beforeAll(async () => {
   await mkdir(join(dir, 'node_modules', '@types'), { recursive: true });
   await symlink(ROOT, join(dir, 'node_modules', 'sandbox-executor'), 'dir');
   await symlink(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+  // The WebSocket clients of docs/server.md use `ws` (Node 20 has no WebSocket of its own).
+  await symlink(join(ROOT, 'node_modules', 'ws'), join(dir, 'node_modules', 'ws'), 'dir');
+  await symlink(join(ROOT, 'node_modules', '@types', 'ws'), join(dir, 'node_modules', '@types', 'ws'), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'doc-samples', private: true, type: 'module' }));
   for (const sample of samples) {
     const name = fileOf(sample.location);
