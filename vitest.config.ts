@@ -19,9 +19,16 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/docs/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
+            'test/docs/**/*.test.ts',
+            'examples/**/*.test.ts',
+            'test/browser/**/*.test.ts',
+          ],
           // Worker threads start from dist/worker.js, so the package is built once before any test runs.
-          globalSetup: ['test/helpers/build-once.ts'],
+          // The playground's page is built after it (tsup empties dist/).
+          globalSetup: ['test/helpers/build-once.ts', 'test/browser/build-playground.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

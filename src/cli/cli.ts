@@ -2,6 +2,7 @@
  * The `sandbox-executor` command: run a function from a file, describe a file's functions, or serve the
  * HTTP adapter.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -76,7 +77,8 @@ Prints the callable functions of <file> with their parameters and a JSON Schema 
   serve: `Usage: sandbox-executor serve [options]
 
 Starts the HTTP adapter: POST /api/sandbox/exec, GET /api/sandbox/exec/<id>/events (Server-Sent Events),
-POST /api/sandbox/describe, GET /api/sandbox/languages, GET /api/sandbox/health.
+POST /api/sandbox/describe, GET /api/sandbox/languages, GET /api/sandbox/health; and the playground, a
+web page to edit code and watch it run, at /.
 
 Options:
   --port <n>                 port (default 3000; 0 picks a free one)
@@ -97,6 +99,9 @@ Options:
   --max-jobs <n>             calls run at once (default: the number of CPU cores)
   --max-pending <n>          calls that may wait; more get 503 at once (default 32)
   --max-connections <n>      open connections (default 256)
+  --open                     open the playground in the default web browser
+  --playground-path <path>   serve the playground at <path> (default /)
+  --no-playground            do not serve the playground (the API alone)
   -h, --help                 show this help
 `,
 };
@@ -111,6 +116,10 @@ export interface CommandIO {
   stdin?: NodeJS.ReadableStream;
   /** @internal How long a phase lasts before the progress line shows it (default 500 ms; tests pass 0). */
   progressDelayMs?: number;
+  /** @internal Opens a URL in a web browser (`serve --open`; default: the platform's opener). Tests pass their own. */
+  openUrl?: (url: string) => void;
+  /** @internal Resolves to stop `serve` (default: SIGINT or SIGTERM). */
+  stopSignal?: Promise<void>;
 }
 
 /** Runs the command line; resolves with the exit code. */
@@ -361,7 +370,7 @@ async function describeCommand(args: readonly string[], io: { stdout: NodeJS.Wri
   return EXIT.ok;
 }
 
-async function serveCommand(args: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -379,6 +388,9 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
     'max-jobs': { type: 'string' },
     'max-pending': { type: 'string' },
     'max-connections': { type: 'string' },
+    open: { type: 'boolean' },
+    'playground-path': { type: 'string' },
+    'no-playground': { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(HELP.serve);
@@ -394,6 +406,9 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
       `--host ${host} is reachable from other machines, and anyone who can reach it could run code here. Give a token with --token <secret> or SANDBOX_EXECUTOR_TOKEN, or pass --insecure if something in front of the server already authenticates.`,
     );
   }
+  const playground = !values['no-playground'];
+  if (!playground && (values.open || values['playground-path'] !== undefined))
+    throw new UsageError(`--no-playground excludes ${values.open ? '--open' : '--playground-path'}.`);
   const maxPending = values['max-pending'] === undefined ? undefined : Number(values['max-pending']);
   if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0))
     throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
@@ -410,6 +425,8 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
     maxConcurrentJobs: number(values['max-jobs'], '--max-jobs'),
     maxPendingJobs: maxPending,
     maxConnections: number(values['max-connections'], '--max-connections'),
+    playground,
+    playgroundPath: values['playground-path'],
     allowedMountRoots: [
       ...(values['allow-mount'] ?? []).map((dir) => resolve(dir)),
       ...(values['allow-mount-write'] ?? []).map((dir) => ({ path: resolve(dir), operations: ['read', 'create', 'modify'] as const })),
@@ -418,6 +435,13 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
   const address = await server.listen(port, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`sandbox-executor listening on http://${shown}:${address.port}/api/sandbox${token ? ' (requests need the token)' : ''}\n`);
+  if (playground) {
+    // A browser on this machine reaches an unspecified address (0.0.0.0, ::) through loopback.
+    const browserHost = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : shown;
+    const page = `http://${browserHost}:${address.port}${playgroundPathOf(values['playground-path'])}`;
+    io.stdout.write(`playground: ${page}\n`);
+    if (values.open) (io.openUrl ?? openInBrowser)(page);
+  }
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -426,6 +450,21 @@ async function serveCommand(args: readonly string[], io: { stdout: NodeJS.Writab
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    void io.stopSignal?.then(stop);
   });
   return EXIT.ok;
+}
+
+function playgroundPathOf(path: string | undefined): string {
+  if (path === undefined) return '/';
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+/** Opens `url` with the platform's opener; says so on stderr when there is none. */
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+  child.on('error', () => process.stderr.write(`sandbox-executor: could not start ${command} to open a browser; open ${url} yourself.\n`));
+  child.unref();
 }

@@ -42,6 +42,7 @@ import { ServerRuns, type RunHooks, type RunStart, type ServerRun } from './serv
 import { HttpSessions } from './http-sessions.js';
 import { WsEndpoint } from './ws-endpoint.js';
 import type { ExecutionQueue } from '../queue/index.js';
+import { PlaygroundSite } from './playground-site.js';
 import type { StartRequest } from '../types.js';
 
 export type { MountRoot } from '../fs/fs-types.js';
@@ -114,6 +115,13 @@ export interface SandboxServerOptions {
   /** Most open connections, WebSockets included; more are closed at once (default 256). */
   maxConnections?: number;
   /**
+   * Serve the web playground (a page to edit code and watch it run) at `playgroundPath`. The page is
+   * public; the API calls it makes carry the token and pass every check. Default false (`serve`: true).
+   */
+  playground?: boolean;
+  /** Where the playground is served (default `/`); it must lie outside `basePath`. */
+  playgroundPath?: string;
+  /**
    * Largest WebSocket message in bytes (default: `maxBodyBytes`). A larger one gets an `error` message
    * (`MESSAGE_TOO_LARGE`); one over twice this closes the socket (code 1009).
    */
@@ -170,6 +178,7 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     positive('maxPendingJobs', options.maxPendingJobs, 32, 0),
   );
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
+  const playground = options.playground ? new PlaygroundSite(options.playgroundPath ?? '/', base) : undefined;
   const runs = new ServerRuns(slots, log);
   const sessions = new HttpSessions(executor, ceilings, {
     maxSessions: positive('maxSessions', options.maxSessions, 16),
@@ -200,6 +209,8 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     } catch {
       throw new HttpError(400, 'BAD_REQUEST', 'The request target is not a valid URL.');
     }
+    // The page is public (it holds no secret); the API it calls is not.
+    if (playground && url.pathname !== base && !url.pathname.startsWith(`${base}/`) && playground.serve(req, res, url.pathname)) return;
     const verdict = guard.check(req);
     if (verdict.corsOrigin !== undefined) {
       res.setHeader('access-control-allow-origin', verdict.corsOrigin);
