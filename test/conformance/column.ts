@@ -56,7 +56,12 @@ export interface ConformanceColumn {
    * exactly: `kindOf`, code defining `wire_kind(value)`, which names the kind (`WireKind`) the proxy read a
    * value as (absent when the language cannot tell); `skip`, the vectors it cannot hold, each with why.
    */
-  wireVectors: { kindOf?: string; skip?: Readonly<Record<string, string>> };
+  wireVectors: {
+    kindOf?: string;
+    skip?: Readonly<Record<string, string>>;
+    /** The language's values are scalars: a list or an object of vectors cannot come back as one (SQL). */
+    scalarsOnly?: boolean;
+  };
 }
 
 /**

@@ -74,6 +74,8 @@ export const column: ConformanceColumn = {
     runs: 60,
   },
   wireVectors: {
+    // A list or an object binds as its JSON text (SCALARS_ONLY): the vectors travel one at a time.
+    scalarsOnly: true,
     // SQLite's own name for what a parameter was bound as, in the table's words.
     kindOf: "-- name: wire_kind$\nSELECT CASE typeof(?1) WHEN 'real' THEN 'float' WHEN 'text' THEN 'string' WHEN 'blob' THEN 'bytes' ELSE typeof(?1) END;\n",
     skip: {
