@@ -83,16 +83,6 @@ void sbx_return_double(double value) { sbx_write_double(sbx_begin_result(), valu
 void sbx_return_float(float value) { sbx_write_float(sbx_begin_result(), value); sbx_end_result(); }
 void sbx_return_cstring(const char *text) { sbx_write_cstring(sbx_begin_result(), text); sbx_end_result(); }
 
-/*
- * Reads what is left of standard input (user input the code did not read) up to its end before the
- * program exits, so that none of this call's input is still on its way to the sandbox afterwards.
- */
-static void drain_input(void) {
-  static unsigned char rest[4096];
-  while (read(0, rest, sizeof rest) > 0) {
-  }
-}
-
 /* --- errors raised by the user's code ------------------------------------------------------------------ */
 
 /* The user's file name as the dispatcher includes it (a path relative to the compiler's directory). */
@@ -122,9 +112,8 @@ static _Noreturn void fail_and_exit(const char *type, const char *message, const
   name = name ? name + 1 : (file ? file : "?");
   char *traceback = format_text("%s:%d: in %s(): %s: %s\n", name, line, function ? function : "?", type, message);
   sbx_fail(type, message, traceback, is_user_file(file) ? line : 0);
-  /* In a session, reading on would take the next call's request: the host sends it once the program
-     reads again after its answer. */
-  if (current_mode != SBX_SIP_PERSISTENT) drain_input();
+  /* Input the code did not read is left unread: the host drops what arrives for a job that has ended
+     (control messages name their job), and a call started with start() must not wait for end(). */
   _Exit(1);
 }
 

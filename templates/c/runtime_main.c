@@ -83,7 +83,6 @@ int main(int argc, char **argv) {
     free(body);
     if (header[0] != SBX_SIP_PERSISTENT) break;
   }
-  drain_input();
   /* The result is sent and user output flushed: skip atexit handlers and destructors. */
   flush_user_streams();
   _Exit(0);

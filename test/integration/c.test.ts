@@ -281,6 +281,13 @@ sandbox_json broken_json(void) { return "[1, 2"; }
     expect(broken.error?.message).toContain('broken_json() returned a sandbox_json that is not valid JSON');
   });
 
+  it('a call started with start() ends when it returns, without waiting for the end of its input', async () => {
+    const execution = executor.start({ language: 'c', code: 'int twice(int n) { return 2 * n; }', functionName: 'twice', args: [21], timeoutMs: 60_000 });
+    // end() is never called: the call must not wait for it (it would end as a timeout).
+    const result = await execution.result;
+    expect(result).toMatchObject({ status: 'success', result: 42 });
+  });
+
   it('stops an endless loop at the time limit', async () => {
     const r = await executor.invoke({ language: 'c', code: RUNTIME, functionName: 'spin', timeoutMs: 500 });
     expect(r.status).toBe('timeout');
