@@ -65,6 +65,8 @@ export const REQUEST_KEYS = {
   kind: true,
   compileTimeoutMs: true,
   onPhase: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
 
 /** Keys of a script (`run()`, and `start()` or `stream()` with `kind: 'script'`). */
@@ -92,6 +94,8 @@ export const SCRIPT_REQUEST_KEYS = {
   kind: true,
   compileTimeoutMs: true,
   onPhase: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof ScriptRequest, true>;
 
 /** Keys of `createContext()`. */
@@ -106,6 +110,8 @@ export const CONTEXT_OPTION_KEYS = {
   memoryLimitMb: true,
   maxOutputBytes: true,
   maxResultBytes: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof ContextOptions, true>;
 
 /** Keys of the options of a snippet (`context.run(code, options)`). */
@@ -131,6 +137,8 @@ export const SESSION_OPTION_KEYS = {
   returnFileContents: true,
   beforeSync: true,
   afterSync: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof SessionOptions, true>;
 
 /** Keys of a call on a session (`session.invoke()`). */

@@ -7,7 +7,7 @@
 # Start-up cost matters (a fresh interpreter per call), so this file imports only built-in modules:
 # `json` and `re` alone would add ~100 ms. JSON is handled by the C accelerator `_json`.
 #
-# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, and the
+# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, {{SETUP_PATH}}, and the
 # proxy contract of src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 import sys
@@ -22,6 +22,8 @@ import _ast
 USER_CODE_PATH = "{{USER_CODE_PATH}}"
 USER_FILENAME = "{{USER_FILENAME}}"
 USER_MODULE = "{{USER_MODULE}}"
+# A template's setup code, run once before the first request when the file exists.
+SETUP_PATH = "{{SETUP_PATH}}"
 WORKDIR = "{{WORKDIR}}"
 
 RESULT_DEVICE = "{{RESULT_DEVICE}}"
@@ -643,12 +645,23 @@ def _safe_repr(value):
         return "<%s object>" % _type_name(value)
 
 
+def _run_setup():
+    # Packages are on sys.path already (PYTHONPATH); what setup imports stays in sys.modules for the calls.
+    try:
+        with open(SETUP_PATH, "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return
+    exec(compile(source, "setup.py", "exec"), {"__name__": "__setup__", "__builtins__": builtins})
+
+
 def _main():
     try:
         posix.chdir(WORKDIR)
     except OSError:
         pass
     sys.path.insert(0, WORKDIR)
+    _run_setup()
     while True:
         mode, body = _read_frame()
         if mode is None:

@@ -6,12 +6,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OutputRingWriter } from '../output-ring.js';
 import type { HostMessage, WorkerBootData, WorkerMessage, RuntimeId } from '../worker-protocol.js';
 import { ControlLink } from './control-link.js';
+import { buildReadOnlyTree, type VDir } from '../vfs/virtual-fs.js';
 import { buildRuntime, runJob, type LoadedRuntime } from './run-job.js';
 
 const boot = workerData as WorkerBootData;
 const link = new ControlLink(boot.control, boot.signal);
 const ring = new OutputRingWriter(boot.ring);
 const runtimes = new Map<RuntimeId, LoadedRuntime>();
+/** Read-only layers (packages) by id: built once, attached to every run that uses them. */
+const layers = new Map<string, VDir>();
 // Compiled programs arrive with each run; keep the most recent few (most recently used last).
 const MAX_PROGRAMS = 8;
 
@@ -28,21 +31,25 @@ parentPort!.on('message', (message: HostMessage) => {
       }
       runtimes.set(message.runtime, buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
       return;
+    case 'layer':
+      if (!layers.has(message.layer.id)) layers.set(message.layer.id, buildReadOnlyTree(message.layer.files, message.layer.dirs));
+      return;
     case 'run': {
       const runtime = runtimes.get(message.job.runtime);
       let reply: WorkerMessage;
-      if (!runtime) {
+      const missingLayer = message.job.layers?.find((mount) => !layers.has(mount.id));
+      if (!runtime || missingLayer) {
         reply = {
           type: 'done',
           jobId: message.job.jobId,
-          end: { kind: 'failed', message: `Runtime ${message.job.runtime} is not loaded` },
+          end: { kind: 'failed', message: missingLayer ? `Package layer ${missingLayer.id} is not loaded` : `Runtime ${message.job.runtime} is not loaded` },
           memoryBytes: 0,
           memoryAtLimit: false,
           fsBytesWritten: 0,
           fsFilesWritten: 0,
         };
       } else {
-        reply = runJob(message.job, runtime, link, ring);
+        reply = runJob(message.job, runtime, link, ring, layers);
       }
       // Leftover control messages (for example stdin the program never read) must not leak into the next run.
       link.drain();
