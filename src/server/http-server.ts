@@ -7,6 +7,8 @@
  * - `GET {base}/exec/{id}/events`: `execution-phase` and `execution-output` events while the call runs,
  *   then `execution-complete` (or `execution-failed`); a late follower gets what happened so far first.
  * - `POST {base}/describe`, `GET {base}/languages`, `GET {base}/health`.
+ * - `GET {base}/templates`: the templates requests may name (`template`); only the operator defines them
+ *   (`templates` option, `serve --templates`), never a client.
  *
  * Safe to expose (see docs/server.md): HTTP clients are not trusted. Every request is checked for its
  * Host, Origin and token (request-guard.ts); limits a client chooses are capped by the server's ceilings
@@ -17,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import { ExecutorClosedError, InvalidRequestError, PayloadTooLargeError, QueueFullError, SandboxError } from '../errors.js';
 import { ExecutionCancelledError } from '../result/execution-errors.js';
 import { SandboxExecutor } from '../executor.js';
@@ -28,6 +31,7 @@ import { JobSlots } from './job-slots.js';
 import { errorToJson, resultToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import type { MountRoot } from '../fs/fs-types.js';
+import type { TemplateDefinition, TemplateInfo } from '../types.js';
 import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
@@ -100,6 +104,12 @@ export interface SandboxServerOptions {
   requestTimeoutMs?: number;
   /** Most open connections; more are closed at once (default 256). */
   maxConnections?: number;
+  /**
+   * Templates defined on the executor when the server starts (`listen()` waits for them, and rejects with
+   * PackageError for a package that cannot be used). Requests name them with `template`; clients can
+   * neither define templates nor send `packages` (host paths are the operator's).
+   */
+  templates?: Readonly<Record<string, TemplateDefinition>>;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -142,6 +152,9 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     positive('maxPendingJobs', options.maxPendingJobs, 32, 0),
   );
   const log = new ExecutionLog(options.retainMs ?? 60_000, 4 * MIB);
+  const templatesReady = Promise.all(Object.entries(options.templates ?? {}).map(([name, definition]) => executor.defineTemplate(name, definition)));
+  // Awaited by listen() and by every request; a failure is reported there.
+  templatesReady.catch(() => undefined);
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -172,6 +185,11 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
 
     if (route === '/health') return sendJson(res, 200, queue ? { ok: true, queue: await queue.counts() } : { ok: true, status: executor.status() }, req.method);
     if (route === '/languages') return sendJson(res, 200, { languages: SUPPORTED_LANGUAGES }, req.method);
+    await templatesReady;
+    if (route === '/templates') {
+      requireMethod(req, 'GET');
+      return sendJson(res, 200, { templates: executor.templates().map(publicTemplate) }, req.method);
+    }
     if (route === '/describe') {
       requireMethod(req, 'POST');
       requireJsonBody(req);
@@ -301,13 +319,13 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
           ),
         );
       }
-      return new Promise((resolveListen, reject) => {
+      return templatesReady.then(() => new Promise((resolveListen, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
           resolveListen(server.address() as AddressInfo);
         });
-      });
+      }));
     },
     async close(): Promise<void> {
       for (const res of streams) res.end();
@@ -320,6 +338,20 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
       if (ownsExecutor) await executor.close();
     },
   };
+}
+
+/** What a client may see of a template: no host paths and no environment values (they are the operator's). */
+function publicTemplate(template: TemplateInfo): Record<string, unknown> {
+  const shown: Record<string, unknown> = {
+    name: template.name,
+    language: template.language,
+    packages: template.packages.map((path) => basename(path)),
+    files: template.files,
+    env: Object.keys(template.env),
+    limits: template.limits,
+  };
+  if (template.setup !== undefined) shown.setup = template.setup;
+  return shown;
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {

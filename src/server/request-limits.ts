@@ -37,6 +37,8 @@ const ACCEPTED_FIELDS = new Set([
   'validateArgs',
   // At most the executor's compileTimeoutMs (the executor refuses more): a client can only lower it.
   'compileTimeoutMs',
+  // A template the operator defined (its packages and setup are the operator's).
+  'template',
 ]);
 
 /**
@@ -54,6 +56,13 @@ export async function checkRequest(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
+    if (key === 'packages') {
+      throw new HttpError(
+        403,
+        'PACKAGES_NOT_ALLOWED',
+        'packages name folders of the server, which clients do not choose: use a template the operator defined (GET /templates lists them) with "template".',
+      );
+    }
     if (!ACCEPTED_FIELDS.has(key)) throw new InvalidRequestError(key, `Unknown field ${JSON.stringify(key)}.`);
     request[key] = value;
   }

@@ -19,7 +19,7 @@ export interface RealPackages {
   /** Code defining `render(date, text)`: a date library and a text library at work. */
   code: string;
   /** What `render('2024-05-01', 'Hi *there*')` returns. */
-  expected: unknown;
+  expected: unknown[];
 }
 
 export const REAL_PACKAGES: RealPackages[] = [
