@@ -111,6 +111,40 @@ describe('Ruby and PHP packages', () => {
   });
 });
 
+describe('C and C++ packages', () => {
+  const packages = [`${fixtures}c/include-mathx`, `${fixtures}c/mathx.c`];
+  it('puts header folders on the include path and compiles sources in, for C and C++', async () => {
+    const c = await executor.invoke({
+      language: 'c',
+      code: '#include "mathx.h"\nint gcd_plus(int a, int b) { return mathx_gcd(a, b) * 100 + MATHX_VERSION; }\n',
+      functionName: 'gcd_plus',
+      args: [84, 36],
+      packages,
+    });
+    expect(c.error).toBeUndefined();
+    expect(c.result).toBe(1203);
+    const cpp = await executor.invoke({
+      language: 'cpp',
+      code: '#include <string>\n#include "mathx.h"\nstd::string gcd_text(int a, int b) { return std::to_string(mathx_gcd(a, b)); }\n',
+      functionName: 'gcd_text',
+      args: [84, 36],
+      packages,
+    });
+    expect(cpp.error).toBeUndefined();
+    expect(cpp.result).toBe('12');
+  });
+
+  it('rebuilds when a package changes: its contents are part of the program cache key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sandbox-native-'));
+    temporary.push(dir);
+    await writeFile(join(dir, 'answer.c'), 'int answer(void) { return 41; }\n');
+    const request: ExecutionRequest = { language: 'c', code: 'int answer(void);\nint get(void) { return answer(); }\n', functionName: 'get', packages: [join(dir, 'answer.c')] };
+    expect((await executor.invoke(request)).result).toBe(41);
+    await writeFile(join(dir, 'answer.c'), 'int answer(void) { return 42; } /* changed */\n');
+    expect((await executor.invoke(request)).result).toBe(42);
+  });
+});
+
 describe('what any package is checked for', () => {
   it('refuses a link that leads out of the package folder, and follows one that stays inside', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-packages-'));
