@@ -73,6 +73,11 @@ import type {
 interface CallExtras {
   packages: string[];
   setup?: string;
+  /**
+   * The template's packages as read when it was defined, for a request that adds none: a template's
+   * calls do not walk its package folders again (redefine the template to pick up changes).
+   */
+  loaded?: PlanPackages;
 }
 
 /** Faults the reliability tests inject (`test/helpers/faults.ts`); production code never sets them. */
@@ -104,6 +109,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** Packages read once and shared by every call that uses them. */
   private readonly packageStore = new PackageStore();
   private readonly templateDefinitions = new Map<string, Template>();
+  /** The packages of each template, read when it was defined. */
+  private readonly templatePackages = new Map<string, PlanPackages | undefined>();
   /** The prestarted instances of each template: their key (once planned) and how many are kept. */
   private readonly templateInstances = new Map<string, { key: Promise<string | undefined>; count: number }>();
 
@@ -263,6 +270,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     );
     const previous = this.templateInstances.get(name);
     this.templateDefinitions.set(name, template);
+    this.templatePackages.set(name, packages);
     const key = this.planner.prestartTemplate(template.language, { packages, setup: template.setup }, limits, count);
     this.templateInstances.set(name, { key, count });
     const previousKey = await previous?.key.catch(() => undefined);
@@ -413,7 +421,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const planning = performance.now();
     const input: ProgramInput = call.kind === 'call' ? { kind: 'call', signature: call.signature } : { kind: 'script' };
     const phases = this.callPhases(id, language, started, request.onPhase);
-    const packages = await this.loadPackages(language, extras.packages, phases);
+    const packages = extras.loaded ?? (await this.loadPackages(language, extras.packages, phases));
     const plan = await this.planWithin(
       language,
       request.code,
@@ -506,7 +514,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private templated<R extends ExecutionRequest | ScriptRequest | StartRequest | SessionOptions | ContextOptions>(request: R): { request: R; extras: CallExtras } {
     const { request: templated, template } = applyTemplate(request, this.templateDefinitions);
     const sources = templated && typeof templated === 'object' ? templated.packages : undefined;
-    return { request: templated, extras: { packages: checkPackageSources(sources), setup: template?.setup } };
+    const packages = checkPackageSources(sources);
+    const extras: CallExtras = { packages, setup: template?.setup };
+    if (template && packages.length === template.packages.length) extras.loaded = this.templatePackages.get(template.name);
+    return { request: templated, extras };
   }
 
   /** The call's packages, read (`loading-packages`, with progress) or found in memory. @throws PackageError */
@@ -546,7 +557,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
 
   private async startSession(checked: CheckedSession, extras: CallExtras): Promise<Session> {
     // Packages that cannot be used fail the session's creation, before anything runs.
-    await this.packageStore.load(checked.language, extras.packages);
+    if (!extras.loaded) await this.packageStore.load(checked.language, extras.packages);
     const language = checked.language;
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host = this.sessionHost(
@@ -593,7 +604,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private async startContext(checked: CheckedContext, extras: CallExtras): Promise<Context> {
     const language = checked.language;
     const files = checked.files ? await CallFiles.load(checked.files) : undefined;
-    const packages = await this.packageStore.load(language, extras.packages);
+    const packages = extras.loaded ?? (await this.packageStore.load(language, extras.packages));
     // The proxy alone: snippets arrive in frames. Interpreted languages cannot fail to build it.
     const plan = await this.planner.plan(language, '', { kind: 'context' }, checked.limits.job.memoryBytes, {
       ...checked.environment,
@@ -638,7 +649,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private async startSessionJob(checked: CheckedSession, sessionId: string, extras: CallExtras): Promise<SessionJob> {
     if (this.closed) throw new ExecutorClosedError();
     const language = checked.language;
-    const packages = await this.packageStore.load(language, extras.packages);
+    const packages = extras.loaded ?? (await this.packageStore.load(language, extras.packages));
     // The program serves every function of the code.
     const plan = await this.planWithin(
       language,
