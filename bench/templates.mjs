@@ -38,7 +38,8 @@ const LANGUAGES = [
   {
     language: 'php',
     packages: ['/usr/share/php/Parsedown', '/usr/share/php/Symfony'],
-    setup: "<?php\nrequire_once 'Parsedown/autoload.php';\nrequire_once 'Symfony/Component/Yaml/autoload.php';\nclass_exists(Parsedown::class);\nclass_exists(Symfony\\Component\\Yaml\\Yaml::class);\n",
+    setup:
+      "<?php\nrequire_once 'Parsedown/autoload.php';\nrequire_once 'Symfony/Component/Yaml/autoload.php';\nclass_exists(Parsedown::class);\nclass_exists(Symfony\\Component\\Yaml\\Yaml::class);\n",
     code:
       "<?php\nrequire_once 'Parsedown/autoload.php';\nrequire_once 'Symfony/Component/Yaml/autoload.php';\n" +
       "function render($date, $text) {\n    return [Symfony\\Component\\Yaml\\Yaml::dump(['d' => $date]), (new Parsedown())->line($text)];\n}\n",
@@ -88,5 +89,7 @@ console.log(`median of ${N} calls per cell (after one call that reads the packag
 console.log('| language | plain (packages) | template, no setup | template, setup imports | template / plain | setup / plain |');
 console.log('|---|---|---|---|---|---|');
 for (const row of rows) {
-  console.log(`| ${row.language} | ${ms(row.plain)} | ${ms(row.template)} | ${ms(row.setup)} | ${(row.template / row.plain).toFixed(2)} | ${(row.setup / row.plain).toFixed(2)} |`);
+  console.log(
+    `| ${row.language} | ${ms(row.plain)} | ${ms(row.template)} | ${ms(row.setup)} | ${(row.template / row.plain).toFixed(2)} | ${(row.setup / row.plain).toFixed(2)} |`,
+  );
 }

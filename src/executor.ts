@@ -277,7 +277,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     if (previousKey !== undefined) this.planner.stopPrestarting(previousKey);
     // Set again: stopping the old key dropped the target if the definition planned to the same program.
     const newKey = await key;
-    if (newKey !== undefined && previousKey === newKey) await this.planner.prestartTemplate(template.language, { packages, setup: template.setup }, limits, count);
+    if (newKey !== undefined && previousKey === newKey)
+      await this.planner.prestartTemplate(template.language, { packages, setup: template.setup }, limits, count);
     return templateInfo(template, count);
   }
 
@@ -511,7 +512,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   }
 
   /** A request with its template applied, and what the call adds: its packages' paths and the template's setup. */
-  private templated<R extends ExecutionRequest | ScriptRequest | StartRequest | SessionOptions | ContextOptions>(request: R): { request: R; extras: CallExtras } {
+  private templated<R extends ExecutionRequest | ScriptRequest | StartRequest | SessionOptions | ContextOptions>(
+    request: R,
+  ): { request: R; extras: CallExtras } {
     const { request: templated, template } = applyTemplate(request, this.templateDefinitions);
     const sources = templated && typeof templated === 'object' ? templated.packages : undefined;
     const packages = checkPackageSources(sources);

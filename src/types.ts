@@ -130,8 +130,8 @@ export interface ExecutionRequest extends FileOptions {
 /**
  * A phase of a call, in the order they come: `loading-runtime` (the language's runtime is loaded and
  * prepared: once per executor, seconds for C and C++), `compiling` (the program is built from the code:
- * C and C++, when it is not in a cache), `loading-packages` (reserved for packages a call needs; no
- * language reports it yet), `running` (the program runs, after any wait for a worker). A call has the
+ * C and C++, when it is not in a cache), `loading-packages` (the request's packages read from the host,
+ * with files and bytes done; once per executor and package), `running` (the program runs, after any wait for a worker). A call has the
  * phases it needs: a warm Python call has only `running`.
  */
 export type ExecutionPhase = ProgramPhase | 'running';

@@ -47,7 +47,7 @@ export type ProgramInput =
  * A phase of getting a program ready, before it runs, that callers can show (a first C call spends
  * seconds in them): `loading-runtime` (the language's runtime loaded and prepared, once per executor),
  * `compiling` (the program built from the user's code, not found in a cache), `loading-packages`
- * (packages the code needs; not reported by any language yet).
+ * (the request's packages read from the host, once per executor and package: docs/packages.md).
  */
 export type ProgramPhase = 'loading-runtime' | 'compiling' | 'loading-packages';
 

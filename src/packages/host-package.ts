@@ -55,7 +55,11 @@ export async function scanPackage(hostPath: string, include: (path: string) => b
   try {
     info = await stat(hostPath);
   } catch (error) {
-    throw new PackageError(hostPath, `Package ${hostPath} cannot be read: ${(error as Error).message}. Give the path of a package folder or file on the host.`, { cause: error });
+    throw new PackageError(
+      hostPath,
+      `Package ${hostPath} cannot be read: ${(error as Error).message}. Give the path of a package folder or file on the host.`,
+      { cause: error },
+    );
   }
   if (info.isFile()) {
     const entries = [{ path: basename(hostPath), hostPath, size: info.size, mtimeMs: info.mtimeMs }];
@@ -82,9 +86,13 @@ export async function scanPackage(hostPath: string, include: (path: string) => b
           continue; // a dangling link points nowhere: nothing to read
         }
         if (real !== root && !real.startsWith(root + sep)) {
-          throw new PackageError(hostPath, `Package ${hostPath}: ${path} is a link to ${real}, outside the package. Links may only point inside the package's folder: copy the file in instead.`, {
-            file: path,
-          });
+          throw new PackageError(
+            hostPath,
+            `Package ${hostPath}: ${path} is a link to ${real}, outside the package. Links may only point inside the package's folder: copy the file in instead.`,
+            {
+              file: path,
+            },
+          );
         }
         entry = await stat(real);
         target = real;
@@ -99,7 +107,10 @@ export async function scanPackage(hostPath: string, include: (path: string) => b
         bytes += entry.size;
         entries.push({ path, hostPath: target, size: entry.size, mtimeMs: entry.mtimeMs });
         if (bytes > MAX_PACKAGE_BYTES || entries.length > MAX_PACKAGE_FILES) {
-          throw new PackageError(hostPath, `Package ${hostPath} holds more than ${MAX_PACKAGE_BYTES} bytes or ${MAX_PACKAGE_FILES} files: give the folder of the package itself, not one that holds others.`);
+          throw new PackageError(
+            hostPath,
+            `Package ${hostPath} holds more than ${MAX_PACKAGE_BYTES} bytes or ${MAX_PACKAGE_FILES} files: give the folder of the package itself, not one that holds others.`,
+          );
         }
       }
     }
@@ -121,7 +132,10 @@ export async function readPackage(scan: PackageScan, onFile: (bytes: number) => 
     try {
       data = await readFile(entry.hostPath);
     } catch (error) {
-      throw new PackageError(scan.hostPath, `Package ${scan.hostPath}: ${entry.path} cannot be read: ${(error as Error).message}`, { file: entry.path, cause: error });
+      throw new PackageError(scan.hostPath, `Package ${scan.hostPath}: ${entry.path} cannot be read: ${(error as Error).message}`, {
+        file: entry.path,
+        cause: error,
+      });
     }
     refuseNative(scan.hostPath, entry.path, data);
     files.push({ path: entry.path, data, mtimeMs: entry.mtimeMs });
@@ -134,9 +148,13 @@ export async function readPackage(scan: PackageScan, onFile: (bytes: number) => 
 export function refuseNative(packagePath: string, path: string, data: Uint8Array | undefined): void {
   const reason = nativeCodeReason(path, data);
   if (reason) {
-    throw new PackageError(packagePath, `Package ${packagePath} cannot be used: ${path} is native code (${reason}). Only pure-language packages load in the sandbox; use a pure version of the package.`, {
-      file: path,
-    });
+    throw new PackageError(
+      packagePath,
+      `Package ${packagePath} cannot be used: ${path} is native code (${reason}). Only pure-language packages load in the sandbox; use a pure version of the package.`,
+      {
+        file: path,
+      },
+    );
   }
 }
 

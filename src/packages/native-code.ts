@@ -26,7 +26,8 @@ function nativeMagic(data: Uint8Array): string | undefined {
  */
 export function nativeCodeReason(path: string, data: Uint8Array | undefined): string | undefined {
   if (NATIVE_ENDINGS.test(path)) return 'it is a native library compiled for the host, which an interpreter running in WebAssembly cannot load';
-  if (/(^|\/)ext\/(.+\/)?extconf\.rb$/.test(path)) return 'it builds a native Ruby extension (a C library for the host), which the WebAssembly Ruby cannot load';
+  if (/(^|\/)ext\/(.+\/)?extconf\.rb$/.test(path))
+    return 'it builds a native Ruby extension (a C library for the host), which the WebAssembly Ruby cannot load';
   const magic = data && !/\.(wasm|png|jpe?g|gif|ico|pdf|gz|zip|mo)$/i.test(path) ? nativeMagic(data) : undefined;
   if (magic) return `it is ${magic} for the host, which cannot run inside the WebAssembly sandbox`;
   return undefined;

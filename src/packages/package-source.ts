@@ -16,7 +16,12 @@ export function checkPackageSources(value: unknown, field = 'packages'): string[
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new InvalidRequestError(field, `${field} must be a list of host paths (strings or { path } objects).`);
   return value.map((item: unknown, index) => {
-    const path = typeof item === 'string' ? item : item && typeof item === 'object' && typeof (item as { path?: unknown }).path === 'string' ? (item as { path: string }).path : undefined;
+    const path =
+      typeof item === 'string'
+        ? item
+        : item && typeof item === 'object' && typeof (item as { path?: unknown }).path === 'string'
+          ? (item as { path: string }).path
+          : undefined;
     if (path === undefined || path === '' || path.includes('\0')) {
       throw new InvalidRequestError(`${field}[${index}]`, `${field}[${index}] must be a host path (a non-empty string, or { path: string }).`);
     }

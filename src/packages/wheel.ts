@@ -56,9 +56,13 @@ function checkRecord(hostPath: string, name: string, files: PackageFile[]): void
     if (algorithm !== 'sha256') continue;
     const actual = createHash('sha256').update(file.data).digest('base64url');
     if (actual !== expected) {
-      throw new PackageError(hostPath, `Wheel ${name}: ${path} does not match its hash in RECORD (sha256 ${actual}, RECORD says ${expected}): the wheel was changed after it was built.`, {
-        file: path,
-      });
+      throw new PackageError(
+        hostPath,
+        `Wheel ${name}: ${path} does not match its hash in RECORD (sha256 ${actual}, RECORD says ${expected}): the wheel was changed after it was built.`,
+        {
+          file: path,
+        },
+      );
     }
   }
 }

@@ -56,19 +56,26 @@ export function checkTemplate(name: unknown, definition: TemplateDefinition): Te
     }
   }
   const language = languageFor(definition.language);
-  if (definition.setup !== undefined && typeof definition.setup !== 'string') throw new InvalidRequestError('setup', `Template ${name}: setup must be code (a string).`);
+  if (definition.setup !== undefined && typeof definition.setup !== 'string')
+    throw new InvalidRequestError('setup', `Template ${name}: setup must be code (a string).`);
   if (definition.setup !== undefined && language.prestart === false) {
-    throw new InvalidRequestError('setup', `Template ${name}: ${language.displayName} programs are built per call, so there is no interpreter for setup to prepare.`);
+    throw new InvalidRequestError(
+      'setup',
+      `Template ${name}: ${language.displayName} programs are built per call, so there is no interpreter for setup to prepare.`,
+    );
   }
   const env = definition.env ?? {};
-  if (typeof env !== 'object' || Object.values(env).some((value) => typeof value !== 'string')) throw new InvalidRequestError('env', `Template ${name}: env must map names to strings.`);
+  if (typeof env !== 'object' || Object.values(env).some((value) => typeof value !== 'string'))
+    throw new InvalidRequestError('env', `Template ${name}: env must map names to strings.`);
   const limits = definition.limits ?? {};
   for (const [key, value] of Object.entries(limits)) {
-    if (!LIMIT_KEYS.has(key)) throw new InvalidRequestError(`limits.${key}`, `Template ${name}: limits has no ${key} (it takes ${[...LIMIT_KEYS].join(', ')}).`);
+    if (!LIMIT_KEYS.has(key))
+      throw new InvalidRequestError(`limits.${key}`, `Template ${name}: limits has no ${key} (it takes ${[...LIMIT_KEYS].join(', ')}).`);
     if (typeof value !== 'number' || !(value > 0)) throw new InvalidRequestError(`limits.${key}`, `Template ${name}: limits.${key} must be a positive number.`);
   }
   const prestart = definition.prestart;
-  if (prestart !== undefined && (!Number.isInteger(prestart) || prestart < 0)) throw new InvalidRequestError('prestart', `Template ${name}: prestart must be a whole number ≥ 0.`);
+  if (prestart !== undefined && (!Number.isInteger(prestart) || prestart < 0))
+    throw new InvalidRequestError('prestart', `Template ${name}: prestart must be a whole number ≥ 0.`);
   return {
     name,
     language,
@@ -119,7 +126,8 @@ export function applyTemplate<R extends TemplatedFields>(request: R, templates: 
     ...request,
     language: template.language.id,
     packages: [...template.packages, ...own],
-    files: request.files === undefined && Object.keys(template.files).length === 0 ? undefined : { ...template.files, ...(request.files as object | undefined) },
+    files:
+      request.files === undefined && Object.keys(template.files).length === 0 ? undefined : { ...template.files, ...(request.files as object | undefined) },
     env: { ...template.env, ...(request.env as object | undefined) },
   };
   for (const key of ['timeoutMs', 'memoryLimitMb', 'maxOutputBytes', 'maxResultBytes'] as const) {

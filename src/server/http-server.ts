@@ -319,13 +319,16 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
           ),
         );
       }
-      return templatesReady.then(() => new Promise((resolveListen, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolveListen(server.address() as AddressInfo);
-        });
-      }));
+      return templatesReady.then(
+        () =>
+          new Promise((resolveListen, reject) => {
+            server.once('error', reject);
+            server.listen(port, host, () => {
+              server.off('error', reject);
+              resolveListen(server.address() as AddressInfo);
+            });
+          }),
+      );
     },
     async close(): Promise<void> {
       for (const res of streams) res.end();

@@ -77,7 +77,8 @@ export const REAL_PACKAGES: RealPackages[] = [
     language: 'php',
     source: 'Debian php-parsedown, php-symfony-yaml',
     packages: ['/usr/share/php/Parsedown', '/usr/share/php/Symfony'],
-    imports: "<?php\nrequire_once 'Parsedown/autoload.php';\nrequire_once 'Symfony/Component/Yaml/autoload.php';\nclass_exists(Parsedown::class);\nclass_exists(Symfony\\Component\\Yaml\\Yaml::class);\n",
+    imports:
+      "<?php\nrequire_once 'Parsedown/autoload.php';\nrequire_once 'Symfony/Component/Yaml/autoload.php';\nclass_exists(Parsedown::class);\nclass_exists(Symfony\\Component\\Yaml\\Yaml::class);\n",
     code: [
       '<?php',
       "require_once 'Parsedown/autoload.php';",

@@ -87,14 +87,24 @@ describe('JavaScript packages', () => {
   });
 
   it('refuses an import of a package that is not given', async () => {
-    const error = await refused({ language: 'javascript', code: 'import x from "nowhere";\nexport function f() { return x; }\n', functionName: 'f', packages: [`${fixtures}javascript/needs-dep`] });
+    const error = await refused({
+      language: 'javascript',
+      code: 'import x from "nowhere";\nexport function f() { return x; }\n',
+      functionName: 'f',
+      packages: [`${fixtures}javascript/needs-dep`],
+    });
     expect(error.message).toMatch(/no package named nowhere/);
   });
 });
 
 describe('Ruby and PHP packages', () => {
   it('refuses a native gem (one that builds a C extension)', async () => {
-    const error = await refused({ language: 'ruby', code: 'require "native_gem"\ndef f\n  1\nend\n', functionName: 'f', packages: [`${fixtures}ruby/native-gem`] });
+    const error = await refused({
+      language: 'ruby',
+      code: 'require "native_gem"\ndef f\n  1\nend\n',
+      functionName: 'f',
+      packages: [`${fixtures}ruby/native-gem`],
+    });
     expect(error.file).toBe('ext/native_gem/extconf.rb');
   });
 
@@ -138,7 +148,12 @@ describe('C and C++ packages', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-native-'));
     temporary.push(dir);
     await writeFile(join(dir, 'answer.c'), 'int answer(void) { return 41; }\n');
-    const request: ExecutionRequest = { language: 'c', code: 'int answer(void);\nint get(void) { return answer(); }\n', functionName: 'get', packages: [join(dir, 'answer.c')] };
+    const request: ExecutionRequest = {
+      language: 'c',
+      code: 'int answer(void);\nint get(void) { return answer(); }\n',
+      functionName: 'get',
+      packages: [join(dir, 'answer.c')],
+    };
     expect((await executor.invoke(request)).result).toBe(41);
     await writeFile(join(dir, 'answer.c'), 'int answer(void) { return 42; } /* changed */\n');
     expect((await executor.invoke(request)).result).toBe(42);
@@ -166,8 +181,9 @@ describe('what any package is checked for', () => {
 
   it('refuses a path that does not exist, and a language without packages', async () => {
     expect((await refused(pythonCall([join(fixtures, 'no-such-package')]))).message).toMatch(/cannot be read/);
-    expect((await refused({ language: 'sql', code: '-- name: one$\nSELECT 1;', functionName: 'one', packages: [`${fixtures}python/greeting-1.0-py3-none-any.whl`] })).message).toMatch(
-      /SQL takes no packages/,
-    );
+    expect(
+      (await refused({ language: 'sql', code: '-- name: one$\nSELECT 1;', functionName: 'one', packages: [`${fixtures}python/greeting-1.0-py3-none-any.whl`] }))
+        .message,
+    ).toMatch(/SQL takes no packages/);
   });
 });

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxExecutor, type ExecutionPhaseEvent } from '../../src/index.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/packages/', import.meta.url));
 const dateFns = fileURLToPath(new URL('../../node_modules/date-fns', import.meta.url));
 const executor = new SandboxExecutor({ poolSize: 2 });
 const temporary: string[] = [];
@@ -184,7 +183,12 @@ describe('packages are read once and shared', () => {
     temporary.push(dir);
     await mkdir(join(dir, 'changing'));
     await writeFile(join(dir, 'changing', '__init__.py'), 'VALUE = "one"\n');
-    const request = { language: 'python' as const, code: 'import changing\ndef value():\n    return changing.VALUE\n', functionName: 'value', packages: [join(dir, 'changing')] };
+    const request = {
+      language: 'python' as const,
+      code: 'import changing\ndef value():\n    return changing.VALUE\n',
+      functionName: 'value',
+      packages: [join(dir, 'changing')],
+    };
     expect((await executor.invoke(request)).result).toBe('one');
     await writeFile(join(dir, 'changing', '__init__.py'), 'VALUE = "two!"\n');
     expect((await executor.invoke(request)).result).toBe('two!');

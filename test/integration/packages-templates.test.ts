@@ -37,7 +37,14 @@ describe('templates', () => {
     expect(r.error).toBeUndefined();
     expect(r.result).toEqual(['Hello, template!', 'template', 1, true]);
     expect(executor.templates()).toContainEqual(
-      expect.objectContaining({ name: 'greet', language: 'python', packages: [greetingWheel], files: ['data/name.txt'], env: { GREETING_MODE: 'template' }, prestart: 1 }),
+      expect.objectContaining({
+        name: 'greet',
+        language: 'python',
+        packages: [greetingWheel],
+        files: ['data/name.txt'],
+        env: { GREETING_MODE: 'template' },
+        prestart: 1,
+      }),
     );
   });
 
@@ -62,8 +69,17 @@ describe('templates', () => {
   });
 
   it('serve sessions and contexts too', async () => {
-    await executor.defineTemplate('greet-session', { language: 'python', packages: [greetingWheel], setup: 'import sys\nsys.template_version = 7\n', prestart: 0 });
-    const session = await executor.createSession({ template: 'greet-session', language: 'python', code: 'import greeting, sys\ndef hi(n):\n    return [greeting.greet(n), sys.template_version]\n' });
+    await executor.defineTemplate('greet-session', {
+      language: 'python',
+      packages: [greetingWheel],
+      setup: 'import sys\nsys.template_version = 7\n',
+      prestart: 0,
+    });
+    const session = await executor.createSession({
+      template: 'greet-session',
+      language: 'python',
+      code: 'import greeting, sys\ndef hi(n):\n    return [greeting.greet(n), sys.template_version]\n',
+    });
     try {
       expect(await session.call('hi', ['session'])).toEqual(['Hello, session!', 7]);
     } finally {
@@ -85,9 +101,9 @@ describe('templates', () => {
     expect(other.message).toMatch(/Template greet is Python/);
     expect(await rejection(executor.defineTemplate('bad name!', { language: 'python' }))).toBeInstanceOf(InvalidRequestError);
     expect((await rejection(executor.defineTemplate('typo', { language: 'python', setpu: 'x' } as never))).message).toMatch(/did you mean setup/);
-    expect(await rejection(executor.defineTemplate('native', { language: 'python', packages: [`${fixtures}python/fastmath-1.0-cp311-cp311-linux_x86_64.whl`] }))).toBeInstanceOf(
-      PackageError,
-    );
+    expect(
+      await rejection(executor.defineTemplate('native', { language: 'python', packages: [`${fixtures}python/fastmath-1.0-cp311-cp311-linux_x86_64.whl`] })),
+    ).toBeInstanceOf(PackageError);
     expect(executor.templates().map((t) => t.name)).not.toContain('native');
   });
 });
@@ -104,20 +120,36 @@ describe('templates over HTTP', () => {
       const listed = (await (await fetch(`${base}/templates`)).json()) as { templates: Record<string, unknown>[] };
       const http = listed.templates.find((t) => t.name === 'http-greet');
       // Host paths and environment values are the operator's: clients see names only.
-      expect(http).toEqual(expect.objectContaining({ language: 'python', packages: ['greeting-1.0-py3-none-any.whl'], env: ['SECRET'], setup: 'import greeting\n' }));
+      expect(http).toEqual(
+        expect.objectContaining({ language: 'python', packages: ['greeting-1.0-py3-none-any.whl'], env: ['SECRET'], setup: 'import greeting\n' }),
+      );
       expect(JSON.stringify(listed)).not.toContain(fixtures);
       expect(JSON.stringify(listed)).not.toContain('operator');
 
       const post = (body: unknown) => fetch(`${base}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const ran = await post({ template: 'http-greet', code: 'import greeting\ndef hi(n):\n    return greeting.greet(n)\n', functionName: 'hi', args: ['http'] });
+      const ran = await post({
+        template: 'http-greet',
+        code: 'import greeting\ndef hi(n):\n    return greeting.greet(n)\n',
+        functionName: 'hi',
+        args: ['http'],
+      });
       expect(ran.status).toBe(200);
       expect(((await ran.json()) as { result: unknown }).result).toBe('Hello, http!');
 
-      const withPackages = await post({ language: 'python', code: 'def f():\n    return 1\n', functionName: 'f', packages: ['/usr/lib/python3/dist-packages'] });
+      const withPackages = await post({
+        language: 'python',
+        code: 'def f():\n    return 1\n',
+        functionName: 'f',
+        packages: ['/usr/lib/python3/dist-packages'],
+      });
       expect(withPackages.status).toBe(403);
       expect(((await withPackages.json()) as { error: { code: string } }).error.code).toBe('PACKAGES_NOT_ALLOWED');
 
-      const define = await fetch(`${base}/templates`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'mine', language: 'python' }) });
+      const define = await fetch(`${base}/templates`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'mine', language: 'python' }),
+      });
       expect(define.status).toBe(405);
       expect(executor.templates().map((t) => t.name)).not.toContain('mine');
     } finally {

@@ -126,7 +126,13 @@ function placeLayer(pkg: PlacedPackage, packages: Map<string, NpmPackage>, files
     hostPath: pkg.hostPath,
     root: pkg.root,
     files: pkg.files.map((file) => ({ ...file, path: `${prefix}${file.path}` })),
-    dirs: [...prefix.slice(0, -1).split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/')), ...pkg.dirs.map((dir) => `${prefix}${dir}`)],
+    dirs: [
+      ...prefix
+        .slice(0, -1)
+        .split('/')
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      ...pkg.dirs.map((dir) => `${prefix}${dir}`),
+    ],
   };
   for (const file of layer.files) files.set(`${pkg.root}/${file.path}`, { layer, file });
   return layer;
@@ -158,7 +164,13 @@ class Resolver {
     if (specifier.startsWith('./') || specifier.startsWith('../')) {
       const path = this.probe(joinPath(from.slice(0, from.lastIndexOf('/')), specifier));
       if (path) return { path };
-      return { problem: { packageName: owner.name, hostPath: owner.hostPath, message: `${relativeTo(owner, from)} imports ${specifier}, which the package does not hold` } };
+      return {
+        problem: {
+          packageName: owner.name,
+          hostPath: owner.hostPath,
+          message: `${relativeTo(owner, from)} imports ${specifier}, which the package does not hold`,
+        },
+      };
     }
     if (specifier.startsWith('/')) return { path: specifier };
     return this.resolveBare(specifier, owner);
@@ -183,7 +195,14 @@ class Resolver {
       };
     }
     const target = this.entry(pkg, subpath);
-    if (!target) return { problem: { packageName: pkg.name, hostPath: pkg.hostPath, message: `package ${pkg.name} has no module for ${specifier} (see its exports, module and main fields)` } };
+    if (!target)
+      return {
+        problem: {
+          packageName: pkg.name,
+          hostPath: pkg.hostPath,
+          message: `package ${pkg.name} has no module for ${specifier} (see its exports, module and main fields)`,
+        },
+      };
     return { path: target };
   }
 

@@ -44,7 +44,12 @@ export class NativeAnalysis implements CodeAnalysis {
   /** The sources of the program (every callable function of the code) and its cache key. */
   sources(runtime: Uint8Array, templates: TemplateSource, packages?: NativePackages): { sources: ProgramSources; key: string } {
     if (this.build?.runtime !== runtime || this.build.sources.packages?.key !== packages?.key) {
-      const sources: ProgramSources = { dialect: this.dialect, userCode: this.code, dispatcher: generateDispatcher(this.functions, this.dialect, templates), packages };
+      const sources: ProgramSources = {
+        dialect: this.dialect,
+        userCode: this.code,
+        dispatcher: generateDispatcher(this.functions, this.dialect, templates),
+        packages,
+      };
       this.build = { runtime, sources, key: programKey(sources, runtime, templates) };
     }
     return this.build;

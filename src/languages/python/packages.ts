@@ -15,7 +15,8 @@ export const pythonPackages: PackageSupport = {
   arrange(packages) {
     const layers = packages.map((pkg) => {
       if (pkg.kind === 'file') {
-        if (pkg.name.endsWith('.whl')) return { hostPath: pkg.hostPath, root: pkg.root, files: unpackWheel(pkg.hostPath, pkg.files[0]!.data, pkg.files[0]!.mtimeMs), dirs: [] };
+        if (pkg.name.endsWith('.whl'))
+          return { hostPath: pkg.hostPath, root: pkg.root, files: unpackWheel(pkg.hostPath, pkg.files[0]!.data, pkg.files[0]!.mtimeMs), dirs: [] };
         if (pkg.name.endsWith('.py')) return placeUnder(pkg, '');
         throw notAPackage(pkg, 'Python', ACCEPTS);
       }

@@ -55,7 +55,13 @@ export function buildRuntime(module: WebAssembly.Module, minPages: number, baseF
   return { module, minPages, template, templatePaths };
 }
 
-export function runJob(job: JobSpec, runtime: LoadedRuntime, link: ControlLink, ring: OutputRingWriter, layers: ReadonlyMap<string, VDir> = new Map()): WorkerMessage {
+export function runJob(
+  job: JobSpec,
+  runtime: LoadedRuntime,
+  link: ControlLink,
+  ring: OutputRingWriter,
+  layers: ReadonlyMap<string, VDir> = new Map(),
+): WorkerMessage {
   const clock = job.deterministic ? createDeterministicClock(job.deterministic) : createSystemClock();
   let limits: JobLimits = job.limits;
   let collectChanges = job.collectChanges;
