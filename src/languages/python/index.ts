@@ -19,6 +19,8 @@ const USER_FILENAME = 'user_code.py';
 const ARGV = ['python', '-S', '-B'];
 const ENV = { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' };
 const SETUP_PATH = `${SANDBOX_DIR}/setup.py`;
+const PACKAGE_PATHS_PATH = `${SANDBOX_DIR}/package_paths.txt`;
+const encoder = new TextEncoder();
 
 export const python = defineLanguage({
   id: 'python',
@@ -68,7 +70,7 @@ export const python = defineLanguage({
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
       template: 'python/main.py',
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, USER_MODULE: 'user_code', SETUP_PATH },
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, USER_MODULE: 'user_code', SETUP_PATH, PACKAGE_PATHS_PATH },
       path: `${SANDBOX_DIR}/main.py`,
       compile: {
         binary: 'python',
@@ -82,13 +84,16 @@ export const python = defineLanguage({
 
   packages: pythonPackages,
 
-  // Packages go on sys.path through PYTHONPATH, which -S leaves in effect.
+  // The proxy puts the packages' folders on sys.path, read from a file of the program (see the template).
   planProgram: ({ code, runtime, prepared, packages, setup }) =>
     proxyPlan({
       runtime: runtime.binaries.python,
       argv: ARGV,
-      env: packages && packages.searchPaths.length > 0 ? { ...ENV, PYTHONPATH: packages.searchPaths.join(':') } : ENV,
-      proxy: prepared,
+      env: ENV,
+      proxy:
+        packages && packages.searchPaths.length > 0
+          ? { ...prepared, files: [...prepared.files, { path: PACKAGE_PATHS_PATH, data: encoder.encode(packages.searchPaths.join('\n')) }] }
+          : prepared,
       callFiles: [userCodeFile(USER_FILENAME, code)],
       packages,
       setup: setup === undefined ? undefined : { path: SETUP_PATH, code: setup },
