@@ -13,6 +13,7 @@ const LAYERS = [
   { name: 'public types', path: '^src/types\\.ts$' },
   { name: 'introspection', path: '^src/introspection/' },
   { name: 'languages', path: '^src/languages/' },
+  { name: 'packages', path: '^src/packages/' },
   { name: 'fs', path: '^src/fs/' },
   { name: 'runtime', path: '^src/runtime/' },
   { name: 'protocol', path: '^src/protocol/' },

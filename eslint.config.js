@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'docs/api/', 'templates/', 'node_modules/', '.sandbox-cache/'] },
+  // The packages made for the tests are not this project's code (one is deliberately CommonJS).
+  { ignores: ['dist/', 'coverage/', 'docs/api/', 'templates/', 'node_modules/', '.sandbox-cache/', 'test/fixtures/packages/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -211,3 +211,22 @@ export class MountError extends SandboxError {
     this.hostPath = hostPath;
   }
 }
+
+/**
+ * A package (the `packages` option of a request, session, context or template) cannot be used: its path
+ * is missing or unreadable, it holds native code (a `.so`, a C-extension wheel, a native gem), a wheel's
+ * RECORD does not match its files, a link leads out of its folder, a JavaScript package is CommonJS only,
+ * or a dependency is missing. Thrown before anything runs.
+ */
+export class PackageError extends SandboxError {
+  /** The host path of the package concerned. */
+  readonly packagePath: string;
+  /** The file inside the package that is the problem, relative to the package, when there is one. */
+  readonly file: string | undefined;
+
+  constructor(packagePath: string, message: string, options?: { file?: string; cause?: unknown }) {
+    super('PACKAGE_ERROR', message, options);
+    this.packagePath = packagePath;
+    this.file = options?.file;
+  }
+}

@@ -15,7 +15,11 @@ import { CallFiles } from './fs/file-sync.js';
 import { describeFunction, SCRIPT_NOTE, type CodeDescription } from './introspection/describe.js';
 import type { LanguageRuntime, ProgramInput } from './languages/language.js';
 import { isPlanFailure, planWithin, type PlanFailure, type PlanLimits } from './languages/build-deadline.js';
-import { ProgramPlanner, type ProcessView } from './languages/program-planner.js';
+import { ProgramPlanner, type PlanExtras, type ProcessView } from './languages/program-planner.js';
+import { checkPackageSources } from './packages/package-source.js';
+import { PackageStore } from './packages/package-store.js';
+import type { PlanPackages } from './packages/package-support.js';
+import { applyTemplate, checkTemplate, templateInfo, type Template } from './request/templates.js';
 import { languageFor, type Language, type RegisteredLanguage } from './languages/registry.js';
 import type { TemplateFaults } from './languages/templates.js';
 import { ExecutorToolbox } from './languages/toolbox.js';
@@ -60,9 +64,22 @@ import type {
   SessionCallRequest,
   SessionOptions,
   StartRequest,
+  TemplateDefinition,
+  TemplateInfo,
   WarmupOptions,
   WarmupTarget,
 } from './types.js';
+
+/** What a call adds to its checked request: the host paths of its packages, and its template's setup. */
+interface CallExtras {
+  packages: string[];
+  setup?: string;
+  /**
+   * The template's packages as read when it was defined, for a request that adds none: a template's
+   * calls do not walk its package folders again (redefine the template to pick up changes).
+   */
+  loaded?: PlanPackages;
+}
 
 /** Faults the reliability tests inject (`test/helpers/faults.ts`); production code never sets them. */
 export type ExecutorFaults = RunFaults & DiskSyncFaults & TemplateFaults;
@@ -90,6 +107,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** Sessions being created (counted against maxSessions while they start). */
   private startingSessions = 0;
   private closed = false;
+  /** Packages read once and shared by every call that uses them. */
+  private readonly packageStore = new PackageStore();
+  private readonly templateDefinitions = new Map<string, Template>();
+  /** The packages of each template, read when it was defined. */
+  private readonly templatePackages = new Map<string, PlanPackages | undefined>();
+  /** The prestarted instances of each template: their key (once planned) and how many are kept. */
+  private readonly templateInstances = new Map<string, { key: Promise<string | undefined>; count: number }>();
 
   constructor(options: SandboxExecutorOptions = {}) {
     super();
@@ -114,7 +138,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   async invoke<T = unknown>(request: ExecutionRequest): Promise<ExecutionResult<T>> {
     const started = performance.now();
     if (this.closed) throw new ExecutorClosedError();
-    return (await this.execute(checkCall(request, this.context), started)) as ExecutionResult<T>;
+    const { request: templated, extras } = this.templated(request);
+    return (await this.execute(checkCall(templated, this.context), started, undefined, extras)) as ExecutionResult<T>;
   }
 
   /**
@@ -163,7 +188,8 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   async run<T = unknown>(request: ScriptRequest): Promise<ExecutionResult<T>> {
     const started = performance.now();
     if (this.closed) throw new ExecutorClosedError();
-    return (await this.execute(checkScript(request, this.context), started)) as ExecutionResult<T>;
+    const { request: templated, extras } = this.templated(request);
+    return (await this.execute(checkScript(templated, this.context), started, undefined, extras)) as ExecutionResult<T>;
   }
 
   /**
@@ -192,8 +218,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    */
   async createContext(options: ContextOptions): Promise<Context> {
     if (this.closed) throw new ExecutorClosedError();
-    const checked = checkContextOptions(options, this.settings);
-    return this.withSessionSlot(() => this.startContext(checked));
+    const { request: templated, extras } = this.templated(options);
+    const checked = checkContextOptions(templated, this.settings);
+    return this.withSessionSlot(() => this.startContext(checked, extras));
   }
 
   /**
@@ -211,6 +238,49 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     await this.pool.fill();
     await warmupLanguages(targets, (language, runtime) => this.planner.ready(language, runtime), onProgress);
     await this.pool.prestartedReady();
+  }
+
+  /**
+   * Defines (or redefines) a template: a prepared environment that requests name with `template`. Its
+   * packages are read now (a package that cannot be used rejects with `PackageError`), and its prestarted
+   * instances start with the packages mounted and `setup` already run, so that a call of the template
+   * does not pay for the imports. Redefining a template dismisses the instances of its old definition.
+   *
+   * ```ts
+   * await executor.defineTemplate('dates', { language: 'python', packages: ['/opt/py/dateutil'], setup: 'import dateutil.parser' });
+   * await executor.invoke({ template: 'dates', language: 'python', code, functionName: 'parse', args: ['2024-05-01'] });
+   * ```
+   *
+   * @throws InvalidRequestError for a bad name or definition; UnsupportedLanguageError; PackageError
+   */
+  async defineTemplate(name: string, definition: TemplateDefinition): Promise<TemplateInfo> {
+    if (this.closed) throw new ExecutorClosedError();
+    const template = checkTemplate(name, definition);
+    const packages = await this.packageStore.load(template.language, template.packages);
+    const count = template.prestart ?? prestartCount(this.settings, template.language.id);
+    const limits = jobLimits(
+      this.settings,
+      template.limits.memoryLimitMb ?? this.settings.memoryLimitMb,
+      template.limits.maxOutputBytes ?? this.settings.maxOutputBytes,
+      template.limits.maxResultBytes ?? this.settings.maxResultBytes,
+    );
+    const previous = this.templateInstances.get(name);
+    this.templateDefinitions.set(name, template);
+    this.templatePackages.set(name, packages);
+    const key = this.planner.prestartTemplate(template.language, { packages, setup: template.setup }, limits, count);
+    this.templateInstances.set(name, { key, count });
+    const previousKey = await previous?.key.catch(() => undefined);
+    if (previousKey !== undefined) this.planner.stopPrestarting(previousKey);
+    // Set again: stopping the old key dropped the target if the definition planned to the same program.
+    const newKey = await key;
+    if (newKey !== undefined && previousKey === newKey)
+      await this.planner.prestartTemplate(template.language, { packages, setup: template.setup }, limits, count);
+    return templateInfo(template, count);
+  }
+
+  /** The templates defined on this executor, as defined (packages as absolute host paths). */
+  templates(): TemplateInfo[] {
+    return [...this.templateDefinitions.values()].map((template) => templateInfo(template, this.templateInstances.get(template.name)?.count ?? 0));
   }
 
   /** A snapshot of the worker pool: workers, busy ones, queued calls and prestarted instances per language. */
@@ -257,8 +327,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   /** Checks a session's options (with the idle timeout of its entry point) and starts it. */
   private async openSession(options: SessionOptions, idleTimeoutDefault: number): Promise<Session> {
     if (this.closed) throw new ExecutorClosedError();
-    const checked = checkSessionOptions(options, this.settings, idleTimeoutDefault);
-    return this.withSessionSlot(() => this.startSession(checked));
+    const { request: templated, extras } = this.templated(options);
+    const checked = checkSessionOptions(templated, this.settings, idleTimeoutDefault);
+    return this.withSessionSlot(() => this.startSession(checked, extras));
   }
 
   /** Starts a session or a context within `maxSessions`, counting the ones still starting. */
@@ -330,12 +401,13 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
   private begin(request: StartRequest, feed: InputFeed | undefined): { id: string; result: Promise<ExecutionResult> } {
     const started = performance.now();
     if (this.closed) throw new ExecutorClosedError();
-    const checked = request.kind === 'script' ? checkScript(request, this.context) : checkCall(request, this.context);
-    return { id: checked.id, result: this.execute(checked, started, feed) };
+    const { request: templated, extras } = this.templated(request);
+    const checked = templated.kind === 'script' ? checkScript(templated, this.context) : checkCall(templated, this.context);
+    return { id: checked.id, result: this.execute(checked, started, feed, extras) };
   }
 
   /** Runs a checked call or script: files, program, job, result, sync. */
-  private async execute(call: CheckedCall | CheckedScript, started: number, feed?: InputFeed): Promise<ExecutionResult> {
+  private async execute(call: CheckedCall | CheckedScript, started: number, feed?: InputFeed, extras: CallExtras = { packages: [] }): Promise<ExecutionResult> {
     const { id, request } = call;
     const language = request.language;
     const functionName = call.kind === 'call' ? call.signature.name : '';
@@ -351,6 +423,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     const planning = performance.now();
     const input: ProgramInput = call.kind === 'call' ? { kind: 'call', signature: call.signature } : { kind: 'script' };
     const phases = this.callPhases(id, language, started, request.onPhase);
+    const packages = extras.loaded ?? (await this.loadPackages(language, extras.packages, phases));
     const plan = await this.planWithin(
       language,
       request.runtime,
@@ -363,6 +436,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         onPhase: (phase, progress) => phases.report(phase, progress),
       },
       request.environment,
+      { packages, setup: extras.setup },
     );
     if (isPlanFailure(plan)) {
       phases.end();
@@ -411,6 +485,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       wallMs: performance.now() - started,
       prestarted: report.prestarted,
     });
+    if (packages) result.usage.packageBytes = packages.bytes;
     if (files) {
       const changes = report.outcome?.type === 'done' ? report.outcome.changes : undefined;
       const { report: filesReport, error, crashed } = await files.finish(changes, result.status === 'success');
@@ -435,8 +510,31 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     memoryBytes: number,
     limits: PlanLimits,
     process?: ProcessView,
+    extras: PlanExtras = {},
   ): Promise<ProgramPlan | PlanFailure> {
-    return planWithin((watch) => this.planner.plan(language, runtime, code, input, memoryBytes, { ...watch, ...process }), limits);
+    return planWithin((watch) => this.planner.plan(language, runtime, code, input, memoryBytes, { ...watch, ...process, ...extras }), limits);
+  }
+
+  /** A request with its template applied, and what the call adds: its packages' paths and the template's setup. */
+  private templated<R extends ExecutionRequest | ScriptRequest | StartRequest | SessionOptions | ContextOptions>(
+    request: R,
+  ): { request: R; extras: CallExtras } {
+    const { request: templated, template } = applyTemplate(request, this.templateDefinitions);
+    const sources = templated && typeof templated === 'object' ? templated.packages : undefined;
+    const packages = checkPackageSources(sources);
+    const extras: CallExtras = { packages, setup: template?.setup };
+    if (template && packages.length === template.packages.length) extras.loaded = this.templatePackages.get(template.name);
+    return { request: templated, extras };
+  }
+
+  /** The call's packages, read (`loading-packages`, with progress) or found in memory. @throws PackageError */
+  private async loadPackages(language: RegisteredLanguage, sources: string[], phases: CallPhases): Promise<PlanPackages | undefined> {
+    try {
+      return await this.packageStore.load(language, sources, (progress) => phases.report('loading-packages', progress));
+    } catch (error) {
+      phases.end();
+      throw error;
+    }
   }
 
   /** The phases of one execution, to the `execution:phase` event and the request's `onPhase`. */
@@ -464,7 +562,9 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     };
   }
 
-  private async startSession(checked: CheckedSession): Promise<Session> {
+  private async startSession(checked: CheckedSession, extras: CallExtras): Promise<Session> {
+    // Packages that cannot be used fail the session's creation, before anything runs.
+    if (!extras.loaded) await this.packageStore.load(checked.language, extras.packages);
     const language = checked.language;
     const mode = language.persistent === false ? 'atomic' : 'persistent';
     const host = this.sessionHost(
@@ -474,16 +574,16 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
       },
       (request) => {
         if (this.closed) return Promise.reject(new ExecutorClosedError());
-        return this.execute(checkSessionCall(request, checked, this.context, 'A'), performance.now());
+        return this.execute(checkSessionCall(request, checked, this.context, 'A'), performance.now(), undefined, extras);
       },
     );
     const session = new Session(language.id, checked.code, mode, host, checked.idleTimeoutMs, {
       restartOnDemand: checked.restartOnDemand,
       fileSync: checked.files ? { mode: checked.files.mode, dryRun: checked.files.dryRun } : undefined,
     });
-    host.startJob = () => this.startSessionJob(checked, session.id);
+    host.startJob = () => this.startSessionJob(checked, session.id, extras);
     host.emitSync = (id, sync) => this.emit('execution:sync', { id, sync });
-    const started = mode === 'persistent' ? await this.startSessionJob(checked, session.id) : undefined;
+    const started = mode === 'persistent' ? await this.startSessionJob(checked, session.id, extras) : undefined;
     if (this.closed) {
       await started?.job.release();
       throw new ExecutorClosedError();
@@ -508,11 +608,16 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
     };
   }
 
-  private async startContext(checked: CheckedContext): Promise<Context> {
+  private async startContext(checked: CheckedContext, extras: CallExtras): Promise<Context> {
     const language = checked.language;
     const files = checked.files ? await CallFiles.load(checked.files) : undefined;
+    const packages = extras.loaded ?? (await this.packageStore.load(language, extras.packages));
     // The proxy alone: snippets arrive in frames. Interpreted languages cannot fail to build it.
-    const plan = await this.planner.plan(language, checked.runtime, '', { kind: 'context' }, checked.limits.job.memoryBytes, { ...checked.environment });
+    const plan = await this.planner.plan(language, checked.runtime, '', { kind: 'context' }, checked.limits.job.memoryBytes, {
+      ...checked.environment,
+      packages,
+      setup: extras.setup,
+    });
     const host = this.sessionHost(
       (request) => ({ ...checkContextCall(request, checked, this.settings) }),
       // A context's interpreter is persistent: nothing runs the one-shot way.
@@ -548,9 +653,10 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
    * Starts a session's program (at its creation, and again on demand): planned, and built for compiled
    * languages, within its `compileTimeoutMs`, with its files loaded from disk as they are now.
    */
-  private async startSessionJob(checked: CheckedSession, sessionId: string): Promise<SessionJob> {
+  private async startSessionJob(checked: CheckedSession, sessionId: string, extras: CallExtras): Promise<SessionJob> {
     if (this.closed) throw new ExecutorClosedError();
     const language = checked.language;
+    const packages = extras.loaded ?? (await this.packageStore.load(language, extras.packages));
     // The program serves every function of the code.
     const plan = await this.planWithin(
       language,
@@ -562,6 +668,7 @@ export class SandboxExecutor extends EventEmitter<ExecutorEvents> {
         compileTimeoutMs: checked.compileTimeoutMs,
       },
       checked.environment,
+      { packages, setup: extras.setup },
     );
     if (isPlanFailure(plan)) {
       const functionName = this.planner.analyze(language, checked.code).functions[0]?.name ?? '';

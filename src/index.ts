@@ -35,6 +35,9 @@ export type {
   SessionOptions,
   StartRequest,
   StreamEvent,
+  PackageSource,
+  TemplateDefinition,
+  TemplateInfo,
   WarmupOptions,
   WarmupProgressEvent,
 } from './types.js';

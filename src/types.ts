@@ -8,9 +8,10 @@
 import type { FileOptions, FilesReport, SyncReport } from './fs/fs-types.js';
 import type { PhaseProgress, ProgramPhase } from './languages/language.js';
 import type { Language, LanguageAlias } from './languages/registry.js';
+import type { PackageSource } from './packages/package-source.js';
 import type { ExecutionErrorInfo } from './protocol/result-frame.js';
 
-export type { ExecutionErrorInfo, Language, LanguageAlias, PhaseProgress };
+export type { ExecutionErrorInfo, Language, LanguageAlias, PhaseProgress, PackageSource };
 
 /**
  * A language name as accepted in requests: a {@link Language} or one of its aliases, so that a typo
@@ -114,13 +115,28 @@ export interface ExecutionRequest extends FileOptions {
    * a slow first call can be shown as such. An exception it throws is ignored.
    */
   onPhase?: (event: ExecutionPhaseEvent) => void;
+  /**
+   * Packages the code can import, read from the host (never by the sandbox): for Python a site-packages
+   * folder, a package folder, a `.py` file or a pure-Python `.whl`; for Ruby a gem's folder or a folder of
+   * gems; for JavaScript a `node_modules` folder or one package's folder (ES modules); for PHP a Composer
+   * `vendor/` folder or a folder to include. They are mounted read-only under `/packages` and put on the
+   * interpreter's search path. Native code is refused with `PackageError` before anything runs. See
+   * docs/packages.md.
+   */
+  packages?: readonly PackageSource[];
+  /**
+   * A template defined on the executor (`defineTemplate()`): its language (which `language` must name),
+   * packages, files, environment, limits and setup apply, and the call runs on one of its prestarted
+   * instances when one is free.
+   */
+  template?: string;
 }
 
 /**
  * A phase of a call, in the order they come: `loading-runtime` (the language's runtime is loaded and
  * prepared: once per executor, seconds for C and C++), `compiling` (the program is built from the code:
- * C and C++, when it is not in a cache), `loading-packages` (reserved for packages a call needs; no
- * language reports it yet), `running` (the program runs, after any wait for a worker). A call has the
+ * C and C++, when it is not in a cache), `loading-packages` (the request's packages read from the host,
+ * with files and bytes done; once per executor and package), `running` (the program runs, after any wait for a worker). A call has the
  * phases it needs: a warm Python call has only `running`.
  */
 export type ExecutionPhase = ProgramPhase | 'running';
@@ -185,6 +201,11 @@ export interface ExecutionUsage {
    * call paid none of its start-up. False for a fresh start, a session's calls and deterministic calls.
    */
   prestarted: boolean;
+  /**
+   * Bytes of the packages' files the program saw (read-only layers shared by every call that uses them,
+   * not copied per call); absent when the call used no packages.
+   */
+  packageBytes?: number;
 }
 
 /** An event of {@link SandboxExecutor.stream}. */
@@ -291,6 +312,10 @@ export interface ContextOptions {
   maxOutputBytes?: number;
   /** Largest value of each snippet or call, in bytes of its JSON (default: the executor's `maxResultBytes`). */
   maxResultBytes?: number;
+  /** Packages the snippets can import (see `ExecutionRequest.packages`). */
+  packages?: readonly PackageSource[];
+  /** A template of the executor (see `ExecutionRequest.template`); its setup runs when the context starts. */
+  template?: string;
 }
 
 /** A call on a session: an {@link ExecutionRequest} without what the session fixes. */
@@ -336,6 +361,10 @@ export interface SessionOptions extends FileOptions {
   env?: Readonly<Record<string, string>>;
   /** Command-line arguments the session's code sees (see `ExecutionRequest.argv`). */
   argv?: readonly string[];
+  /** Packages the session's code can import (see `ExecutionRequest.packages`). */
+  packages?: readonly PackageSource[];
+  /** A template of the executor (see `ExecutionRequest.template`); its setup runs when the interpreter starts. */
+  template?: string;
 }
 
 /** What `SandboxExecutor.status()` reports. */
@@ -441,4 +470,45 @@ export interface WarmupProgressEvent {
   ready: number;
   /** Languages being warmed up. */
   total: number;
+}
+
+/**
+ * A prepared environment (`SandboxExecutor.defineTemplate()`): a language with its packages, files,
+ * environment, limits, and setup code that its prestarted instances run before a call claims them (the
+ * imports), so that a call naming the template does not pay for them.
+ */
+export interface TemplateDefinition {
+  /** Language of the template; requests naming the template run in it. */
+  language: LanguageInput;
+  /** Packages every call of the template can import (see `ExecutionRequest.packages`); a request's own come after. */
+  packages?: readonly PackageSource[];
+  /** Files placed in every call's sandbox (see `ExecutionRequest.files`); a request's own files of the same path win. */
+  files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Environment variables of every call; a request's own of the same name win. */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Code run once by each interpreter of the template when it starts, before its first call (imports of
+   * the packages, a cache to fill). What it imports stays loaded for the calls; what it prints is not
+   * reported. A setup that raises makes the template's calls fail with its error.
+   */
+  setup?: string;
+  /** Default limits of the template's calls (a request's own limits win; a different memory limit forgoes prestarted instances). */
+  limits?: { timeoutMs?: number; memoryLimitMb?: number; maxOutputBytes?: number; maxResultBytes?: number };
+  /** Prestarted instances to keep (default: the executor's `prestart` for the language). */
+  prestart?: number;
+}
+
+/** A template as `SandboxExecutor.templates()` lists it. */
+export interface TemplateInfo {
+  name: string;
+  language: Language;
+  /** The packages' host paths, absolute. */
+  packages: string[];
+  /** Paths of its files. */
+  files: string[];
+  env: Record<string, string>;
+  setup?: string;
+  limits: { timeoutMs?: number; memoryLimitMb?: number; maxOutputBytes?: number; maxResultBytes?: number };
+  /** Prestarted instances it keeps. */
+  prestart: number;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SandboxError } from '../errors.js';
 import { SandboxExecutor } from '../executor.js';
@@ -17,7 +17,7 @@ import { isLoopback } from '../server/request-guard.js';
 import { resultToJson } from '../server/json-result.js';
 import { SCRIPT_EXIT } from '../result/build-result.js';
 import type { Execution } from '../result/execution-handle.js';
-import type { ExecutionRequest, ExecutionResult, LanguageInput, SandboxExecutorOptions, ScriptRequest } from '../types.js';
+import type { ExecutionRequest, ExecutionResult, LanguageInput, SandboxExecutorOptions, ScriptRequest, TemplateDefinition } from '../types.js';
 
 /** Exit codes: 0 success, 1 the function failed, 2 timeout, 3 crash, 64 bad usage, 70 internal failure. */
 const EXIT = { ok: 0, error: 1, timeout: 2, crash: 3, usage: 64, internal: 70 } as const;
@@ -91,6 +91,8 @@ Options:
   --allow-origin <origin>    let web pages of this origin call the server (repeatable)
   --allow-mount <dir>        let requests mount folders inside <dir>, read-only (repeatable)
   --allow-mount-write <dir>  the same, and let calls create and modify files there (repeatable)
+  --templates <file.json>    define the templates of this JSON file ({ "name": { "language", "packages",
+                             "files", "env", "setup", "limits" } }; package paths relative to the file)
   --max-timeout <ms>         cap on a request's timeoutMs (default 30000)
   --max-body <bytes>         largest request body (default 1048576)
   --max-memory <mb>          largest memoryLimitMb a request may ask for (default 1024)
@@ -370,6 +372,26 @@ async function describeCommand(args: readonly string[], io: { stdout: NodeJS.Wri
   return EXIT.ok;
 }
 
+/** The templates of `serve --templates`: a JSON object of definitions, package paths relative to the file. */
+async function readTemplates(file: string): Promise<Record<string, TemplateDefinition>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--templates ${file} cannot be read as JSON: ${(error as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--templates ${file} must hold a JSON object of templates by name.`);
+  const folder = dirname(resolve(file));
+  const templates: Record<string, TemplateDefinition> = {};
+  for (const [name, definition] of Object.entries(parsed as Record<string, TemplateDefinition>)) {
+    const packages = Array.isArray(definition?.packages)
+      ? definition.packages.map((source) => (typeof source === 'string' ? resolve(folder, source) : { path: resolve(folder, source.path) }))
+      : definition?.packages;
+    templates[name] = { ...definition, packages };
+  }
+  return templates;
+}
+
 async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
     port: { type: 'string' },
@@ -380,6 +402,7 @@ async function serveCommand(args: readonly string[], io: CommandIO): Promise<num
     'allow-origin': { type: 'string', multiple: true },
     'allow-mount': { type: 'string', multiple: true },
     'allow-mount-write': { type: 'string', multiple: true },
+    templates: { type: 'string' },
     'max-timeout': { type: 'string' },
     'max-body': { type: 'string' },
     'max-memory': { type: 'string' },
@@ -412,7 +435,9 @@ async function serveCommand(args: readonly string[], io: CommandIO): Promise<num
   const maxPending = values['max-pending'] === undefined ? undefined : Number(values['max-pending']);
   if (maxPending !== undefined && !(Number.isInteger(maxPending) && maxPending >= 0))
     throw new UsageError(`--max-pending must be a whole number, got ${JSON.stringify(values['max-pending'])}.`);
+  const templates = values.templates === undefined ? undefined : await readTemplates(values.templates);
   const server = createSandboxServer({
+    templates,
     token,
     insecure: values.insecure,
     allowedHosts: values['allow-host'],

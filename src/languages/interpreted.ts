@@ -3,6 +3,7 @@
  * inside the sandbox by the interpreter itself where it can be), and a plan that starts the interpreter
  * on the proxy, with the user's code as a separate file in the machinery's folder.
  */
+import type { PlanPackages } from '../packages/package-support.js';
 import { SANDBOX_DIR, WORKDIR } from '../protocol/proxy-contract.js';
 import type { ProgramPlan } from '../runtime/program.js';
 import type { RuntimeBinary } from '../runtime/runtime-binary.js';
@@ -76,13 +77,19 @@ export function proxyPlan(options: {
   env: Record<string, string>;
   proxy: PreparedProxy;
   callFiles: JobFile[];
+  /** The request's packages: their layers are attached read-only. */
+  packages?: PlanPackages;
+  /** A template's setup code, and the path the proxy runs it from (part of the program: prestarted instances run it). */
+  setup?: { path: string; code: string };
 }): ProgramPlan {
-  return {
+  const plan: ProgramPlan = {
     runtime: options.runtime,
     argv: [...options.argv, options.proxy.entry],
     env: options.env,
     cwd: WORKDIR,
-    baseFiles: options.proxy.files,
+    baseFiles: options.setup ? [...options.proxy.files, { path: options.setup.path, data: encoder.encode(options.setup.code) }] : options.proxy.files,
     callFiles: options.callFiles,
   };
+  if (options.packages) plan.layers = options.packages.layers;
+  return plan;
 }

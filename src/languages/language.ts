@@ -3,6 +3,7 @@
  * `templates/<name>/`), its docs page, its conformance column, and one line in `registry.ts`: its
  * `LanguageDefinition` declares everything else the package needs to know about it.
  */
+import type { PackageSupport, PlanPackages } from '../packages/package-support.js';
 import type { ExecutionErrorInfo } from '../protocol/result-frame.js';
 import type { ProgramPlan } from '../runtime/program.js';
 import type { RuntimeBinary } from '../runtime/runtime-binary.js';
@@ -46,7 +47,7 @@ export type ProgramInput =
  * A phase of getting a program ready, before it runs, that callers can show (a first C call spends
  * seconds in them): `loading-runtime` (the language's runtime loaded and prepared, once per executor),
  * `compiling` (the program built from the user's code, not found in a cache), `loading-packages`
- * (packages the code needs; not reported by any language yet).
+ * (the request's packages read from the host, once per executor and package: docs/packages.md).
  */
 export type ProgramPhase = 'loading-runtime' | 'compiling' | 'loading-packages';
 
@@ -123,6 +124,16 @@ export interface PlanRequest<Analysis extends CodeAnalysis = CodeAnalysis, Prepa
    * made or another phase begins.
    */
   onPhase?: (phase: ProgramPhase, progress?: PhaseProgress) => void;
+  /**
+   * The request's packages, read and laid out by the language's `packages.arrange`: layers to attach
+   * (`ProgramPlan.layers`), folders for the search path, and what the language's arrangement noted.
+   */
+  packages?: PlanPackages;
+  /**
+   * A template's setup code: the proxy runs it once when it starts, before it reads its first request, so
+   * that prestarted instances of the template have done it (its imports) before a call claims them.
+   */
+  setup?: string;
 }
 
 /**
@@ -204,6 +215,11 @@ export interface LanguageDefinition<
   contexts?: boolean;
   /** Optional: the text of a context's snippet as the proxy runs it (PHP adds its opening tag), lines unmoved. */
   snippetCode?(code: string): string;
+  /**
+   * Optional: the packages the language can load (the `packages` option); a language without it refuses
+   * packages with `PackageError`.
+   */
+  packages?: PackageSupport;
   /**
    * The program for `request.input`. May build it first (compile C); a build that fails because of the
    * user's code throws {@link ProgramBuildError}.

@@ -9,6 +9,7 @@ import { loadRuntimeAssets } from '../runtime/runtime-assets.js';
 import type { WorkerPool } from '../runtime/worker-pool.js';
 import type { JobLimits } from '../runtime/worker-protocol.js';
 import { untilAborted } from '../runtime/shared-work.js';
+import type { PlanPackages } from '../packages/package-support.js';
 import type { CodeAnalysis, LanguageRuntime, PhaseProgress, ProgramInput, ProgramPhase } from './language.js';
 import type { RegisteredLanguage } from './registry.js';
 import type { ExecutorToolbox } from './toolbox.js';
@@ -33,6 +34,12 @@ export interface PlanWatch {
   signal?: AbortSignal;
   /** A phase of getting the program ready begins (`loading-runtime`, `compiling`), or reports progress. */
   onPhase?: (phase: ProgramPhase, progress?: PhaseProgress) => void;
+}
+
+/** What a program is planned with besides its code: the request's packages and a template's setup. */
+export interface PlanExtras {
+  packages?: PlanPackages;
+  setup?: string;
 }
 
 /** How many prestarted instances a language gets, and the limits they start with. */
@@ -95,7 +102,7 @@ export class ProgramPlanner {
     code: string,
     input: ProgramInput,
     memoryBytes: number,
-    watch: PlanWatch & Partial<ProcessView> = {},
+    watch: PlanWatch & Partial<ProcessView> & PlanExtras = {},
   ): Promise<ProgramPlan> {
     const preparing = this.ready(language, runtime);
     if (!this.prepared.has(`${language.id}/${runtime.name}`)) watch.onPhase?.('loading-runtime');
@@ -104,7 +111,20 @@ export class ProgramPlanner {
     const { signal, onPhase } = watch;
     const process: ProcessView = { env: watch.env ?? NO_PROCESS.env, argv: watch.argv ?? NO_PROCESS.argv };
     const planning = Promise.resolve().then(() =>
-      language.planProgram({ code, analysis, input, runtime, prepared, toolbox: this.toolbox.forRuntime(runtime), memoryBytes, signal, onPhase, ...process }),
+      language.planProgram({
+        code,
+        analysis,
+        input,
+        runtime,
+        prepared,
+        toolbox: this.toolbox.forRuntime(runtime),
+        memoryBytes,
+        signal,
+        onPhase,
+        ...process,
+        packages: watch.packages,
+        setup: watch.setup,
+      }),
     );
     // A language that does not watch the signal is not waited for past it either.
     return untilAborted(planning, signal);
@@ -120,7 +140,45 @@ export class ProgramPlanner {
     const hash = createHash('sha256');
     hash.update(JSON.stringify([plan.runtime.id, plan.argv, plan.env, plan.cwd, memoryBytes]));
     for (const file of plan.baseFiles) hash.update(file.path).update(contentDigest(file.data));
+    for (const layer of plan.layers ?? []) hash.update(`\0layer\0${layer.id}\0${layer.path}`);
     return `${language.id}:${hash.digest('hex').slice(0, 16)}`;
+  }
+
+  /**
+   * Keeps `count` prestarted instances of a template: the proxy with the template's packages, started
+   * and its setup run, waiting for a call. Returns their key (calls of the template with the same
+   * memory limit find them by it).
+   */
+  async prestartTemplate(
+    language: RegisteredLanguage,
+    extras: PlanExtras,
+    limits: JobLimits,
+    count: number,
+    runtime: LanguageRuntime = language.runtimes[0],
+  ): Promise<string | undefined> {
+    if (language.prestart === false) return undefined;
+    const prepared = await this.ready(language, runtime);
+    const plan = await language.planProgram({
+      code: '',
+      analysis: language.analyze(''),
+      input: { kind: 'module' },
+      runtime,
+      prepared,
+      toolbox: this.toolbox.forRuntime(runtime),
+      memoryBytes: limits.memoryBytes,
+      ...NO_PROCESS,
+      ...extras,
+    });
+    const key = this.prestartKey(language, plan, limits.memoryBytes)!;
+    if (count === 0) return key;
+    const { prestart: _, ...job } = planToJob(plan, { limits, collectChanges: false, stdin: 'sip' }, true);
+    this.pool.setPrestartTarget({ key, assets: () => loadRuntimeAssets(plan.runtime), job, layers: plan.layers }, count);
+    return key;
+  }
+
+  /** Stops keeping the prestarted instances of `key`, and dismisses the idle ones. */
+  stopPrestarting(key: string): void {
+    this.pool.removePrestartTarget(key);
   }
 
   private async startPrestarting(language: RegisteredLanguage, runtime: LanguageRuntime, prepared: unknown): Promise<void> {

@@ -62,6 +62,8 @@ const FIELDS = {
   afterSync: "a function cannot travel on a queue: read result.files.sync from the call's result instead",
   compileTimeoutMs: true,
   onPhase: 'a function cannot travel on a queue: phase events stay in the worker process',
+  packages: "packages are host paths, which the queue's clients do not choose: define a template with them on the workers' executor and name it with template",
+  template: true,
 } satisfies Record<keyof ExecutionRequest, true | string>;
 
 /** Options of {@link encodeEnvelope}. */

@@ -66,6 +66,8 @@ export const REQUEST_KEYS = {
   kind: true,
   compileTimeoutMs: true,
   onPhase: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof ExecutionRequest, true>;
 
 // A script takes the options of a call, without a function to call.
@@ -87,6 +89,8 @@ export const CONTEXT_OPTION_KEYS = {
   memoryLimitMb: true,
   maxOutputBytes: true,
   maxResultBytes: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof ContextOptions, true>;
 
 /** Keys of the options of a snippet (`context.run(code, options)`). */
@@ -113,6 +117,8 @@ export const SESSION_OPTION_KEYS = {
   returnFileContents: true,
   beforeSync: true,
   afterSync: true,
+  packages: true,
+  template: true,
 } as const satisfies Record<keyof SessionOptions, true>;
 
 /** Keys of a call on a session (`session.invoke()`). */

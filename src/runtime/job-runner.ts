@@ -179,6 +179,7 @@ export class JobRunner {
     }
     if (!running) {
       worker.loadRuntime(assets);
+      worker.loadLayers(spec.program.layers);
       running = worker.run({ ...planToJob(spec.program, spec), jobId }, job.sink);
     }
     job.attach(running);

@@ -3,7 +3,7 @@
  * job a worker runs (calls, sessions and prestarted instances alike).
  */
 import type { RuntimeBinary } from './runtime-binary.js';
-import type { ClaimSpec, DeterministicSpec, JobFile, JobLimits, JobSpec } from './worker-protocol.js';
+import type { ClaimSpec, DeterministicSpec, JobFile, JobLimits, JobSpec, LayerData } from './worker-protocol.js';
 
 /** How to run a language's program (its proxy, or a program built from the user's code). */
 export interface ProgramPlan {
@@ -21,10 +21,21 @@ export interface ProgramPlan {
   /** Files of this call: the user's code. */
   callFiles: JobFile[];
   /**
+   * Read-only layers (packages) attached at their `path`, shared by every run that uses them. They are
+   * part of the program: a prestarted instance starts with them.
+   */
+  layers?: PlanLayer[];
+  /**
    * What the program reads on standard input: SIP frames, then the request's bytes (`sip`, the default: a
    * proxy), or the request's bytes alone (`raw`: the user's own program run as a script, as C's).
    */
   stdin?: 'sip' | 'raw';
+}
+
+/** A read-only layer of a plan and where the program sees it. */
+export interface PlanLayer extends LayerData {
+  /** Absolute path of the layer's root in the sandbox. */
+  path: string;
 }
 
 /** What a job adds to its program: the request's files, limits and options. */
@@ -50,6 +61,7 @@ export function planToJob(plan: ProgramPlan, options: JobOptions, prestart = fal
     cwd: plan.cwd,
     files: prestart ? plan.baseFiles : [...plan.baseFiles, ...callFiles(plan, options)],
     dirs: prestart ? undefined : options.dirs,
+    layers: plan.layers?.map((layer) => ({ id: layer.id, path: layer.path })),
     limits: options.limits,
     prestart,
     collectChanges: options.collectChanges,

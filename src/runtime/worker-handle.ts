@@ -14,6 +14,7 @@ import {
   type ControlMessage,
   type HostMessage,
   type JobSpec,
+  type LayerData,
   type RuntimeId,
   type WorkerBootData,
   type WorkerMessage,
@@ -151,6 +152,15 @@ export class WorkerHandle {
       baseFiles: assets.baseFiles,
       baseDirs: assets.baseDirs,
     });
+  }
+
+  /** Sends read-only layers (packages) this worker has not received yet; each is sent once per worker. */
+  loadLayers(layers: readonly LayerData[] | undefined): void {
+    for (const layer of layers ?? []) {
+      if (this.loaded.has(`layer:${layer.id}`)) continue;
+      this.loaded.add(`layer:${layer.id}`);
+      this.post({ type: 'layer', layer });
+    }
   }
 
   /** Starts a job. The worker must be idle and have the job's runtime. */

@@ -22,7 +22,7 @@ import type { OutputChannelId } from './output-ring.js';
 import type { RuntimeAssets } from './runtime-assets.js';
 import { WorkerHandle, type OutputSink, type RunningJob } from './worker-handle.js';
 import { nextJobId } from './job-ids.js';
-import type { JobSpec } from './worker-protocol.js';
+import type { JobSpec, LayerData } from './worker-protocol.js';
 
 /** How to start prestarted instances of one kind (a language with its default limits). */
 export interface PrestartProfile {
@@ -31,6 +31,8 @@ export interface PrestartProfile {
   assets: () => Promise<RuntimeAssets>;
   /** The job, minus its id; `files` are the call-independent ones (the proxy). */
   job: Omit<JobSpec, 'jobId' | 'prestart'>;
+  /** Read-only layers (packages) the job attaches. */
+  layers?: readonly LayerData[];
 }
 
 /** An acquisition was aborted through its signal before a worker was lent. */
@@ -166,6 +168,27 @@ export class WorkerPool {
     this.targets.set(profile.key, { profile, count: Math.min(count, this.options.size), failures: existing?.failures ?? 0 });
     this.ensureWorkers();
     this.refill();
+  }
+
+  /**
+   * Stops keeping prestarted instances of `key` and dismisses those that wait on idle workers (a template
+   * was redefined: they were started from its old definition).
+   */
+  removePrestartTarget(key: string): void {
+    this.targets.delete(key);
+    for (const slot of this.slots) {
+      const instance = slot.prestarted;
+      if (!instance || slot.leased || instance.key !== key || instance.cancelled) continue;
+      instance.cancelled = true;
+      void instance.started.then((running) => {
+        if (slot.prestarted !== instance || slot.leased) return;
+        if (running) slot.worker.dismissPrestarted();
+        else {
+          slot.prestarted = undefined;
+          this.refill();
+        }
+      });
+    }
   }
 
   /** Resolves when every wanted prestarted instance has been started and reached its first read. */
@@ -402,6 +425,7 @@ export class WorkerPool {
       (assets) => {
         if (record.cancelled || !worker.isAlive || worker.isBusy) return undefined;
         worker.loadRuntime(assets);
+        worker.loadLayers(profile.layers);
         // Booting is work in progress (someone may be awaiting it, like warmup); waiting for a claim is not.
         worker.ref();
         return this.follow(slot, record, worker.run({ ...profile.job, jobId: nextJobId(), prestart: true }, record.output));

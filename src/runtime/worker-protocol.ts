@@ -33,6 +33,26 @@ export interface JobFile {
   mtimeMs?: number;
 }
 
+/**
+ * A read-only layer of files (a package), sent once to each worker that runs a job using it. Its file
+ * buffers live in shared memory: every worker and every run sees the same bytes, never a copy.
+ */
+export interface LayerData {
+  /** Identifies the layer's contents (a digest); the same id is never sent twice to a worker. */
+  id: string;
+  /** Files, with paths relative to the layer's root. */
+  files: JobFile[];
+  /** Folders relative to the layer's root, even empty ones. */
+  dirs: string[];
+}
+
+/** Where a job sees a layer: attached read-only at `path`. */
+export interface LayerMount {
+  id: string;
+  /** Absolute path of the layer's root in the job's filesystem. */
+  path: string;
+}
+
 /** Everything the worker needs to start one program. */
 export interface JobSpec {
   jobId: number;
@@ -44,6 +64,8 @@ export interface JobSpec {
   files: JobFile[];
   /** Directories to create (possibly empty). */
   dirs?: string[];
+  /** Read-only layers (packages) to attach, each already sent to the worker (`layer` message). */
+  layers?: LayerMount[];
   limits: JobLimits;
   /**
    * Start a prestarted instance: run up to the first read of standard input, post `prestarted`, and wait
@@ -98,6 +120,7 @@ export interface ClaimSpec {
 /** Host → worker, asynchronous. */
 export type HostMessage =
   | { type: 'runtime'; runtime: RuntimeId; module: WebAssembly.Module; minPages: number; baseFiles: JobFile[]; baseDirs: string[] }
+  | { type: 'layer'; layer: LayerData }
   | { type: 'run'; job: JobSpec };
 
 /**

@@ -7,6 +7,8 @@
  * - `GET {base}/exec/{id}/events`: `execution-phase` and `execution-output` events while the call runs,
  *   then `execution-complete` (or `execution-failed`); a late follower gets what happened so far first.
  * - `POST {base}/describe`, `GET {base}/languages`, `GET {base}/health`.
+ * - `GET {base}/templates`: the templates requests may name (`template`); only the operator defines them
+ *   (`templates` option, `serve --templates`), never a client.
  *
  * Safe to expose (see docs/server.md): HTTP clients are not trusted. Every request is checked for its
  * Host, Origin and token (request-guard.ts); limits a client chooses are capped by the server's ceilings
@@ -16,6 +18,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import {
   ExecutorClosedError,
   InvalidRequestError,
@@ -35,6 +38,7 @@ import { JobSlots } from './job-slots.js';
 import { errorToJson } from './json-result.js';
 import { isLoopback, RequestGuard, requireJsonBody } from './request-guard.js';
 import type { MountRoot } from '../fs/fs-types.js';
+import type { TemplateDefinition, TemplateInfo } from '../types.js';
 import { MountRootMatcher, resolveMountRoots } from '../fs/mount-roots.js';
 import { checkRequest, type RequestCeilings } from './request-limits.js';
 import { execThroughQueue, followQueuedCall } from './queue-routes.js';
@@ -136,6 +140,12 @@ export interface SandboxServerOptions {
   maxSessionLifetimeMs?: number;
   /** Longest `idleTimeoutMs` of a session, in ms (default 600 000; the default idle timeout is 60 000 or this); more is refused with 400. */
   maxSessionIdleMs?: number;
+  /**
+   * Templates defined on the executor when the server starts (`listen()` waits for them, and rejects with
+   * PackageError for a package that cannot be used). Requests name them with `template`; clients can
+   * neither define templates nor send `packages` (host paths are the operator's).
+   */
+  templates?: Readonly<Record<string, TemplateDefinition>>;
 }
 
 /** A running (or ready to run) HTTP adapter. */
@@ -200,6 +210,9 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
     // A client may fall behind by a few runs' worth of output before it is cut.
     maxBufferedBytes: 4 * ceilings.maxOutputBytes,
   });
+  const templatesReady = Promise.all(Object.entries(options.templates ?? {}).map(([name, definition]) => executor.defineTemplate(name, definition)));
+  // Awaited by listen() and by every request; a failure is reported there.
+  templatesReady.catch(() => undefined);
   const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -232,6 +245,11 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
 
     if (route === '/health') return sendJson(res, 200, queue ? { ok: true, queue: await queue.counts() } : { ok: true, status: executor.status() }, req.method);
     if (route === '/languages') return sendJson(res, 200, { languages: SUPPORTED_LANGUAGES }, req.method);
+    await templatesReady;
+    if (route === '/templates') {
+      requireMethod(req, 'GET');
+      return sendJson(res, 200, { templates: executor.templates().map(publicTemplate) }, req.method);
+    }
     if (route === '/describe') {
       requireMethod(req, 'POST');
       requireJsonBody(req);
@@ -367,13 +385,16 @@ export function createSandboxServer(options: SandboxServerOptions = {}): Sandbox
           ),
         );
       }
-      return new Promise((resolveListen, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolveListen(server.address() as AddressInfo);
-        });
-      });
+      return templatesReady.then(
+        () =>
+          new Promise((resolveListen, reject) => {
+            server.once('error', reject);
+            server.listen(port, host, () => {
+              server.off('error', reject);
+              resolveListen(server.address() as AddressInfo);
+            });
+          }),
+      );
     },
     async close(): Promise<void> {
       runs.cancelAll('the server is closing');
@@ -414,6 +435,20 @@ function decodePathPart(part: string): string {
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'The id in the path is not validly escaped.');
   }
+}
+
+/** What a client may see of a template: no host paths and no environment values (they are the operator's). */
+function publicTemplate(template: TemplateInfo): Record<string, unknown> {
+  const shown: Record<string, unknown> = {
+    name: template.name,
+    language: template.language,
+    packages: template.packages.map((path) => basename(path)),
+    files: template.files,
+    env: Object.keys(template.env),
+    limits: template.limits,
+  };
+  if (template.setup !== undefined) shown.setup = template.setup;
+  return shown;
 }
 
 function requireMethod(req: IncomingMessage, method: string): void {

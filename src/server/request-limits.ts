@@ -42,6 +42,8 @@ const ACCEPTED_FIELDS = new Set([
   'argv',
   // 'call' or 'script'; without it, a request that names no function and gives no arguments is a script.
   'kind',
+  // A template the operator defined (its packages and setup are the operator's).
+  'template',
 ]);
 
 /** Fields that only a call has: a request with one of them and no `kind` is a call. */
@@ -63,6 +65,13 @@ export async function checkRequest(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('request', 'The body must be a JSON object.');
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
+    if (key === 'packages') {
+      throw new HttpError(
+        403,
+        'PACKAGES_NOT_ALLOWED',
+        'packages name folders of the server, which clients do not choose: use a template the operator defined (GET /templates lists them) with "template".',
+      );
+    }
     if (!ACCEPTED_FIELDS.has(key)) throw new InvalidRequestError(key, `Unknown field ${JSON.stringify(key)}.`);
     request[key] = value;
   }

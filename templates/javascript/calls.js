@@ -198,6 +198,12 @@ function runCall(payload) {
 }
 
 async function serve() {
+  // Modules the setup imports stay in the module cache: the user's imports of them cost nothing.
+  const setup = std.open(SETUP_PATH, "r");
+  if (setup !== null) {
+    setup.close();
+    await import(SETUP_PATH);
+  }
   for (;;) {
     const frame = readFrame();
     if (frame === null) return;

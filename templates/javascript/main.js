@@ -11,7 +11,7 @@
 // console.js, timers.js, text.js, frames.js (SIP input, result output), wire.js (wire values),
 // errors.js (tracebacks), calls.js (calling the user's function, and the loop that serves calls).
 //
-// Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{FUNCTIONS_PATH}}, {{PROXY_PATH}}, and the proxy
+// Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{FUNCTIONS_PATH}}, {{PROXY_PATH}}, {{SETUP_PATH}}, and the proxy
 // contract of src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 import * as std from "std";
@@ -21,6 +21,8 @@ const USER_CODE_PATH = "{{USER_CODE_PATH}}";
 // JSON written by the generator: {"options": {name: index of the options object}, "lines": {name: line}}.
 const FUNCTIONS_PATH = "{{FUNCTIONS_PATH}}";
 const PROXY_PATH = "{{PROXY_PATH}}";
+// A template's setup module, imported once before the first request when the file exists.
+const SETUP_PATH = "{{SETUP_PATH}}";
 // Snippets of a context are written to files of this folder, one each (snippet_N.js), and run from there,
 // so that their stack frames name them.
 const SNIPPET_PREFIX = "{{SANDBOX_DIR}}/snippet_";

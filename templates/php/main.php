@@ -717,6 +717,13 @@ final class PhpStreamWrapper
 }
 
 Proxy::start();
+// A template's setup code, run once before the first request when the file exists: the classes and
+// functions it loads stay defined for the calls.
+if (\is_file('{{SETUP_PATH}}')) {
+    (static function (): void {
+        require '{{SETUP_PATH}}';
+    })();
+}
 while (Proxy::nextCall()) {
     if (Proxy::decoded() && Proxy::runs()) {
         // A script or a snippet, included here at global scope (its variables are globals); the proxy's

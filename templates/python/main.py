@@ -7,7 +7,7 @@
 # Start-up cost matters (a fresh interpreter per call), so this file imports only built-in modules:
 # `json` and `re` alone would add ~100 ms. JSON is handled by the C accelerator `_json`.
 #
-# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, and the
+# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{USER_MODULE}}, {{SETUP_PATH}}, {{PACKAGE_PATHS_PATH}}, and the
 # proxy contract of src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 import sys
@@ -23,6 +23,11 @@ import gc
 USER_CODE_PATH = "{{USER_CODE_PATH}}"
 USER_FILENAME = "{{USER_FILENAME}}"
 USER_MODULE = "{{USER_MODULE}}"
+# A template's setup code, run once before the first request when the file exists.
+SETUP_PATH = "{{SETUP_PATH}}"
+# The packages' folders for sys.path, one a line, when the call has packages. A file rather than PYTHONPATH:
+# an interpreter initialized ahead of time (a snapshot) has read its environment already.
+PACKAGE_PATHS_PATH = "{{PACKAGE_PATHS_PATH}}"
 WORKDIR = "{{WORKDIR}}"
 
 RESULT_DEVICE = "{{RESULT_DEVICE}}"
@@ -781,12 +786,33 @@ def _safe_repr(value):
         return "<%s object>" % _type_name(value)
 
 
+def _add_package_paths():
+    try:
+        with open(PACKAGE_PATHS_PATH, "rb") as handle:
+            paths = handle.read().decode("utf-8").splitlines()
+    except OSError:
+        return
+    sys.path[1:1] = [path for path in paths if path]
+
+
+def _run_setup():
+    # Packages are on sys.path already; what setup imports stays in sys.modules for the calls.
+    try:
+        with open(SETUP_PATH, "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return
+    exec(compile(source, "setup.py", "exec"), {"__name__": "__setup__", "__builtins__": builtins})
+
+
 def _main():
     try:
         posix.chdir(WORKDIR)
     except OSError:
         pass
     sys.path.insert(0, WORKDIR)
+    _add_package_paths()
+    _run_setup()
     while True:
         mode, body = _read_frame()
         if mode is None:

@@ -14,7 +14,7 @@
 # Kernel method on strings or IOs (`nil?`, `dup`, `hash` through `uniq`…), which a private top-level
 # `def` of that name would make fail.
 #
-# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, and the proxy contract of
+# Placeholders, filled by the generator: {{USER_CODE_PATH}}, {{USER_FILENAME}}, {{SETUP_PATH}}, and the proxy contract of
 # src/protocol/proxy-contract.ts (devices, frame bytes, wire tags, limits).
 
 require "strscan"
@@ -22,6 +22,8 @@ require "strscan"
 module SandboxExecutorProxy
   USER_CODE_PATH = "{{USER_CODE_PATH}}"
   USER_FILENAME = "{{USER_FILENAME}}"
+  # A template's setup code, run once before the first request when the file exists.
+  SETUP_PATH = "{{SETUP_PATH}}"
   WORKDIR = "{{WORKDIR}}"
   PROXY_FILE = __FILE__
 
@@ -609,6 +611,8 @@ module SandboxExecutorProxy
     end
 
     def serve
+      # Packages are on $LOAD_PATH already (-I); what setup requires stays loaded for the calls.
+      ::Kernel.load(SETUP_PATH, true) if ::File.file?(SETUP_PATH)
       while (frame = read_frame)
         mode, body = frame
         keep_going = serve_one(body)

@@ -20,6 +20,7 @@ export const ERROR_CONSTRUCTOR_ARGUMENTS: Record<string, readonly unknown[]> = {
   SessionLimitError: [1],
   SessionClosedError: ['closed by close()'],
   MountError: ['/tmp/x', 'message'],
+  PackageError: ['/tmp/pkg', 'message', { file: 'x.so' }],
   SyncError: ['message', { state: 'failed', written: [], denied: [] }],
   SyncConflictError: ['message', { state: 'conflict', written: [], denied: [] }, '/tmp/x'],
   ExecutionError: ['SOME_CODE', 'message', result],

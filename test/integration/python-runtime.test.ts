@@ -256,7 +256,13 @@ describe('the existing Python proxy answers calls on the cpython runtime', () =>
   const sourceProxy = () =>
     prepareProxy(toolbox, {
       template: 'python/main.py',
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/user_code.py`, USER_FILENAME: 'user_code.py', USER_MODULE: 'user_code' },
+      values: {
+        USER_CODE_PATH: `${SANDBOX_DIR}/user_code.py`,
+        USER_FILENAME: 'user_code.py',
+        USER_MODULE: 'user_code',
+        SETUP_PATH: `${SANDBOX_DIR}/setup.py`,
+        PACKAGE_PATHS_PATH: `${SANDBOX_DIR}/package_paths.txt`,
+      },
       path: `${SANDBOX_DIR}/main.py`,
     });
 

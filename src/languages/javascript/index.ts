@@ -18,6 +18,7 @@ import type { FunctionSignature } from '../signature.js';
 import { vocabularyTable } from '../type-schema.js';
 import { analyzeJavaScriptModule, type JavaScriptModuleInfo } from './inference.js';
 import { needsModule } from './script-mode.js';
+import { javascriptPackages, resolveUserImports, type JavaScriptPackages } from './packages.js';
 
 const USER_FILENAME = 'user_code.js';
 const PROXY_PATH = `${SANDBOX_DIR}/main.js`;
@@ -29,6 +30,7 @@ const PROXY_PATH = `${SANDBOX_DIR}/main.js`;
  */
 const FUNCTIONS_FILENAME = 'user_code.functions.json';
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
+const SETUP_PATH = `${SANDBOX_DIR}/setup.js`;
 /** The parts of the proxy (templates/javascript/), by concern, joined into one program in this order. */
 export const JAVASCRIPT_PROXY_PARTS = ['main.js', 'console.js', 'timers.js', 'text.js', 'frames.js', 'wire.js', 'errors.js', 'calls.js'] as const;
 
@@ -129,16 +131,20 @@ export const javascript = defineLanguage({
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
       template: JAVASCRIPT_PROXY_PARTS.map((part) => `javascript/${part}`),
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, FUNCTIONS_PATH: `${SANDBOX_DIR}/${FUNCTIONS_FILENAME}`, PROXY_PATH },
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, FUNCTIONS_PATH: `${SANDBOX_DIR}/${FUNCTIONS_FILENAME}`, PROXY_PATH, SETUP_PATH },
       path: PROXY_PATH,
     }),
 
   // A script is the code as written (no export line: a global script cannot have one); the frame tells
   // the proxy to run it, so that the plan, and the prestarted instances, are those of calls.
-  planProgram: ({ code, analysis, runtime, prepared, input }) => {
+  packages: javascriptPackages,
+
+  // Bare imports of the user's code (and of a template's setup) are resolved to the packages' files.
+  planProgram: ({ code, analysis, runtime, prepared, input, packages, setup }) => {
     const info = analysis.module;
     const script = input.kind === 'script';
-    const callFiles = [userCodeFile(USER_FILENAME, script ? code : moduleSource(code, info))];
+    const resolved = packages?.meta as JavaScriptPackages | undefined;
+    const callFiles = [userCodeFile(USER_FILENAME, resolveUserImports(script ? code : moduleSource(code, info), resolved))];
     if (info.functions.length > 0 || script) {
       const options: Record<string, number> = {};
       const lines: Record<string, number> = {};
@@ -149,6 +155,14 @@ export const javascript = defineLanguage({
       }
       callFiles.push(userCodeFile(FUNCTIONS_FILENAME, JSON.stringify(script ? { options, lines, module: needsModule(code) } : { options, lines })));
     }
-    return proxyPlan({ runtime: runtime.binaries.qjs, argv: ['qjs'], env: ENV, proxy: prepared, callFiles });
+    return proxyPlan({
+      runtime: runtime.binaries.qjs,
+      argv: ['qjs'],
+      env: ENV,
+      proxy: prepared,
+      callFiles,
+      packages,
+      setup: setup === undefined ? undefined : { path: SETUP_PATH, code: resolveUserImports(setup, resolved) },
+    });
   },
 });

@@ -17,6 +17,7 @@ import type { TemplateSource } from '../templates.js';
 import { BuildCache, cacheKey, TransientBuildError, type BuildWaiter } from './compile-cache.js';
 import type { NativeDialect } from './inference.js';
 import { userFileName } from './dispatcher.js';
+import type { NativePackages } from './packages.js';
 
 /** The binaries that build a program, the compiler and the linker, by their names in the language's runtime. */
 export type NativeToolchain = {
@@ -69,7 +70,7 @@ export function compilerFlags(dialect: NativeDialect): string[] {
  * Linker flags: a 1 MiB stack placed first in memory, so that a stack overflow runs off the bottom of
  * memory and traps instead of silently overwriting data.
  */
-export function linkerFlags(dialect: NativeDialect, script = false): string[] {
+export function linkerFlags(dialect: NativeDialect, script = false, packageObjects: readonly string[] = []): string[] {
   const libraries = dialect === 'c' ? ['-lc'] : ['-lc', '-lc++', '-lc++abi'];
   return [
     '--no-threads',
@@ -81,6 +82,7 @@ export function linkerFlags(dialect: NativeDialect, script = false): string[] {
     `${BUILD_DIR}/program.o`,
     // A script's program is the user's own `main`, without the runtime that serves calls.
     ...(script ? [] : [`${BUILD_DIR}/sandbox_runtime.o`]),
+    ...packageObjects,
     ...libraries,
     '-o',
     `${BUILD_DIR}/program.wasm`,
@@ -160,7 +162,14 @@ export interface ProgramSources {
   dispatcher: string;
   /** A script (`run()`): the user's `main` is the program, linked without the runtime that serves calls. */
   script?: boolean;
+  /** The request's packages: headers on the include path, sources compiled in. */
+  packages?: NativePackages;
 }
+
+/** The object file of the package source at `index`. */
+const packageObject = (index: number): string => `${BUILD_DIR}/package_${index}.o`;
+const packageObjects = (sources: ProgramSources): string[] => (sources.packages?.sources ?? []).map((_, index) => packageObject(index));
+const packageFlags = (sources: ProgramSources): string[] => (sources.packages?.includeDirs ?? []).flatMap((dir) => ['-I', dir]);
 
 /** The sources of a script's program: the user's file, its `main` the program's (see templates/c/script.c). */
 export function scriptSources(dialect: NativeDialect, userCode: string, templates: TemplateSource): ProgramSources {
@@ -175,7 +184,8 @@ export function programKey(sources: ProgramSources, runtime: Uint8Array, templat
     BUILD_FORMAT,
     dialect,
     compilerFlags(dialect).join('\0'),
-    linkerFlags(dialect, sources.script).join('\0'),
+    linkerFlags(dialect, sources.script, packageObjects(sources)).join('\0'),
+    sources.packages?.key ?? '',
     sources.userCode,
     sources.dispatcher,
     ...includeFiles(dialect, templates).map((file) => file.data),
@@ -211,10 +221,11 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
   const compile = await toolbox.runTool({
     signal,
     runtime: 'clang',
-    argv: ['clang', ...compilerFlags(dialect), '-o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/${programFile}`],
+    argv: ['clang', ...compilerFlags(dialect), ...packageFlags(sources), '-o', `${BUILD_DIR}/program.o`, `${BUILD_DIR}/${programFile}`],
     cwd: BUILD_DIR,
     files: [
       ...includeFiles(dialect, toolbox),
+      ...(sources.packages?.files ?? []),
       { path: `${BUILD_DIR}/${userFile}`, data: encoder.encode(sources.userCode) },
       { path: `${BUILD_DIR}/${programFile}`, data: encoder.encode(sources.dispatcher) },
     ],
@@ -226,10 +237,24 @@ async function compileAndLink(toolbox: LanguageToolbox, sources: ProgramSources,
 
   const objects = [{ path: `${BUILD_DIR}/program.o`, data: object }];
   if (!sources.script) objects.push({ path: `${BUILD_DIR}/sandbox_runtime.o`, data: runtime });
+  // Each package source is its own translation unit, as a library's would be.
+  for (const [index, source] of (sources.packages?.sources ?? []).entries()) {
+    const unit = await toolbox.runTool({
+      signal,
+      runtime: 'clang',
+      argv: ['clang', ...compilerFlags(source.endsWith('.c') ? 'c' : 'cpp'), ...packageFlags(sources), '-o', packageObject(index), source],
+      cwd: BUILD_DIR,
+      files: [...includeFiles(dialect, toolbox), ...(sources.packages?.files ?? [])],
+    });
+    signal.throwIfAborted();
+    const built = unit.files.get(packageObject(index));
+    if (unit.exitCode !== 0 || !built) throw buildError(unit, source.slice(source.lastIndexOf('/') + 1), '', 'compiler');
+    objects.push({ path: packageObject(index), data: built });
+  }
   const link = await toolbox.runTool({
     signal,
     runtime: 'wasm-ld',
-    argv: ['wasm-ld', ...linkerFlags(dialect, sources.script)],
+    argv: ['wasm-ld', ...linkerFlags(dialect, sources.script, packageObjects(sources))],
     cwd: BUILD_DIR,
     files: objects,
   });

@@ -11,6 +11,7 @@ import { assertArgumentsFit, assertSupportedSignature } from './check-arguments.
 import { buildProgram, programKey, runtimeObject, scriptSources, type NativeToolchain, type ProgramSources } from './compile-pipeline.js';
 import { generateDispatcher, userFileName } from './dispatcher.js';
 import { inferNativeSignatures, type NativeDialect } from './inference.js';
+import { nativePackages, type NativePackages } from './packages.js';
 import { nativeTypeTable } from './type-table.js';
 
 /** What `prepare` produces: the runtime compiled to an object file. */
@@ -41,18 +42,23 @@ export class NativeAnalysis implements CodeAnalysis {
   }
 
   /** The sources of the program (every callable function of the code) and its cache key. */
-  sources(runtime: Uint8Array, templates: TemplateSource): { sources: ProgramSources; key: string } {
-    if (this.build?.runtime !== runtime) {
-      const sources: ProgramSources = { dialect: this.dialect, userCode: this.code, dispatcher: generateDispatcher(this.functions, this.dialect, templates) };
+  sources(runtime: Uint8Array, templates: TemplateSource, packages?: NativePackages): { sources: ProgramSources; key: string } {
+    if (this.build?.runtime !== runtime || this.build.sources.packages?.key !== packages?.key) {
+      const sources: ProgramSources = {
+        dialect: this.dialect,
+        userCode: this.code,
+        dispatcher: generateDispatcher(this.functions, this.dialect, templates),
+        packages,
+      };
       this.build = { runtime, sources, key: programKey(sources, runtime, templates) };
     }
     return this.build;
   }
 
   /** The sources of the code run as a script (its own `main`) and their cache key. */
-  scriptSources(runtime: Uint8Array, templates: TemplateSource): { sources: ProgramSources; key: string } {
-    if (this.scriptBuild?.runtime !== runtime) {
-      const sources = scriptSources(this.dialect, this.code, templates);
+  scriptSources(runtime: Uint8Array, templates: TemplateSource, packages?: NativePackages): { sources: ProgramSources; key: string } {
+    if (this.scriptBuild?.runtime !== runtime || this.scriptBuild.sources.packages?.key !== packages?.key) {
+      const sources = { ...scriptSources(this.dialect, this.code, templates), packages };
       this.scriptBuild = { runtime, sources, key: programKey(sources, runtime, templates) };
     }
     return this.scriptBuild;
@@ -65,8 +71,9 @@ async function buildScript(
   analysis: NativeAnalysis,
   runtimeObject: Uint8Array,
   waiter: Parameters<typeof buildProgram>[4],
+  packages: NativePackages | undefined,
 ): Promise<Uint8Array> {
-  const { sources, key } = analysis.scriptSources(runtimeObject, toolbox);
+  const { sources, key } = analysis.scriptSources(runtimeObject, toolbox, packages);
   try {
     return await buildProgram(toolbox, sources, runtimeObject, key, waiter);
   } catch (error) {
@@ -111,14 +118,17 @@ export function nativeLanguage<const Id extends NativeDialect, const Alias exten
     // The program serves every function of the code (the dispatcher leaves out the ones it cannot call;
     // calls were checked by checkArguments), so one build serves every call and a session. A script is
     // the user's own program, started at its main() with the request's arguments and standard input.
-    async planProgram({ analysis, prepared, toolbox, input, env, argv, signal, onPhase }) {
+    packages: nativePackages,
+
+    async planProgram({ analysis, prepared, toolbox, input, env, argv, signal, onPhase, packages: planPackages }) {
+      const packages = planPackages?.meta as NativePackages | undefined;
       if (input.kind === 'context') throw new Error(`${declaration.displayName} has no contexts`);
       const waiter = { signal, onBuild: () => onPhase?.('compiling') };
       const script = input.kind === 'script';
       const wasm = script
-        ? await buildScript(toolbox, analysis, prepared.runtimeObject, waiter)
+        ? await buildScript(toolbox, analysis, prepared.runtimeObject, waiter, packages)
         : await (async () => {
-            const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox);
+            const { sources, key } = analysis.sources(prepared.runtimeObject, toolbox, packages);
             return buildProgram(toolbox, sources, prepared.runtimeObject, key, waiter);
           })();
       return {

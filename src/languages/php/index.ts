@@ -11,6 +11,7 @@ import { defineLanguage } from '../language.js';
 import { vocabularyTable } from '../type-schema.js';
 import { inferPhpSignatures } from './inference.js';
 import { withOpenTag } from './open-tag.js';
+import { phpPackages } from './packages.js';
 
 // -n: no php.ini (none is needed, and one in the working directory must not be picked up); -q: no CGI
 // headers on stdout; -C: stay in the working directory. Errors are logged, which php-cgi writes to stderr
@@ -25,6 +26,7 @@ const FLAGS = [
 ];
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp' };
 const USER_FILENAME = 'user_code.php';
+const SETUP_PATH = `${SANDBOX_DIR}/setup.php`;
 
 const MIB = 1024 * 1024;
 /**
@@ -70,19 +72,30 @@ export const php = defineLanguage({
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
       template: 'php/main.php',
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME },
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, SETUP_PATH },
       path: `${SANDBOX_DIR}/main.php`,
     }),
 
   snippetCode: withOpenTag,
 
   // PHP's memory_limit follows the memory limit of the call.
-  planProgram: ({ code, runtime, prepared, memoryBytes }) =>
+  // Packages' folders go on include_path, so that `require 'vendor/autoload.php'` finds them.
+  planProgram: ({ code, runtime, prepared, memoryBytes, packages, setup }) =>
     proxyPlan({
       runtime: runtime.binaries.php,
-      argv: ['php', ...FLAGS, '-d', `memory_limit=${phpMemoryLimit(memoryBytes)}`],
+      argv: [
+        'php',
+        ...FLAGS,
+        '-d',
+        `memory_limit=${phpMemoryLimit(memoryBytes)}`,
+        ...(packages && packages.searchPaths.length > 0 ? ['-d', `include_path=.:${packages.searchPaths.join(':')}`] : []),
+      ],
       env: ENV,
       proxy: prepared,
       callFiles: [userCodeFile(USER_FILENAME, withOpenTag(code))],
+      packages,
+      setup: setup === undefined ? undefined : { path: SETUP_PATH, code: withOpenTag(setup) },
     }),
+
+  packages: phpPackages,
 });

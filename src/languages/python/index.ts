@@ -14,12 +14,16 @@ import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
 import { defineLanguage } from '../language.js';
 import { vocabularyTable } from '../type-schema.js';
 import { inferPythonSignatures } from './inference.js';
+import { pythonPackages } from './packages.js';
 
 const USER_FILENAME = 'user_code.py';
 // -S: no site module (nothing to find, and it costs start-up time); -B: never write .pyc files into the
 // user's folders. The proxy makes stdout line-buffered, so streamed output arrives a line at a time.
 const ARGV = ['python', '-S', '-B'];
 const ENV = { PYTHONIOENCODING: 'utf-8', PYTHONUTF8: '1', HOME: WORKDIR, TMPDIR: '/tmp' };
+const SETUP_PATH = `${SANDBOX_DIR}/setup.py`;
+const PACKAGE_PATHS_PATH = `${SANDBOX_DIR}/package_paths.txt`;
+const encoder = new TextEncoder();
 
 export const python = defineLanguage({
   id: 'python',
@@ -73,7 +77,7 @@ export const python = defineLanguage({
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
       template: 'python/main.py',
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, USER_MODULE: 'user_code' },
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, USER_MODULE: 'user_code', SETUP_PATH, PACKAGE_PATHS_PATH },
       path: `${SANDBOX_DIR}/main.py`,
       compile: {
         binary: 'python',
@@ -85,6 +89,20 @@ export const python = defineLanguage({
       },
     }),
 
-  planProgram: ({ code, runtime, prepared }) =>
-    proxyPlan({ runtime: runtime.binaries.python, argv: ARGV, env: ENV, proxy: prepared, callFiles: [userCodeFile(USER_FILENAME, code)] }),
+  packages: pythonPackages,
+
+  // The proxy puts the packages' folders on sys.path, read from a file of the program (see the template).
+  planProgram: ({ code, runtime, prepared, packages, setup }) =>
+    proxyPlan({
+      runtime: runtime.binaries.python,
+      argv: ARGV,
+      env: ENV,
+      proxy:
+        packages && packages.searchPaths.length > 0
+          ? { ...prepared, files: [...prepared.files, { path: PACKAGE_PATHS_PATH, data: encoder.encode(packages.searchPaths.join('\n')) }] }
+          : prepared,
+      callFiles: [userCodeFile(USER_FILENAME, code)],
+      packages,
+      setup: setup === undefined ? undefined : { path: SETUP_PATH, code: setup },
+    }),
 });

@@ -12,6 +12,7 @@ import { prepareProxy, proxyPlan, userCodeFile } from '../interpreted.js';
 import { defineLanguage } from '../language.js';
 import { vocabularyTable } from '../type-schema.js';
 import { inferRubySignatures } from './inference.js';
+import { rubyPackages } from './packages.js';
 
 const USER_FILENAME = 'user_code.rb';
 const PROXY_BINARY_PATH = `${SANDBOX_DIR}/main.iseq`;
@@ -23,6 +24,7 @@ const ARGV = ['ruby', '--disable-gems'];
 // A larger first heap means none while the interpreter starts (~20 ms faster) and none in a typical call.
 const ENV = { HOME: WORKDIR, TMPDIR: '/tmp', LANG: 'C.UTF-8', RUBY_GC_HEAP_INIT_SLOTS: '40000' };
 const encoder = new TextEncoder();
+const SETUP_PATH = `${SANDBOX_DIR}/setup.rb`;
 
 /** Ruby (`ruby`, alias `rb`): top-level methods of the user's code, called with positional and keyword arguments. */
 export const ruby = defineLanguage({
@@ -65,7 +67,7 @@ export const ruby = defineLanguage({
   prepare: ({ toolbox }) =>
     prepareProxy(toolbox, {
       template: 'ruby/main.rb',
-      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME },
+      values: { USER_CODE_PATH: `${SANDBOX_DIR}/${USER_FILENAME}`, USER_FILENAME, SETUP_PATH },
       path: `${SANDBOX_DIR}/main.rb`,
       compile: {
         binary: 'ruby',
@@ -83,6 +85,17 @@ export const ruby = defineLanguage({
       },
     }),
 
-  planProgram: ({ code, runtime, prepared }) =>
-    proxyPlan({ runtime: runtime.binaries.ruby, argv: ARGV, env: ENV, proxy: prepared, callFiles: [userCodeFile(USER_FILENAME, code)] }),
+  packages: rubyPackages,
+
+  // Packages' lib folders go on $LOAD_PATH with -I, before the proxy starts.
+  planProgram: ({ code, runtime, prepared, packages, setup }) =>
+    proxyPlan({
+      runtime: runtime.binaries.ruby,
+      argv: [...ARGV, ...(packages?.searchPaths ?? []).flatMap((path) => ['-I', path])],
+      env: ENV,
+      proxy: prepared,
+      callFiles: [userCodeFile(USER_FILENAME, code)],
+      packages,
+      setup: setup === undefined ? undefined : { path: SETUP_PATH, code: setup },
+    }),
 });

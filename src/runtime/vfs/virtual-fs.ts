@@ -27,6 +27,8 @@ export interface VFile extends NodeTimes {
   size: number;
   /** The buffer is shared with someone else and must be copied before it is changed. */
   shared: boolean;
+  /** Part of a read-only layer (a package): never written, moved or removed (EROFS). */
+  readonly?: true;
 }
 
 /** A directory. */
@@ -34,6 +36,11 @@ export interface VDir extends NodeTimes {
   kind: 'dir';
   ino: number;
   entries: Map<string, VNode>;
+  /**
+   * Part of a read-only layer (a package): shared by every run that uses the layer, never changed (EROFS),
+   * never cloned, and left out of snapshots and change reports.
+   */
+  readonly?: true;
 }
 
 /** A character device, such as standard input or the result channel. */
@@ -186,6 +193,7 @@ export class VirtualFS {
   createFile(path: string): VFile {
     const { dir, name } = this.parentOf(path);
     if (dir.entries.has(name)) throw new FsError(Errno.EXIST);
+    refuseReadOnly(dir);
     this.admit(path);
     const file = newFile(new Uint8Array(0), false);
     dir.entries.set(name, file);
@@ -197,6 +205,7 @@ export class VirtualFS {
   mkdir(path: string): VDir {
     const { dir, name } = this.parentOf(path);
     if (dir.entries.has(name)) throw new FsError(Errno.EXIST);
+    refuseReadOnly(dir);
     this.admit(path);
     const created = newDir();
     dir.entries.set(name, created);
@@ -211,6 +220,7 @@ export class VirtualFS {
     for (const [index, part] of parts.entries()) {
       let child = node.entries.get(part);
       if (!child) {
+        refuseReadOnly(node);
         this.admit(`/${parts.slice(0, index + 1).join('/')}`);
         child = newDir();
         node.entries.set(part, child);
@@ -230,6 +240,7 @@ export class VirtualFS {
     const dir = this.mkdirp(`/${parts.join('/')}`);
     const existing = dir.entries.get(name);
     if (existing?.kind === 'dir') throw new FsError(Errno.ISDIR);
+    refuseReadOnly(dir);
     const freed = existing?.kind === 'file' ? existing.size : 0;
     if (this.totalBytes - freed + data.byteLength > this.maxBytes) throw new FsError(Errno.NOSPC);
     if (!existing) this.admit(path);
@@ -259,6 +270,7 @@ export class VirtualFS {
     const node = dir.entries.get(name);
     if (!node) throw new FsError(Errno.NOENT);
     if (node.kind === 'dir') throw new FsError(Errno.ISDIR);
+    refuseReadOnly(dir);
     if (node.kind === 'file') this.totalBytes -= node.size;
     dir.entries.delete(name);
     this.forget(path);
@@ -271,6 +283,8 @@ export class VirtualFS {
     const node = dir.entries.get(name);
     if (!node) throw new FsError(Errno.NOENT);
     if (node.kind !== 'dir') throw new FsError(Errno.NOTDIR);
+    refuseReadOnly(dir);
+    refuseReadOnly(node);
     if (node.entries.size > 0) throw new FsError(Errno.NOTEMPTY);
     dir.entries.delete(name);
     this.forget(path);
@@ -285,6 +299,11 @@ export class VirtualFS {
     const target = this.parentOf(to);
     const existing = target.dir.entries.get(target.name);
     if (existing === node) return;
+    // A layer's folder (its mount point included) never moves, and nothing moves into or out of one.
+    refuseReadOnly(source.dir);
+    refuseReadOnly(target.dir);
+    refuseReadOnly(node);
+    if (existing) refuseReadOnly(existing);
     if (node.kind === 'dir') {
       const fromParts = splitPath(from);
       const toParts = splitPath(to);
@@ -324,6 +343,7 @@ export class VirtualFS {
 
   /** Writes bytes into a file at `offset`, growing it as needed. */
   write(file: VFile, offset: number, bytes: Uint8Array): void {
+    refuseReadOnly(file);
     const end = offset + bytes.byteLength;
     if (end > file.size) this.resize(file, end);
     else this.own(file);
@@ -346,6 +366,7 @@ export class VirtualFS {
 
   /** Changes the size of a file; new bytes are zero. */
   resize(file: VFile, size: number): void {
+    refuseReadOnly(file);
     if (size === file.size) return;
     const grow = size - file.size;
     if (grow > 0) this.reserve(grow);
@@ -370,7 +391,7 @@ export class VirtualFS {
   snapshot(exclude: (path: string) => boolean = () => false): Map<string, SnapshotEntry> {
     const entries = new Map<string, SnapshotEntry>();
     walk(this.root, '', (path, node) => {
-      if (exclude(path)) return false;
+      if (exclude(path) || isReadOnly(node)) return false;
       if (node.kind === 'file') {
         node.shared = true;
         entries.set(path, { kind: 'file', node, data: node.data.subarray(0, node.size) });
@@ -387,7 +408,7 @@ export class VirtualFS {
     const changes: FsChange[] = [];
     const seen = new Set<string>();
     walk(this.root, '', (path, node) => {
-      if (exclude(path)) return false;
+      if (exclude(path) || isReadOnly(node)) return false;
       if (node.kind === 'device') return true;
       seen.add(path);
       const old = before.get(path);
@@ -414,6 +435,20 @@ export class VirtualFS {
       changes.push({ path, change: 'deleted', kind: old.kind, previousSize: old.data?.byteLength });
     }
     return changes;
+  }
+
+  /**
+   * Places a read-only layer (see {@link buildReadOnlyTree}) at `path`, creating its parents. The layer's
+   * nodes are shared, not copied, and count against neither the byte nor the node budget: they are the
+   * same memory for every run that uses them.
+   */
+  attachReadOnly(path: string, layer: VDir): void {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) throw new FsError(Errno.INVAL);
+    const dir = this.mkdirp(`/${parts.join('/')}`);
+    if (dir.entries.has(name)) throw new FsError(Errno.EXIST);
+    dir.entries.set(name, layer);
   }
 
   private reserve(bytes: number): void {
@@ -459,10 +494,56 @@ function touch(dir: VDir): void {
   dir.mtime = dir.ctime = now();
 }
 
+function isReadOnly(node: VNode): boolean {
+  return node.kind !== 'device' && node.readonly === true;
+}
+
+function refuseReadOnly(node: VNode): void {
+  if (isReadOnly(node)) throw new FsError(Errno.ROFS);
+}
+
+/**
+ * A read-only tree of files (a package layer), built once per worker and attached to every run that uses
+ * it ({@link VirtualFS.attachReadOnly}). File buffers are used as given (they may live in shared memory).
+ */
+export function buildReadOnlyTree(files: readonly { path: string; data: Uint8Array; mtimeMs?: number }[], dirs: readonly string[] = []): VDir {
+  const root = newDir();
+  const dirAt = (parts: string[]): VDir => {
+    let node = root;
+    for (const part of parts) {
+      let child = node.entries.get(part);
+      if (!child) {
+        child = newDir();
+        node.entries.set(part, child);
+      }
+      if (child.kind !== 'dir') throw new FsError(Errno.NOTDIR);
+      node = child;
+    }
+    return node;
+  };
+  for (const dir of dirs) dirAt(splitPath(dir));
+  for (const file of files) {
+    const parts = splitPath(file.path);
+    const name = parts.pop();
+    if (name === undefined) continue;
+    const node = newFile(file.data, true);
+    if (file.mtimeMs !== undefined) node.mtime = node.ctime = node.atime = BigInt(Math.round(file.mtimeMs * 1e6));
+    node.readonly = true;
+    dirAt(parts).entries.set(name, node);
+  }
+  walk(root, '', (_path, node) => {
+    if (node.kind === 'dir') node.readonly = true;
+    return true;
+  });
+  root.readonly = true;
+  return root;
+}
+
 function cloneDir(dir: VDir): VDir {
   const copy: VDir = { ...dir, ino: nextIno++, entries: new Map() };
   for (const [name, node] of dir.entries) {
-    if (node.kind === 'dir') copy.entries.set(name, cloneDir(node));
+    if (isReadOnly(node)) copy.entries.set(name, node);
+    else if (node.kind === 'dir') copy.entries.set(name, cloneDir(node));
     else if (node.kind === 'file') {
       node.shared = true;
       copy.entries.set(name, { ...node, ino: nextIno++, shared: true });

@@ -29,6 +29,7 @@ export const Errno = {
   NOTTY: 59,
   PERM: 63,
   PIPE: 64,
+  ROFS: 69,
   SPIPE: 70,
   XDEV: 75,
   NOTCAPABLE: 76,

@@ -268,6 +268,7 @@ export class FdCalls {
  */
 export function setTimes(node: VNode, atim: bigint, mtim: bigint, flags: number, now: () => bigint): number {
   if ((flags & TimeFlags.ATIM && flags & TimeFlags.ATIM_NOW) || (flags & TimeFlags.MTIM && flags & TimeFlags.MTIM_NOW)) return Errno.INVAL;
+  if (node.kind !== 'device' && node.readonly) return Errno.ROFS;
   const current = flags & (TimeFlags.ATIM_NOW | TimeFlags.MTIM_NOW) ? now() : 0n;
   if (flags & TimeFlags.ATIM) node.atime = atim;
   if (flags & TimeFlags.ATIM_NOW) node.atime = current;

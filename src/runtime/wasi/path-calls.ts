@@ -51,6 +51,8 @@ export class PathCalls {
       if (errno !== Errno.SUCCESS) return errno;
       entry = { type: 'device', node, path, fdflags };
     } else {
+      // A package's file opens for reading only.
+      if (node.readonly && (writable || oflags & OpenFlags.TRUNC)) return Errno.ROFS;
       if (oflags & OpenFlags.TRUNC) {
         if (!writable) return Errno.ACCES;
         this.vfs.resize(node, 0);

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CONTROL_DEVICE, RESULT_DEVICE, SANDBOX_DIR } from '../../protocol/proxy-contract.js';
-import { VirtualFS, type SnapshotEntry, type FsChange } from '../vfs/virtual-fs.js';
+import { VirtualFS, type SnapshotEntry, type FsChange, type VDir } from '../vfs/virtual-fs.js';
 import { SandboxWASI } from '../wasi/sandbox-wasi.js';
 import { OutputChannel, type OutputRingWriter } from '../output-ring.js';
 import { MEMORY_IMPORT, WASM_PAGE_BYTES } from '../memory-import.js';
@@ -62,6 +62,7 @@ export function runJob(
   link: ControlLink,
   ring: OutputRingWriter,
   memories: MemoryRecycler,
+  layers: ReadonlyMap<string, VDir> = new Map(),
 ): Extract<WorkerMessage, { type: 'done' }> {
   const clock = job.deterministic ? createDeterministicClock(job.deterministic) : createSystemClock();
   let limits: JobLimits = job.limits;
@@ -84,6 +85,11 @@ export function runJob(
     if (collectChanges) snapshot = fs.snapshot((path) => isHidden(path));
   };
 
+  // Layers first: a call's files can never land inside one (the host refuses that before the run).
+  for (const mount of job.layers ?? []) {
+    const layer = layers.get(mount.id);
+    if (layer) fs.attachReadOnly(mount.path, layer);
+  }
   addFiles(job.files, job.dirs);
   fs.mkdirp(job.cwd);
   fs.mkdirp('/tmp');

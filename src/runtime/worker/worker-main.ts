@@ -7,6 +7,7 @@ import { OutputRingWriter } from '../output-ring.js';
 import type { HostMessage, JobSpec, WorkerBootData, WorkerMessage, RuntimeId } from '../worker-protocol.js';
 import { ControlLink } from './control-link.js';
 import { MemoryRecycler } from './memory-recycler.js';
+import { buildReadOnlyTree, type VDir } from '../vfs/virtual-fs.js';
 import { buildRuntime, runJob, type LoadedRuntime } from './run-job.js';
 
 const boot = workerData as WorkerBootData;
@@ -14,6 +15,8 @@ const link = new ControlLink(boot.control, boot.signal);
 const ring = new OutputRingWriter(boot.ring);
 const runtimes = new Map<RuntimeId, LoadedRuntime>();
 const memories = new MemoryRecycler();
+/** Read-only layers (packages) by id: built once, attached to every run that uses them. */
+const layers = new Map<string, VDir>();
 // Compiled programs arrive with each run; keep the most recent few (most recently used last).
 const MAX_PROGRAMS = 8;
 /** Ids of the prestarted instances this worker starts on its own: negative, never one of the host's. */
@@ -32,23 +35,27 @@ parentPort!.on('message', (message: HostMessage) => {
       }
       runtimes.set(message.runtime, buildRuntime(message.module, message.minPages, message.baseFiles, message.baseDirs));
       return;
+    case 'layer':
+      if (!layers.has(message.layer.id)) layers.set(message.layer.id, buildReadOnlyTree(message.layer.files, message.layer.dirs));
+      return;
     case 'run': {
       let job: JobSpec | undefined = message.job;
       while (job) {
         const runtime = runtimes.get(job.runtime);
         let reply: Extract<WorkerMessage, { type: 'done' }>;
-        if (!runtime) {
+        const missingLayer = job.layers?.find((mount) => !layers.has(mount.id));
+        if (!runtime || missingLayer) {
           reply = {
             type: 'done',
             jobId: job.jobId,
-            end: { kind: 'failed', message: `Runtime ${job.runtime} is not loaded` },
+            end: { kind: 'failed', message: missingLayer ? `Package layer ${missingLayer.id} is not loaded` : `Runtime ${job.runtime} is not loaded` },
             memoryBytes: 0,
             memoryAtLimit: false,
             fsBytesWritten: 0,
             fsFilesWritten: 0,
           };
         } else {
-          reply = runJob(job, runtime, link, ring, memories);
+          reply = runJob(job, runtime, link, ring, memories, layers);
         }
         // Leftover control messages (for example stdin the program never read) must not leak into the next run.
         link.drain();
