@@ -22,6 +22,8 @@ function element<T extends HTMLElement>(id: string): T {
 
 const ui = {
   language: element<HTMLSelectElement>('language'),
+  templateField: element<HTMLElement>('template-field'),
+  template: element<HTMLSelectElement>('template'),
   modes: [...document.querySelectorAll<HTMLInputElement>('input[name="mode"]')],
   example: element<HTMLButtonElement>('example'),
   run: element<HTMLButtonElement>('run'),
@@ -94,9 +96,31 @@ function setCode(code: string): void {
   state.code = code;
 }
 
+/** The templates the server's operator defined (`GET /templates`); the page offers those of the language. */
+let templates: { name: string; language: string }[] = [];
+
+function showTemplates(): void {
+  const offered = templates.filter((template) => template.language === state.language);
+  const chosen = ui.template.value;
+  ui.template.replaceChildren(new Option('none', ''), ...offered.map((template) => new Option(template.name, template.name)));
+  ui.template.value = offered.some((template) => template.name === chosen) ? chosen : '';
+  ui.templateField.hidden = offered.length === 0;
+}
+
+async function loadTemplates(): Promise<void> {
+  try {
+    templates = (await api<{ templates: { name: string; language: string }[] }>('/templates')).templates;
+  } catch {
+    // A server without templates (or one that refuses) offers none.
+    templates = [];
+  }
+  showTemplates();
+}
+
 ui.language.addEventListener('change', () => {
   const replace = isExample(state.code);
   state.language = languageInfo(ui.language.value).id;
+  showTemplates();
   editor.setLanguage(state.language);
   if (replace) setCode(languageInfo(state.language).examples[state.mode]);
   editor.markErrorLine(null);
@@ -206,6 +230,7 @@ async function checkAccess(): Promise<boolean> {
     // Anything else (the server is down) shows when the run fails.
   }
   accessGranted = true;
+  void loadTemplates();
   return true;
 }
 
@@ -227,6 +252,7 @@ ui.tokenForm.addEventListener('submit', (event) => {
   void api('/health').then(
     () => {
       accessGranted = true;
+      void loadTemplates();
       ui.tokenDialog.close();
       ui.token.value = '';
       if (state.mode === 'function') scheduleDescribe(0);
@@ -378,6 +404,7 @@ async function run(): Promise<void> {
     }
     const request: RunRequest = { language: state.language, code: state.code, files: inputFiles.files(), returnFileContents: true };
     if (Object.keys(request.files ?? {}).length === 0) delete request.files;
+    if (ui.template.value) request.template = ui.template.value;
     if (state.mode === 'function') {
       if (describedCode !== `${state.language}\n${state.code}`) await describeNow();
       if (!state.functionName) {

@@ -16,6 +16,8 @@ export interface RunRequest {
   kwargs?: Record<string, WsJsonValue>;
   files?: Record<string, string>;
   returnFileContents?: boolean;
+  /** A template the server's operator defined (its packages and setup). */
+  template?: string;
 }
 
 /** A file change of a result, as the server sends it (contents as `{"$bytes": base64}`). */

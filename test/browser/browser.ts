@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 declare const document: any;
 declare const window: any;
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Chromium's executable: `CHROMIUM_PATH`, else Debian's `chromium` (or `chromium-browser`) on the PATH. */
 export function findChromium(): string | undefined {

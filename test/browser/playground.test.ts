@@ -4,7 +4,9 @@
  * time. Each test saves a screenshot under test-results/browser/, and fails on a script error or a
  * Content-Security-Policy violation in the page.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +15,7 @@ import {
   launchChromium,
   link,
   openPage,
+  ROOT,
   PAGE_WAIT_MS,
   screenshot,
   SKIP_REASON,
@@ -239,6 +242,34 @@ describe.skipIf(!CHROMIUM)(
         await context.close();
       } finally {
         await guarded.stop();
+      }
+    });
+
+    it("offers the operator's templates of the language, and runs code that imports a template's package", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'playground-templates-'));
+      const wheel = join(ROOT, 'test', 'fixtures', 'packages', 'python', 'greeting-1.0-py3-none-any.whl');
+      await writeFile(join(dir, 'templates.json'), JSON.stringify({ greeter: { language: 'python', packages: [wheel], setup: 'import greeting\n' } }));
+      const served = await startServe(['--templates', join(dir, 'templates.json')]);
+      try {
+        const page = await open(served.url);
+        await page.waitForSelector('#template-field:not([hidden])');
+        expect(await page.textContent('#template')).toContain('greeter');
+        await typeCode(page, 'import greeting\nprint(greeting.greet("page"))\n');
+        // Without the template, the package is not there.
+        await page.click('#run');
+        expect((await waitForEnd(page)).status).toBe('error');
+        expect(await page.textContent('#error')).toContain('greeting');
+        await page.selectOption('#template', 'greeter');
+        await page.click('#run');
+        expect(await waitForEnd(page)).toEqual({ status: 'success', error: '' });
+        expect(await page.textContent('#output')).toBe('Hello, page!\n');
+        // Another language has no template to offer.
+        await page.selectOption('#language', 'ruby');
+        expect(await page.isHidden('#template-field')).toBe(true);
+        await screenshot(page, '9-template');
+      } finally {
+        await served.stop();
+        await rm(dir, { recursive: true, force: true });
       }
     });
 
