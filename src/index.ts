@@ -29,6 +29,7 @@ export type {
   LanguageAlias,
   LanguageInput,
   PhaseProgress,
+  ProgramPhase,
   SandboxExecutorOptions,
   ScriptRequest,
   SessionCallRequest,
@@ -40,6 +41,7 @@ export type {
   TemplateInfo,
   WarmupOptions,
   WarmupProgressEvent,
+  WarmupTarget,
 } from './types.js';
 export type {
   AfterSyncHook,

@@ -11,7 +11,7 @@ import type { Language, LanguageAlias } from './languages/registry.js';
 import type { PackageSource } from './packages/package-source.js';
 import type { ExecutionErrorInfo } from './protocol/result-frame.js';
 
-export type { ExecutionErrorInfo, Language, LanguageAlias, PhaseProgress, PackageSource };
+export type { ExecutionErrorInfo, Language, LanguageAlias, PhaseProgress, PackageSource, ProgramPhase };
 
 /**
  * A language name as accepted in requests: a {@link Language} or one of its aliases, so that a typo
