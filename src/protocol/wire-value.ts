@@ -197,11 +197,35 @@ function decodeTags(value: unknown): unknown {
   return keys.length === 1 && keys[0].startsWith('$') ? decodeTag(keys[0], record[keys[0]]) : record;
 }
 
-function decodeTag(tag: string, payload: unknown): unknown {
+/**
+ * Decodes the tags of an already parsed wire value into a new value, leaving the input as it is. With
+ * `exactBigints`, every `$bigint` stays a `bigint`: for values that were the host's own (a job queue
+ * carries them between host processes), where `5n` must not come back as `5`.
+ *
+ * @throws SyntaxError for an unknown tag
+ */
+export function decodeWireValue(value: unknown, options: { exactBigints?: boolean } = {}): unknown {
+  const exact = options.exactBigints === true;
+  const walk = (current: unknown): unknown => {
+    if (current === null || typeof current !== 'object') return current;
+    if (Array.isArray(current)) return current.map(walk);
+    const record = current as Record<string, unknown>;
+    const keys = Object.keys(record);
+    // Innermost first: the pairs of `$object` hold decoded values.
+    if (keys.length === 1 && keys[0].startsWith('$')) return decodeTag(keys[0], walk(record[keys[0]]), exact);
+    const out: Record<string, unknown> = {};
+    for (const key of keys) setData(out, key, walk(record[key]));
+    return out;
+  };
+  return walk(value);
+}
+
+function decodeTag(tag: string, payload: unknown, exactBigints = false): unknown {
   if (!TAGS.has(tag)) throw new SyntaxError(`Unknown wire tag ${JSON.stringify(tag)}`);
   switch (tag) {
     case '$bigint': {
       const big = BigInt(String(payload));
+      if (exactBigints) return big;
       return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
     }
     case '$bytes':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWireJson, encodeWireValue } from '../../src/protocol/wire-value.js';
+import { decodeWireJson, decodeWireValue, encodeWireValue } from '../../src/protocol/wire-value.js';
 import { UnserializableValueError } from '../../src/errors.js';
 
 const roundTrip = (value: unknown): unknown => decodeWireJson(JSON.stringify(encodeWireValue(value, 'value')));
@@ -107,5 +107,20 @@ describe('wire values', () => {
     for (let i = 0; i < 300; i++) deep = [deep];
     expect(() => encodeWireValue(deep, 'v')).toThrowError(UnserializableValueError);
     expect(() => encodeWireValue(deep, 'v', { maxDepth: 400 })).not.toThrow();
+  });
+});
+
+describe('decodeWireValue (values already parsed, as a job queue holds them)', () => {
+  const parsed = { n: { $bigint: '5' }, big: { $bigint: '9007199254740993' }, raw: { $bytes: 'AQI=' }, kept: { $object: [['$x', { $float: 'nan' }]] } };
+
+  it('gives a new value and leaves the parsed one as it was', () => {
+    const before = JSON.stringify(parsed);
+    expect(decodeWireValue(parsed)).toEqual({ n: 5, big: 9007199254740993n, raw: new Uint8Array([1, 2]), kept: { $x: NaN } });
+    expect(JSON.stringify(parsed)).toBe(before);
+  });
+
+  it('with exactBigints, a bigint stays a bigint however small (the host sent 5n, not 5)', () => {
+    expect(decodeWireValue(parsed, { exactBigints: true })).toMatchObject({ n: 5n, big: 9007199254740993n });
+    expect(decodeWireValue(encodeWireValue([1n, 2], 'v'), { exactBigints: true })).toEqual([1n, 2]);
   });
 });
