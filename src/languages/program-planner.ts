@@ -158,17 +158,7 @@ export class ProgramPlanner {
   ): Promise<string | undefined> {
     if (language.prestart === false) return undefined;
     const prepared = await this.ready(language, runtime);
-    const plan = await language.planProgram({
-      code: '',
-      analysis: language.analyze(''),
-      input: { kind: 'module' },
-      runtime,
-      prepared,
-      toolbox: this.toolbox.forRuntime(runtime),
-      memoryBytes: limits.memoryBytes,
-      ...NO_PROCESS,
-      ...extras,
-    });
+    const plan = await this.planProxyAlone(language, runtime, prepared, limits.memoryBytes, extras);
     const key = this.prestartKey(language, plan, limits.memoryBytes)!;
     if (count === 0) return key;
     const { prestart: _, ...job } = planToJob(plan, { limits, collectChanges: false, stdin: 'sip' }, true);
@@ -183,21 +173,32 @@ export class ProgramPlanner {
 
   private async startPrestarting(language: RegisteredLanguage, runtime: LanguageRuntime, prepared: unknown): Promise<void> {
     const { count, limits } = this.prestart(language);
-    // Prestarted instances run the proxy alone: planned for no code.
-    const plan = await language.planProgram({
+    const plan = await this.planProxyAlone(language, runtime, prepared, limits.memoryBytes);
+    const assets = await loadRuntimeAssets(plan.runtime);
+    for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
+    if (count === 0) return;
+    const { prestart: _, ...job } = planToJob(plan, { limits, collectChanges: false, stdin: 'sip' }, true);
+    this.pool.setPrestartTarget({ key: this.prestartKey(language, plan, limits.memoryBytes)!, assets: () => loadRuntimeAssets(plan.runtime), job }, count);
+  }
+
+  /** Prestarted instances run the proxy alone (with a template's packages and setup): planned for no code. */
+  private async planProxyAlone(
+    language: RegisteredLanguage,
+    runtime: LanguageRuntime,
+    prepared: unknown,
+    memoryBytes: number,
+    extras: PlanExtras = {},
+  ): Promise<ProgramPlan> {
+    return await language.planProgram({
       code: '',
       analysis: language.analyze(''),
       input: { kind: 'module' },
       runtime,
       prepared,
       toolbox: this.toolbox.forRuntime(runtime),
-      memoryBytes: limits.memoryBytes,
+      memoryBytes,
       ...NO_PROCESS,
+      ...extras,
     });
-    const assets = await loadRuntimeAssets(plan.runtime);
-    for (const worker of this.pool.readyWorkers()) worker.loadRuntime(assets);
-    if (count === 0) return;
-    const { prestart: _, ...job } = planToJob(plan, { limits, collectChanges: false, stdin: 'sip' }, true);
-    this.pool.setPrestartTarget({ key: this.prestartKey(language, plan, limits.memoryBytes)!, assets: () => loadRuntimeAssets(plan.runtime), job }, count);
   }
 }
