@@ -297,6 +297,7 @@ async function runScript(
   const onEnd = (): void => execution.end();
   let execution: Execution;
   let result: ExecutionResult;
+  let defined: string[] = [];
   try {
     execution = executor.start(request);
     if (input) {
@@ -306,6 +307,7 @@ async function runScript(
       execution.end();
     }
     result = await execution.result;
+    if (result.status === 'success' && result.stdout === '' && result.result === undefined) defined = definedFunctions(executor, request);
   } finally {
     progress.clear();
     if (input) {
@@ -320,27 +322,23 @@ async function runScript(
   if (asJson) io.stdout.write(`${JSON.stringify(resultToJson(result), null, 2)}\n`);
   // An exit code of the script's own needs no message: it says what the script meant.
   else if (result.status !== 'success' && result.error?.type !== SCRIPT_EXIT) printResult(result, io);
-  else if (result.status === 'success' && result.stdout === '' && result.result === undefined) hintFunctions(request, io);
+  else if (defined.length > 0) {
+    // It did nothing visible but defines functions: it was most likely meant to be called.
+    io.stderr.write(
+      `The file ran as a script and printed nothing. It defines ${defined.join(', ')}: to call one, pass --fn ${defined[0]} (and --args '[...]').\n`,
+    );
+  }
   if (result.exitCode !== null && result.exitCode !== 0) return result.exitCode;
   return result.status === 'success' ? EXIT.ok : result.status === 'error' ? EXIT.error : result.status === 'timeout' ? EXIT.timeout : EXIT.crash;
 }
 
-/**
- * A script that did nothing visible but defines functions was most likely meant to be called: say how
- * (on stderr, so that the script's own output stays clean).
- */
-function hintFunctions(request: ScriptRequest, io: CommandIO): void {
-  const executor = new SandboxExecutor({ poolSize: 0 });
-  let names: string[];
+/** The functions `request`'s code defines (none when it cannot be described). */
+function definedFunctions(executor: SandboxExecutor, request: ScriptRequest): string[] {
   try {
-    names = executor.describe({ language: request.language, code: request.code }).functions.map((f) => f.name);
+    return executor.describe({ language: request.language, code: request.code }).functions.map((f) => f.name);
   } catch {
-    return;
-  } finally {
-    void executor.close();
+    return [];
   }
-  if (names.length === 0) return;
-  io.stderr.write(`The file ran as a script and printed nothing. It defines ${names.join(', ')}: to call one, pass --fn ${names[0]} (and --args '[...]').\n`);
 }
 
 function printResult(result: ExecutionResult, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
